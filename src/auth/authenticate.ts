@@ -1,0 +1,110 @@
+import {
+  type AuthInfo,
+  bearerAuthChallengeResponse,
+  OAuthError,
+  OAuthErrorCode,
+  verifyBearerToken,
+} from '@modelcontextprotocol/server';
+
+import type { Principal } from './principal.js';
+import { KeysUnavailableError, TokenRejectedError, type TokenVerifier } from './tokenVerifier.js';
+
+/** What one agent route demands of a token. */
+export interface RouteAuthPolicy {
+  audiences: readonly string[];
+  /** Full scope names (`api://app/access_as_user`), as clients must request them. */
+  requiredScopes: readonly string[];
+  /** Prefix that turns a token's short `scp` values into full scope names. */
+  scopePrefix: string;
+  /** RFC 9728 metadata URL advertised in challenges. */
+  resourceMetadataUrl: string;
+}
+
+export type AuthOutcome = { ok: true; principal: Principal; token: string } | { ok: false; response: Response };
+
+/** Expands short scope names (`access_as_user`) to full ones (`api://app/access_as_user`). */
+export function fullScope(scope: string, prefix: string): string {
+  return scope.includes('://') || !prefix ? scope : `${prefix}/${scope}`;
+}
+
+/**
+ * Bearer authentication for one request. Parsing the header, scope enforcement and the challenge
+ * responses are the SDK's (`verifyBearerToken`, `bearerAuthChallengeResponse`); token validation
+ * is ours (`TokenVerifier`).
+ */
+export async function authenticate(request: Request, verifier: TokenVerifier, policy: RouteAuthPolicy): Promise<AuthOutcome> {
+  const requiredScopes = [...policy.requiredScopes];
+  const challengeOptions = { requiredScopes, resourceMetadataUrl: policy.resourceMetadataUrl };
+
+  // Tokens in URLs leak into logs and history; the MCP authorization spec forbids them.
+  const params = new URL(request.url).searchParams;
+  if (params.has('access_token') || params.has('token')) {
+    return {
+      ok: false,
+      response: bearerAuthChallengeResponse(
+        new OAuthError(OAuthErrorCode.InvalidRequest, "Send the access token in the Authorization header ('Authorization: Bearer <token>'), never in the URL."),
+        challengeOptions,
+      ),
+    };
+  }
+
+  const header = request.headers.get('authorization');
+  if (!header) return { ok: false, response: missingTokenChallenge(policy) };
+
+  let principal: Principal | undefined;
+  let token = '';
+  try {
+    await verifyBearerToken(header, {
+      verifier: {
+        async verifyAccessToken(t: string): Promise<AuthInfo> {
+          try {
+            const verified = await verifier.verify(t, policy.audiences);
+            principal = verified.principal;
+            token = t;
+            return {
+              token: '',
+              clientId: verified.principal.clientAppId ?? '',
+              scopes: verified.principal.scopes.map((s) => fullScope(s, policy.scopePrefix)),
+              expiresAt: verified.principal.expiresAt,
+            };
+          } catch (err) {
+            if (err instanceof TokenRejectedError) throw new OAuthError(OAuthErrorCode.InvalidToken, err.message);
+            throw err;
+          }
+        },
+      },
+      requiredScopes,
+      resourceMetadataUrl: policy.resourceMetadataUrl,
+    });
+  } catch (err) {
+    if (err instanceof KeysUnavailableError) {
+      return {
+        ok: false,
+        response: Response.json(
+          { error: 'temporarily_unavailable', error_description: 'The identity provider could not be reached to verify the token; try again shortly.' },
+          { status: 503, headers: { 'Retry-After': '5' } },
+        ),
+      };
+    }
+    return { ok: false, response: bearerAuthChallengeResponse(err, challengeOptions) };
+  }
+  if (!principal) throw new Error('verifier did not run');
+  return { ok: true, principal, token };
+}
+
+/**
+ * RFC 6750 §3.1: a request that carried no credentials gets a challenge without an error code. The
+ * SDK's challenge helper always adds one, so this single case is built here.
+ */
+function missingTokenChallenge(policy: RouteAuthPolicy): Response {
+  const q = (v: string) => v.replace(/[\\"]/g, '\\$&');
+  const parts = [`resource_metadata="${q(policy.resourceMetadataUrl)}"`];
+  if (policy.requiredScopes.length) parts.push(`scope="${q(policy.requiredScopes.join(' '))}"`);
+  return Response.json(
+    {
+      error: 'unauthorized',
+      error_description: "Authentication required: send an Entra ID access token as 'Authorization: Bearer <token>'.",
+    },
+    { status: 401, headers: { 'WWW-Authenticate': `Bearer ${parts.join(', ')}` } },
+  );
+}

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** Tool sets a route can expose. `core` holds diagnostics every agent may list (e.g. `whoami`). */
+export const TOOLSETS = ['core', 'sales', 'service', 'dataverse', 'research'] as const;
+export type Toolset = (typeof TOOLSETS)[number];
+
+const agentIdPattern = /^[a-z][a-z0-9-]{0,62}$/;
+
+export const AgentConfigSchema = z
+  .object({
+    id: z.string().regex(agentIdPattern, 'lower-case letters, digits and dashes, starting with a letter'),
+    title: z.string().min(1).max(100),
+    description: z.string().max(1000).optional(),
+    /** Agent-level MCP toggle; a disabled agent answers 403. */
+    enabled: z.boolean().default(true),
+    /** A read-only agent lists no write tool, whatever else is configured. */
+    readOnly: z.boolean().default(false),
+    toolsets: z.array(z.enum(TOOLSETS)).min(1),
+    /** Optional allowlist of tool names (after toolsets and read-only filtering). */
+    tools: z.array(z.string().min(1).max(128)).optional(),
+    /** Table allowlist for the dataverse tools and read_query (logical names). Absent = the built-in CRM tables. */
+    tables: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/)).optional(),
+    /** Accepted token audiences for this route. Absent = the service default (AUTH_AUDIENCES). */
+    audiences: z.array(z.string().min(1)).optional(),
+    /** Delegated scopes a token must carry for this route. Absent = the service default (AUTH_REQUIRED_SCOPES). */
+    requiredScopes: z.array(z.string().min(1)).optional(),
+    /** Shown to the model as the server's instructions. */
+    instructions: z.string().max(4000).optional(),
+    /** Fixture routes (e.g. for the conformance suite): only served when ENABLE_TEST_AGENTS=true. */
+    testOnly: z.boolean().default(false),
+  })
+  .strict();
+
+export type AgentConfig = z.infer<typeof AgentConfigSchema>;
+
+export const AgentsFileSchema = z
+  .object({
+    $schema: z.string().optional(),
+    agents: z.array(AgentConfigSchema).min(1),
+  })
+  .strict()
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, agent] of file.agents.entries()) {
+      if (seen.has(agent.id)) {
+        ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `duplicate agent id "${agent.id}"` });
+      }
+      seen.add(agent.id);
+    }
+  });
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses and validates an agents document; the message lists every problem with its path. */
+export function parseAgents(json: unknown, source: string): AgentConfig[] {
+  const parsed = AgentsFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
+    throw new ConfigError(`Invalid agents configuration in ${source}:\n${problems}`);
+  }
+  return parsed.data.agents;
+}
+
+export function loadAgentsFile(path: string): AgentConfig[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError(`Agents configuration not found at ${path} (set AGENTS_FILE or AGENTS_JSON).`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`Agents configuration at ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseAgents(json, path);
+}

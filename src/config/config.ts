@@ -1,0 +1,189 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+import { type AgentConfig, ConfigError, loadAgentsFile, parseAgents } from './agents.js';
+
+/**
+ * The only reader of process.env. Everything the server needs is validated here once, so a bad
+ * setting fails at start-up with a message that names it, never at the first request.
+ */
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).optional().transform((v) => v ?? fallback);
+const list = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
+const url = z.string().url().transform((u) => u.replace(/\/+$/, ''));
+
+const EnvSchema = z.object({
+  PUBLIC_BASE_URL: url.optional(),
+  WEBSITE_HOSTNAME: z.string().optional(),
+  MCP_ENABLED: bool(true),
+  ENABLE_TEST_AGENTS: bool(false),
+  AGENTS_FILE: z.string().optional(),
+  AGENTS_JSON: z.string().optional(),
+  ALLOWED_ORIGINS: list,
+  ALLOWED_HOSTS: list,
+  MAX_BODY_BYTES: int(1_048_576, 1024, 4_194_304),
+  TABLES_CONNECTION_STRING: z.string().optional(),
+  TABLES_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9]{0,30}$/, 'letters and digits only, starting with a letter')
+    .optional()
+    .transform((v) => v ?? 'mcp'),
+  SESSION_IDLE_TTL_SECONDS: int(8 * 3600, 60, 30 * 86400),
+  SESSION_MAX_TTL_SECONDS: int(7 * 86400, 60, 90 * 86400),
+  SESSION_TOUCH_INTERVAL_SECONDS: int(300, 1, 86400),
+  MCP_STATE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_AUTHORITY: url.optional().transform((v) => v ?? 'https://login.microsoftonline.com'),
+  AUTH_V1_ISSUER_BASE: url.optional().transform((v) => v ?? 'https://sts.windows.net'),
+  AUTH_TENANTS: list,
+  AUTH_CLIENT_ID: z.string().optional(),
+  AUTH_APP_ID_URI: z.string().optional(),
+  AUTH_AUDIENCES: list,
+  AUTH_REQUIRED_SCOPES: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(/[\s,]+/).filter(Boolean) : ['access_as_user'])),
+  AUTH_CLIENT_SECRET: z.string().optional(),
+  AUTH_CLIENT_CERTIFICATE_PATH: z.string().optional(),
+  AUTH_CLIENT_CERTIFICATE_THUMBPRINT: z.string().optional(),
+  AUTH_MANAGED_IDENTITY_CLIENT_ID: z.string().optional(),
+  AUTH_OBO_MODE: z.enum(['secret', 'certificate', 'managed-identity']).optional(),
+  DATAVERSE_URL: url.optional(),
+  DATAVERSE_TIMEOUT_MS: int(30_000, 1000, 120_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional().transform((v) => v ?? 'info'),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
+});
+
+export type OboCredential =
+  | { kind: 'secret'; clientSecret: string }
+  | { kind: 'certificate'; certificatePath: string; thumbprint: string }
+  | { kind: 'managed-identity'; managedIdentityClientId?: string };
+
+export interface AuthConfig {
+  /** Base of the authority, e.g. https://login.microsoftonline.com (Entra) or the local issuer. */
+  authority: string;
+  /** Base of Entra's v1 issuer (https://sts.windows.net); tokens from either form are accepted. */
+  v1IssuerBase: string;
+  /** Tenants whose tokens are accepted. */
+  tenants: string[];
+  /** The server's application (client) id, used for the on-behalf-of exchange. */
+  clientId: string;
+  /** Application ID URI (api://…), used to name full scopes in the protected-resource metadata. */
+  appIdUri: string;
+  audiences: string[];
+  requiredScopes: string[];
+  obo: OboCredential | undefined;
+}
+
+export interface AppConfig {
+  publicBaseUrl: string;
+  mcpEnabled: boolean;
+  enableTestAgents: boolean;
+  agents: AgentConfig[];
+  allowedOrigins: string[];
+  allowedHosts: string[];
+  maxBodyBytes: number;
+  tables: { connectionString: string | undefined; prefix: string };
+  sessions: { idleTtlSeconds: number; maxTtlSeconds: number; touchIntervalSeconds: number };
+  stateSecret: string | undefined;
+  auth: AuthConfig;
+  dataverse: { url: string | undefined; timeoutMs: number };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  appInsightsConnectionString: string | undefined;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new ConfigError(`Invalid configuration:\n${problems}`);
+  }
+  const e = parsed.data;
+
+  const agents = e.AGENTS_JSON
+    ? parseAgents(safeJson(e.AGENTS_JSON, 'AGENTS_JSON'), 'AGENTS_JSON')
+    : loadAgentsFile(resolve(e.AGENTS_FILE ?? 'agents.json'));
+
+  const publicBaseUrl =
+    e.PUBLIC_BASE_URL ?? (e.WEBSITE_HOSTNAME ? `https://${e.WEBSITE_HOSTNAME}` : 'http://127.0.0.1:7071');
+
+  const clientId = e.AUTH_CLIENT_ID ?? '';
+  const appIdUri = e.AUTH_APP_ID_URI ?? (clientId ? `api://${clientId}` : '');
+  const audiences = e.AUTH_AUDIENCES.length > 0 ? e.AUTH_AUDIENCES : [appIdUri, clientId].filter(Boolean);
+
+  return {
+    publicBaseUrl,
+    mcpEnabled: e.MCP_ENABLED,
+    enableTestAgents: e.ENABLE_TEST_AGENTS,
+    agents,
+    allowedOrigins: e.ALLOWED_ORIGINS,
+    allowedHosts: e.ALLOWED_HOSTS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    tables: { connectionString: e.TABLES_CONNECTION_STRING, prefix: e.TABLES_PREFIX },
+    sessions: {
+      idleTtlSeconds: e.SESSION_IDLE_TTL_SECONDS,
+      maxTtlSeconds: e.SESSION_MAX_TTL_SECONDS,
+      touchIntervalSeconds: e.SESSION_TOUCH_INTERVAL_SECONDS,
+    },
+    stateSecret: e.MCP_STATE_SECRET,
+    auth: {
+      authority: e.AUTH_AUTHORITY,
+      v1IssuerBase: e.AUTH_V1_ISSUER_BASE,
+      tenants: e.AUTH_TENANTS,
+      clientId,
+      appIdUri,
+      audiences,
+      requiredScopes: e.AUTH_REQUIRED_SCOPES,
+      obo: oboCredential(e),
+    },
+    dataverse: { url: e.DATAVERSE_URL, timeoutMs: e.DATAVERSE_TIMEOUT_MS },
+    logLevel: e.LOG_LEVEL,
+    appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
+  };
+}
+
+function oboCredential(e: z.infer<typeof EnvSchema>): OboCredential | undefined {
+  const mode =
+    e.AUTH_OBO_MODE ??
+    (e.AUTH_CLIENT_SECRET ? 'secret' : e.AUTH_CLIENT_CERTIFICATE_PATH ? 'certificate' : undefined);
+  switch (mode) {
+    case 'secret':
+      if (!e.AUTH_CLIENT_SECRET) throw new ConfigError('AUTH_OBO_MODE=secret needs AUTH_CLIENT_SECRET.');
+      return { kind: 'secret', clientSecret: e.AUTH_CLIENT_SECRET };
+    case 'certificate':
+      if (!e.AUTH_CLIENT_CERTIFICATE_PATH || !e.AUTH_CLIENT_CERTIFICATE_THUMBPRINT) {
+        throw new ConfigError(
+          'AUTH_OBO_MODE=certificate needs AUTH_CLIENT_CERTIFICATE_PATH (PEM with key) and AUTH_CLIENT_CERTIFICATE_THUMBPRINT.',
+        );
+      }
+      return {
+        kind: 'certificate',
+        certificatePath: e.AUTH_CLIENT_CERTIFICATE_PATH,
+        thumbprint: e.AUTH_CLIENT_CERTIFICATE_THUMBPRINT,
+      };
+    case 'managed-identity':
+      return e.AUTH_MANAGED_IDENTITY_CLIENT_ID
+        ? { kind: 'managed-identity', managedIdentityClientId: e.AUTH_MANAGED_IDENTITY_CLIENT_ID }
+        : { kind: 'managed-identity' };
+    default:
+      return undefined;
+  }
+}
+
+function safeJson(text: string, name: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${name} is not valid JSON: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+
+import {
+  hostHeaderValidationResponse,
+  isInitializeRequest,
+  isJsonContentType,
+  isLegacyRequest,
+  oauthMetadataResponse,
+  originValidationResponse,
+  readRequestBody,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/server';
+
+import { authenticate } from '../auth/authenticate.js';
+import { type Principal, samePrincipal } from '../auth/principal.js';
+import { type RequestContext, toAuthInfo } from '../mcp/requestContext.js';
+import { StorageUnavailableError } from '../sessions/tableStorage.js';
+import type { Logger } from '../telemetry/log.js';
+import type { AgentRoute, McpApp } from './mcpApp.js';
+import { httpError, jsonRpcError, requestIdOf, withHeaders } from './responses.js';
+
+/**
+ * A body the host already read (the node host reads it off the socket directly, which is cheaper
+ * than going through a web stream); `'too-large'` when it stopped at the size limit.
+ */
+export type PreReadBody = string | 'too-large';
+
+export interface HandleOptions {
+  body?: PreReadBody;
+  /** Origins/hosts to allow, decided by the host (loopback names in development). */
+  allowedOrigins?: readonly string[];
+  allowedHosts?: readonly string[];
+}
+
+const SESSION_HEADER = 'mcp-session-id';
+
+/**
+ * The one MCP entry point: `functions/mcp.ts`, the node dev host and the tests all call this.
+ * HTTP-level problems are answered with HTTP statuses before any JSON-RPC processing.
+ */
+export async function handleMcp(request: Request, agentId: string, app: McpApp, options: HandleOptions = {}): Promise<Response> {
+  const requestId = randomUUID();
+  const log = app.log.child({ requestId, agent: agentId });
+  try {
+    const response = await handle(request, agentId, app, options, requestId, log);
+    return withHeaders(response, { 'X-Request-Id': requestId });
+  } catch (err) {
+    if (err instanceof StorageUnavailableError) {
+      log.warn('storage unavailable', { error: err.message });
+      return jsonRpcError(503, -32000, 'Session storage is temporarily unavailable; retry shortly.', null, {
+        'Retry-After': '5',
+        'X-Request-Id': requestId,
+      });
+    }
+    log.error('unhandled failure', { error: err instanceof Error ? { name: err.name, message: err.message } : String(err) });
+    return jsonRpcError(500, -32603, `Internal error (ref ${requestId.slice(0, 8)}).`, null, { 'X-Request-Id': requestId });
+  }
+}
+
+async function handle(
+  request: Request,
+  agentId: string,
+  app: McpApp,
+  options: HandleOptions,
+  requestId: string,
+  log: Logger,
+): Promise<Response> {
+  if (!app.config.mcpEnabled) {
+    return httpError(403, 'mcp_disabled', 'MCP access is not enabled for this service. An administrator must enable the MCP feature for the subscription before any agent can be used.');
+  }
+  const route = app.routes.get(agentId);
+  if (!route) return httpError(404, 'unknown_agent', `No MCP agent named "${agentId.slice(0, 64)}" is configured on this server.`);
+  if (!route.config.enabled) {
+    return httpError(403, 'agent_disabled', `MCP is turned off for agent "${agentId}". An administrator can enable it in the agent configuration.`);
+  }
+
+  const method = request.method.toUpperCase();
+  if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
+    return httpError(405, 'method_not_allowed', `${method} is not supported on an MCP endpoint.`, { Allow: 'POST, DELETE' });
+  }
+
+  const originRejected = originValidationResponse(request, [...(options.allowedOrigins ?? app.config.allowedOrigins)]);
+  if (originRejected) return originRejected;
+  const hosts = options.allowedHosts ?? app.config.allowedHosts;
+  if (hosts.length > 0) {
+    const hostRejected = hostHeaderValidationResponse(request, [...hosts]);
+    if (hostRejected) return hostRejected;
+  }
+
+  const auth = await authenticate(request, app.verifier, route.auth);
+  if (!auth.ok) return auth.response;
+  const principal = auth.principal;
+
+  if (method === 'GET') {
+    // 2026-07-28 has no GET stream, and 2025-era servers may decline the standalone stream.
+    return httpError(405, 'method_not_allowed', 'This server does not offer a standalone SSE stream; use POST.', { Allow: 'POST, DELETE' });
+  }
+  if (method === 'DELETE') return endSession(request, route, principal, app);
+
+  if (!isJsonContentType(request.headers.get('content-type'))) {
+    return jsonRpcError(415, -32000, 'Unsupported Media Type: Content-Type must be application/json.');
+  }
+  const accept = request.headers.get('accept') ?? '';
+  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
+    return jsonRpcError(406, -32000, 'Not Acceptable: the Accept header must list both application/json and text/event-stream.');
+  }
+
+  let text = options.body;
+  if (text === undefined) {
+    const read = await readRequestBody(request, app.config.maxBodyBytes);
+    text = read.tooLarge ? 'too-large' : read.text;
+  }
+  if (text === 'too-large') {
+    return jsonRpcError(413, -32000, `Request body too large: the limit is ${app.config.maxBodyBytes} bytes.`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return jsonRpcError(400, -32700, 'Parse error: the request body is not valid JSON.');
+  }
+  if (body === null || typeof body !== 'object') {
+    return jsonRpcError(400, -32600, 'Invalid Request: the body must be a JSON-RPC message object.');
+  }
+
+  const rc: RequestContext = { requestId, surface: route.surface, principal, era: 'modern', session: undefined, log };
+  if (!(await isLegacyRequest(request, body, { maxRequestBodySize: app.config.maxBodyBytes }))) {
+    return app.modern.fetch(request, { authInfo: toAuthInfo(rc), parsedBody: body });
+  }
+  return legacyPost(request, body, route, { ...rc, era: 'legacy' }, app);
+}
+
+/** 2025-era POST: initialize opens a stored session; everything else must present a live one. */
+async function legacyPost(request: Request, body: object, route: AgentRoute, rc: RequestContext, app: McpApp): Promise<Response> {
+  const messages: unknown[] = Array.isArray(body) ? body : [body];
+  const id = requestIdOf(body);
+  if (messages.length === 0) return jsonRpcError(400, -32600, 'Invalid Request: empty batch.');
+
+  const initialize = messages.find((m) => isInitializeRequest(m));
+  if (initialize && isInitializeRequest(initialize)) {
+    if (messages.length > 1) return jsonRpcError(400, -32600, 'Invalid Request: initialize must be sent on its own.');
+    const response = await app.legacy(request, { authInfo: toAuthInfo(rc), parsedBody: body });
+    if (response.status !== 200) return response;
+    const params = initialize.params;
+    const requested = params.protocolVersion;
+    // The SDK answers with the requested revision when it supports it, else its newest 2025-era one.
+    const negotiated = SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : (SUPPORTED_PROTOCOL_VERSIONS[0] ?? requested);
+    let session;
+    try {
+      session = await app.sessions.create({
+        agentId: route.config.id,
+        tenantId: rc.principal.tenantId,
+        objectId: rc.principal.objectId,
+        protocolVersion: negotiated,
+        clientInfo: { name: params.clientInfo.name, version: params.clientInfo.version },
+        clientCapabilities: params.capabilities as Record<string, unknown>,
+      });
+    } catch (err) {
+      await response.body?.cancel().catch(() => undefined);
+      throw err;
+    }
+    rc.log.info('session opened', { protocolVersion: negotiated, client: params.clientInfo.name });
+    return withHeaders(response, { 'Mcp-Session-Id': session.id });
+  }
+  if (messages.some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'initialize')) {
+    return jsonRpcError(400, -32602, 'Invalid params: initialize needs protocolVersion, capabilities and clientInfo.', id);
+  }
+
+  const sessionId = request.headers.get(SESSION_HEADER);
+  if (!sessionId) {
+    return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required. Send initialize first and reuse the session id it returns.', id);
+  }
+  const session = await app.sessions.get(sessionId);
+  if (!session || session.agentId !== route.config.id || !samePrincipal(session, rc.principal)) {
+    // Foreign and unknown ids look the same, so ids cannot be probed.
+    return jsonRpcError(404, -32001, 'Session not found: it expired or was ended. Initialize a new session.', id);
+  }
+  if (Array.isArray(body) && session.protocolVersion !== '2025-03-26') {
+    return jsonRpcError(400, -32600, `Invalid Request: JSON-RPC batches are not part of protocol revision ${session.protocolVersion}.`);
+  }
+  const headerVersion = request.headers.get('mcp-protocol-version');
+  if (headerVersion !== null && headerVersion !== session.protocolVersion) {
+    return jsonRpcError(400, -32000, `Bad Request: MCP-Protocol-Version ${headerVersion.slice(0, 32)} does not match this session's ${session.protocolVersion}.`, id);
+  }
+  try {
+    await app.sessions.touch(session);
+  } catch (err) {
+    // Missing one sliding-expiry refresh is harmless; the next call retries it.
+    rc.log.warn('session refresh failed', { error: (err as Error).message });
+  }
+  return app.legacy(request, { authInfo: toAuthInfo({ ...rc, session }), parsedBody: body });
+}
+
+async function endSession(request: Request, route: AgentRoute, principal: Principal, app: McpApp): Promise<Response> {
+  const sessionId = request.headers.get(SESSION_HEADER);
+  if (!sessionId) return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required to end a session.');
+  const session = await app.sessions.get(sessionId);
+  if (!session || session.agentId !== route.config.id || !samePrincipal(session, principal)) {
+    return jsonRpcError(404, -32001, 'Session not found.');
+  }
+  await app.sessions.delete(sessionId);
+  return new Response(null, { status: 200 });
+}
+
+/** `/.well-known/oauth-protected-resource/mcp/{agentId}` (RFC 9728) and the AS metadata alias. */
+export function handleWellKnown(request: Request, app: McpApp): Response {
+  const path = new URL(request.url).pathname.replace(/\/+$/, '');
+  const prefix = '/.well-known/oauth-protected-resource/mcp/';
+  if (path.startsWith(prefix)) {
+    const route = app.routes.get(path.slice(prefix.length));
+    if (route && route.config.enabled && app.config.mcpEnabled) {
+      const answer = oauthMetadataResponse(request, route.metadata);
+      if (answer) return answer;
+    }
+    return httpError(404, 'not_found', 'No protected resource is published at this path.');
+  }
+  if (path === '/.well-known/oauth-authorization-server') {
+    const first = app.routes.values().next().value;
+    const answer = first ? oauthMetadataResponse(request, first.metadata) : undefined;
+    if (answer) return answer;
+  }
+  return httpError(404, 'not_found', 'Not found.');
+}

@@ -1,0 +1,129 @@
+import {
+  type AuthMetadataOptions,
+  createMcpHandler,
+  getOAuthProtectedResourceMetadataUrl,
+  legacyStatelessFallback,
+  type LegacyHttpHandler,
+  type McpHttpHandler,
+} from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
+
+import { fullScope, type RouteAuthPolicy } from '../auth/authenticate.js';
+import type { TokenVerifier } from '../auth/tokenVerifier.js';
+import type { AgentConfig } from '../config/agents.js';
+import type { AppConfig } from '../config/config.js';
+import { type AgentSurface, createServer } from '../mcp/createServer.js';
+import { fromAuthInfo } from '../mcp/requestContext.js';
+import { compileTool, toolsForAgent, type CompiledTool } from '../mcp/toolInventory.js';
+import { SessionStore } from '../sessions/sessionStore.js';
+import type { TableClients } from '../sessions/tableStorage.js';
+import type { Logger } from '../telemetry/log.js';
+import { ALL_TOOLS } from '../tools/index.js';
+
+/** Everything one agent route needs, built once at start-up. */
+export interface AgentRoute {
+  config: AgentConfig;
+  surface: AgentSurface;
+  auth: RouteAuthPolicy;
+  resourceUrl: URL;
+  metadata: AuthMetadataOptions;
+}
+
+export interface McpApp {
+  config: AppConfig;
+  log: Logger;
+  routes: ReadonlyMap<string, AgentRoute>;
+  sessions: SessionStore;
+  tables: TableClients;
+  verifier: TokenVerifier;
+  modern: McpHttpHandler;
+  legacy: LegacyHttpHandler;
+  close(): Promise<void>;
+}
+
+export interface McpAppDeps {
+  config: AppConfig;
+  tables: TableClients;
+  verifier: TokenVerifier;
+  log: Logger;
+}
+
+export function createMcpApp({ config, tables, verifier, log }: McpAppDeps): McpApp {
+  const compiled = ALL_TOOLS.map(compileTool);
+  const routes = new Map<string, AgentRoute>();
+  for (const agent of config.agents) {
+    if (agent.testOnly && !config.enableTestAgents) continue;
+    routes.set(agent.id, buildRoute(agent, compiled, config));
+  }
+
+  // One validator for every per-request server: building Ajv per instance costs ~200 µs.
+  const deps = { validator: new AjvJsonSchemaValidator() };
+  const factory = ({ authInfo }: { authInfo?: Parameters<typeof fromAuthInfo>[0] }) => {
+    const rc = fromAuthInfo(authInfo);
+    return createServer(rc.surface, rc, deps);
+  };
+  const onerror = (err: Error) => log.debug('mcp transport', { error: err.message });
+  const modern = createMcpHandler(factory, { legacy: 'reject', maxRequestBodySize: config.maxBodyBytes, onerror });
+  const legacy = legacyStatelessFallback(factory, onerror, { maxRequestBodySize: config.maxBodyBytes });
+
+  return {
+    config,
+    log,
+    routes,
+    sessions: new SessionStore(tables.sessions, config.sessions),
+    tables,
+    verifier,
+    modern,
+    legacy,
+    close: () => modern.close(),
+  };
+}
+
+function buildRoute(agent: AgentConfig, compiled: readonly CompiledTool[], config: AppConfig): AgentRoute {
+  const tools = toolsForAgent(agent, compiled);
+  const surface: AgentSurface = {
+    title: agent.title,
+    instructions: agent.instructions,
+    view: {
+      id: agent.id,
+      title: agent.title,
+      readOnly: agent.readOnly,
+      toolsets: agent.toolsets,
+      tables: agent.tables ?? [],
+    },
+    tools: new Map(tools.map((t) => [t.def.name, t])),
+    listResult: { tools: tools.map((t) => t.descriptor) },
+  };
+  const audiences = agent.audiences ?? config.auth.audiences;
+  const scopePrefix = audiences.find((a) => a.startsWith('api://')) ?? config.auth.appIdUri;
+  const requiredScopes = (agent.requiredScopes ?? config.auth.requiredScopes).map((s) => fullScope(s, scopePrefix));
+  const resourceUrl = new URL(`${config.publicBaseUrl}/mcp/${agent.id}`);
+  const tenant = config.auth.tenants[0] ?? 'organizations';
+  const issuer = `${config.auth.authority}/${tenant}/v2.0`;
+  return {
+    config: agent,
+    surface,
+    resourceUrl,
+    auth: {
+      audiences,
+      requiredScopes,
+      scopePrefix,
+      resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(resourceUrl),
+    },
+    metadata: {
+      resourceServerUrl: resourceUrl,
+      resourceName: `Dynamics 365 & Dataverse MCP: ${agent.title}`,
+      scopesSupported: requiredScopes,
+      oauthMetadata: {
+        issuer,
+        authorization_endpoint: `${config.auth.authority}/${tenant}/oauth2/v2.0/authorize`,
+        token_endpoint: `${config.auth.authority}/${tenant}/oauth2/v2.0/token`,
+        jwks_uri: `${config.auth.authority}/${tenant}/discovery/v2.0/keys`,
+        response_types_supported: ['code'],
+        grant_types_supported: ['authorization_code', 'refresh_token'],
+        code_challenge_methods_supported: ['S256'],
+        scopes_supported: requiredScopes,
+      },
+    },
+  };
+}

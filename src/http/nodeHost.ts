@@ -1,0 +1,158 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { handleMcp, handleWellKnown, type PreReadBody } from './handleMcp.js';
+import type { McpApp } from './mcpApp.js';
+import { httpError } from './responses.js';
+
+export interface NodeHostOptions {
+  host?: string;
+  port?: number;
+  /** Extra readiness checks for /health (e.g. the embedded emulator and identity provider). */
+  healthChecks?: Record<string, () => Promise<boolean>>;
+  allowedOrigins?: readonly string[];
+  allowedHosts?: readonly string[];
+}
+
+export interface NodeHost {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+const MCP_ROUTE = /^\/mcp\/([^/?#]+)\/?$/;
+
+/**
+ * Serves the same handlers as the Azure Functions entry on plain node:http: /mcp/{agentId},
+ * the RFC 9728 well-known documents and /health.
+ */
+export async function startNodeHost(app: McpApp, options: NodeHostOptions = {}): Promise<NodeHost> {
+  const server = createServer((req, res) => {
+    void route(req, res, app, options).catch((err: unknown) => {
+      app.log.error('host failure', { error: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"internal_error"}');
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, app: McpApp, options: NodeHostOptions): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+
+  const mcp = MCP_ROUTE.exec(path);
+  if (mcp) {
+    const body = req.method === 'POST' ? await readBody(req, app.config.maxBodyBytes) : undefined;
+    const request = toWebRequest(req, abort.signal);
+    const agentId = safeDecode(mcp[1] ?? '');
+    const response = await handleMcp(request, agentId, app, {
+      ...(body !== undefined && { body }),
+      ...(options.allowedOrigins && { allowedOrigins: options.allowedOrigins }),
+      ...(options.allowedHosts && { allowedHosts: options.allowedHosts }),
+    });
+    return writeResponse(res, response);
+  }
+  if (path.startsWith('/.well-known/')) return writeResponse(res, handleWellKnown(toWebRequest(req, abort.signal), app));
+  if (path === '/health') return writeResponse(res, await health(app, options.healthChecks ?? {}));
+  return writeResponse(res, httpError(404, 'not_found', 'Not found. MCP endpoints live at /mcp/{agentId}.'));
+}
+
+export async function health(app: McpApp, checks: Record<string, () => Promise<boolean>>): Promise<Response> {
+  const parts: Record<string, 'ok' | 'unavailable'> = {};
+  const all: Record<string, () => Promise<boolean>> = {
+    tables: async () => {
+      // A point read of a row that never exists: a 404 proves the table answers.
+      await app.sessions.get('0'.repeat(43));
+      return true;
+    },
+    ...checks,
+  };
+  await Promise.all(
+    Object.entries(all).map(async ([name, check]) => {
+      parts[name] = (await check().catch(() => false)) ? 'ok' : 'unavailable';
+    }),
+  );
+  const ok = Object.values(parts).every((p) => p === 'ok');
+  return Response.json({ status: ok ? 'ok' : 'degraded', parts, agents: [...app.routes.keys()] }, { status: ok ? 200 : 503 });
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** Reads the body straight off the socket, stopping once it exceeds the limit. */
+async function readBody(req: IncomingMessage, limit: number): Promise<PreReadBody> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return 'too-large';
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      return 'too-large';
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function toWebRequest(req: IncomingMessage, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  const host = req.headers.host ?? '127.0.0.1';
+  return new Request(`http://${host}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, signal });
+}
+
+async function writeResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, key) => {
+    headers[key] = value;
+  });
+  res.writeHead(response.status, headers);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  // SSE bodies are streamed chunk by chunk so notifications reach the client as they happen.
+  const reader = response.body.getReader();
+  res.on('close', () => void reader.cancel().catch(() => undefined));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) await once(res, 'drain');
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
+}

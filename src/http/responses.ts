@@ -1,0 +1,32 @@
+/** Small response builders so every status carries the same JSON shapes. */
+
+/** A plain HTTP error (before any JSON-RPC processing): `{ error, message }`. */
+export function httpError(status: number, error: string, message: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ error, message }, { status, headers });
+}
+
+/** A JSON-RPC error response, echoing the request id when it could be read. */
+export function jsonRpcError(
+  status: number,
+  code: number,
+  message: string,
+  id: string | number | null = null,
+  headers: Record<string, string> = {},
+): Response {
+  return Response.json({ jsonrpc: '2.0', error: { code, message }, id }, { status, headers });
+}
+
+export function requestIdOf(body: unknown): string | number | null {
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    const id = (body as { id?: unknown }).id;
+    if (typeof id === 'string' || typeof id === 'number') return id;
+  }
+  return null;
+}
+
+/** Returns a copy of `response` with extra headers (bodies stream through untouched). */
+export function withHeaders(response: Response, headers: Record<string, string>): Response {
+  const merged = new Headers(response.headers);
+  for (const [k, v] of Object.entries(headers)) merged.set(k, v);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: merged });
+}

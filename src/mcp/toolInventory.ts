@@ -1,0 +1,82 @@
+import type { Tool } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+
+import type { AgentConfig } from '../config/agents.js';
+import type { ToolDefinition } from '../tools/defineTool.js';
+
+/** A tool with its wire descriptor computed once per process (never per request). */
+export interface CompiledTool {
+  def: ToolDefinition;
+  descriptor: Tool;
+}
+
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+export class ToolDefinitionError extends Error {
+  override name = 'ToolDefinitionError';
+}
+
+type JsonObject = { [key: string]: unknown };
+
+/**
+ * JSON Schema that Copilot Studio and other strict clients accept: object root, no `$ref`/`$defs`,
+ * no type arrays, no root unions. Violations are definition bugs, so they fail at start-up.
+ * `pattern` is dropped where a `format` already says the same thing (zod's date-time regex is noise
+ * to a model).
+ */
+export function toClientSafeJsonSchema(schema: z.ZodType, io: 'input' | 'output', where: string): JsonObject {
+  const raw = z.toJSONSchema(schema, { io, reused: 'inline', unrepresentable: 'throw' }) as JsonObject;
+  delete raw['$schema'];
+  if (raw['type'] !== 'object') throw new ToolDefinitionError(`${where}: root must be an object schema`);
+  for (const k of ['anyOf', 'oneOf', 'allOf', '$ref', 'not']) {
+    if (k in raw) throw new ToolDefinitionError(`${where}: root must not use ${k}`);
+  }
+  const visit = (node: unknown, path: string): void => {
+    if (Array.isArray(node)) return node.forEach((n, i) => visit(n, `${path}[${i}]`));
+    if (!node || typeof node !== 'object') return;
+    const obj = node as JsonObject;
+    if ('$ref' in obj || '$defs' in obj || 'definitions' in obj) throw new ToolDefinitionError(`${where}: $ref at ${path}`);
+    if (Array.isArray(obj['type'])) throw new ToolDefinitionError(`${where}: type array at ${path} (avoid nullable)`);
+    if (typeof obj['format'] === 'string' && 'pattern' in obj) delete obj['pattern'];
+    for (const [k, v] of Object.entries(obj)) if (typeof v === 'object') visit(v, `${path}.${k}`);
+  };
+  visit(raw, '$');
+  return raw;
+}
+
+export function compileTool(def: ToolDefinition): CompiledTool {
+  if (!TOOL_NAME.test(def.name)) throw new ToolDefinitionError(`invalid tool name "${def.name}"`);
+  const a = def.annotations;
+  for (const k of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) {
+    if (typeof a[k] !== 'boolean') throw new ToolDefinitionError(`${def.name}: annotation ${k} must be set explicitly`);
+  }
+  if (a.readOnlyHint && a.destructiveHint) throw new ToolDefinitionError(`${def.name}: read-only tools cannot be destructive`);
+  const descriptor: Tool = {
+    name: def.name,
+    title: def.title,
+    description: def.description,
+    inputSchema: toClientSafeJsonSchema(def.input, 'input', `${def.name} input`) as Tool['inputSchema'],
+    outputSchema: toClientSafeJsonSchema(def.output, 'output', `${def.name} output`) as Tool['outputSchema'],
+    annotations: { title: def.title, ...a },
+  };
+  return { def, descriptor };
+}
+
+/**
+ * The tools one agent route lists: its tool sets, minus write tools on a read-only route, narrowed
+ * by the optional allowlist. Computed once per agent at start-up.
+ */
+export function toolsForAgent(agent: AgentConfig, all: readonly CompiledTool[]): CompiledTool[] {
+  const allow = agent.tools ? new Set(agent.tools) : undefined;
+  if (allow) {
+    const known = new Set(all.map((t) => t.def.name));
+    const unknown = [...allow].filter((n) => !known.has(n));
+    if (unknown.length) throw new ToolDefinitionError(`agent "${agent.id}" allows unknown tools: ${unknown.join(', ')}`);
+  }
+  return all.filter(
+    (t) =>
+      agent.toolsets.includes(t.def.toolset) &&
+      (!agent.readOnly || t.def.annotations.readOnlyHint) &&
+      (!allow || allow.has(t.def.name)),
+  );
+}

@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+
+import type { TableClient } from '@azure/data-tables';
+
+import { StorageUnavailableError, storageStatus } from './tableStorage.js';
+
+/** A 2025-era MCP session, as stored in Table Storage. Any instance can load it. */
+export interface SessionRecord {
+  id: string;
+  agentId: string;
+  tenantId: string;
+  objectId: string;
+  protocolVersion: string;
+  clientInfo: { name?: string; version?: string } | undefined;
+  clientCapabilities: Record<string, unknown>;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+}
+
+interface SessionEntity {
+  partitionKey: string;
+  rowKey: string;
+  agentId: string;
+  tenantId: string;
+  objectId: string;
+  protocolVersion: string;
+  clientInfo: string;
+  clientCapabilities: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+}
+
+export interface SessionPolicy {
+  idleTtlSeconds: number;
+  maxTtlSeconds: number;
+  /** lastSeenAt is rewritten at most this often, so a busy session does not write on every call. */
+  touchIntervalSeconds: number;
+}
+
+const ROW = 'session';
+/** 256 bits from the CSPRNG, base64url: visible ASCII, unguessable, valid as a Table key. */
+const newSessionId = () => randomBytes(32).toString('base64url');
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+
+export type Clock = () => number;
+
+export class SessionStore {
+  constructor(
+    private readonly table: TableClient,
+    private readonly policy: SessionPolicy,
+    private readonly now: Clock = Date.now,
+  ) {}
+
+  async create(input: {
+    agentId: string;
+    tenantId: string;
+    objectId: string;
+    protocolVersion: string;
+    clientInfo?: { name?: string; version?: string };
+    clientCapabilities?: Record<string, unknown>;
+  }): Promise<SessionRecord> {
+    const now = new Date(this.now());
+    const record: SessionRecord = {
+      id: newSessionId(),
+      agentId: input.agentId,
+      tenantId: input.tenantId,
+      objectId: input.objectId,
+      protocolVersion: input.protocolVersion,
+      clientInfo: input.clientInfo,
+      clientCapabilities: input.clientCapabilities ?? {},
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt: this.expiry(now, now),
+    };
+    await this.guard(() => this.table.createEntity(toEntity(record)), 'create a session');
+    return record;
+  }
+
+  /** The live session with this id, or undefined when it is unknown or expired. */
+  async get(id: string): Promise<SessionRecord | undefined> {
+    if (!SESSION_ID.test(id)) return undefined;
+    let entity: SessionEntity;
+    try {
+      entity = await this.table.getEntity<SessionEntity>(id, ROW);
+    } catch (err) {
+      if (storageStatus(err) === 404) return undefined;
+      throw new StorageUnavailableError('Session storage is unavailable.', { cause: err });
+    }
+    const record = fromEntity(entity);
+    if (record.expiresAt.getTime() <= this.now()) {
+      // Expired: forget it now rather than waiting for the sweeper.
+      void this.delete(id).catch(() => undefined);
+      return undefined;
+    }
+    return record;
+  }
+
+  /** Slides the expiry forward, writing only when the last write is older than the touch interval. */
+  async touch(record: SessionRecord): Promise<boolean> {
+    const now = this.now();
+    if (now - record.lastSeenAt.getTime() < this.policy.touchIntervalSeconds * 1000) return false;
+    const lastSeenAt = new Date(now);
+    const expiresAt = this.expiry(record.createdAt, lastSeenAt);
+    await this.guard(
+      () => this.table.updateEntity({ partitionKey: record.id, rowKey: ROW, lastSeenAt, expiresAt }, 'Merge'),
+      'refresh a session',
+    );
+    record.lastSeenAt = lastSeenAt;
+    record.expiresAt = expiresAt;
+    return true;
+  }
+
+  /** Ends a session; false when it did not exist. */
+  async delete(id: string): Promise<boolean> {
+    if (!SESSION_ID.test(id)) return false;
+    try {
+      await this.table.deleteEntity(id, ROW);
+      return true;
+    } catch (err) {
+      if (storageStatus(err) === 404) return false;
+      throw new StorageUnavailableError('Session storage is unavailable.', { cause: err });
+    }
+  }
+
+  /** Deletes every expired session row; returns how many were removed. */
+  async sweepExpired(): Promise<number> {
+    const cutoff = new Date(this.now()).toISOString();
+    let removed = 0;
+    const rows = this.table.listEntities<SessionEntity>({
+      queryOptions: { filter: `expiresAt lt datetime'${cutoff}'`, select: ['partitionKey', 'rowKey'] },
+    });
+    for await (const row of rows) {
+      if (await this.delete(row.partitionKey)) removed++;
+    }
+    return removed;
+  }
+
+  private expiry(createdAt: Date, lastSeenAt: Date): Date {
+    const idle = lastSeenAt.getTime() + this.policy.idleTtlSeconds * 1000;
+    const hard = createdAt.getTime() + this.policy.maxTtlSeconds * 1000;
+    return new Date(Math.min(idle, hard));
+  }
+
+  private async guard<T>(op: () => Promise<T>, what: string): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      throw new StorageUnavailableError(`Could not ${what}: session storage is unavailable.`, { cause: err });
+    }
+  }
+}
+
+function toEntity(r: SessionRecord): SessionEntity {
+  return {
+    partitionKey: r.id,
+    rowKey: ROW,
+    agentId: r.agentId,
+    tenantId: r.tenantId,
+    objectId: r.objectId,
+    protocolVersion: r.protocolVersion,
+    clientInfo: JSON.stringify(r.clientInfo ?? {}),
+    clientCapabilities: JSON.stringify(r.clientCapabilities),
+    createdAt: r.createdAt,
+    lastSeenAt: r.lastSeenAt,
+    expiresAt: r.expiresAt,
+  };
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function fromEntity(e: SessionEntity): SessionRecord {
+  const info = parseJsonObject(e.clientInfo);
+  return {
+    id: e.partitionKey,
+    agentId: e.agentId,
+    tenantId: e.tenantId,
+    objectId: e.objectId,
+    protocolVersion: e.protocolVersion,
+    clientInfo: {
+      ...(typeof info['name'] === 'string' && { name: info['name'] }),
+      ...(typeof info['version'] === 'string' && { version: info['version'] }),
+    },
+    clientCapabilities: parseJsonObject(e.clientCapabilities),
+    createdAt: new Date(e.createdAt),
+    lastSeenAt: new Date(e.lastSeenAt),
+    expiresAt: new Date(e.expiresAt),
+  };
+}

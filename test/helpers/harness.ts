@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+
+import { inject } from 'vitest';
+
+import type { MintOptions } from '../../src/auth/localIdp.js';
+import type { Env } from '../../src/config/config.js';
+import { LOCAL_APP_ID_URI, type Embedded, startEmbedded } from '../../src/dev/embedded.js';
+import { findLocalUser, LOCAL_USERS } from '../../src/emulator/users.js';
+import { silentLogger } from '../../src/telemetry/log.js';
+
+export interface TestServer extends Embedded {
+  url: string;
+  mcpUrl(agentId: string): string;
+  /** A delegated token for a seeded user, as `npm run token` would mint it. */
+  token(alias?: string, overrides?: Partial<MintOptions>): Promise<string>;
+}
+
+export function uniquePrefix(): string {
+  return `t${randomBytes(5).toString('hex')}`;
+}
+
+export async function startTestServer(options: { env?: Env; emulator?: boolean } = {}): Promise<TestServer> {
+  const embedded = await startEmbedded({
+    env: { TABLES_PREFIX: uniquePrefix(), AGENTS_FILE: 'agents.json', ...options.env },
+    tablesConnectionString: inject('tablesConnectionString'),
+    emulator: options.emulator ?? false,
+    log: silentLogger,
+  });
+  const url = embedded.host.url;
+  return {
+    ...embedded,
+    url,
+    mcpUrl: (agentId) => `${url}/mcp/${agentId}`,
+    async token(alias = 'alice', overrides = {}) {
+      const user = findLocalUser(alias) ?? LOCAL_USERS[0]!;
+      if (!embedded.idp) throw new Error('no local identity provider');
+      return embedded.idp.mintUserToken(user, { audience: LOCAL_APP_ID_URI, scopes: ['access_as_user'], ...overrides });
+    },
+  };
+}
+
+/** Headers every raw MCP POST needs. */
+export function mcpHeaders(token: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    ...extra,
+  };
+}
+
+export const MODERN = '2026-07-28';
+
+/** A 2026-07-28 request body with the per-request `_meta` envelope. */
+export function modernRequest(method: string, params: Record<string, unknown> = {}, id: number | string = 1): Record<string, unknown> {
+  return {
+    jsonrpc: '2.0',
+    id,
+    method,
+    params: {
+      ...params,
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': MODERN,
+        'io.modelcontextprotocol/clientInfo': { name: 'raw-test', version: '1.0.0' },
+        'io.modelcontextprotocol/clientCapabilities': {},
+      },
+    },
+  };
+}
+
+export function modernHeaders(token: string, method: string, name?: string): Record<string, string> {
+  return mcpHeaders(token, { 'mcp-protocol-version': MODERN, 'mcp-method': method, ...(name && { 'mcp-name': name }) });
+}
+
+/** Reads a JSON or single-event SSE response body into the JSON-RPC message it carries. */
+export async function readJsonRpc(response: Response): Promise<Record<string, unknown>> {
+  const text = await response.text();
+  if ((response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+    const data = text
+      .split('\n')
+      .filter((l) => l.startsWith('data:'))
+      .map((l) => l.slice(5).trim())
+      .filter(Boolean);
+    return JSON.parse(data[data.length - 1] ?? '{}') as Record<string, unknown>;
+  }
+  return JSON.parse(text) as Record<string, unknown>;
+}
