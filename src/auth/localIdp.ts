@@ -115,7 +115,7 @@ export interface LocalIdp {
   issuer: string;
   jwksUri: string;
   tokenEndpoint: string;
-  stats: { oboExchanges: number };
+  stats: { oboExchanges: number; jwksRequests: number };
   /** Make OBO fail for one user (by object id) until cleared with `undefined`. */
   simulateOboFailure(objectId: string, failure: SimulatedOboFailure | undefined): void;
   mintUserToken(user: DirectoryUser, options: MintOptions): Promise<string>;
@@ -134,6 +134,12 @@ export async function mintToken(
   const privateKey = await importJWK(key.privateJwk, 'RS256');
   const now = Math.floor(Date.now() / 1000);
   const claims: Record<string, unknown> = {
+    iss: issuer,
+    aud: options.audience,
+    iat: now,
+    nbf: now,
+    exp: now + (options.lifetimeSeconds ?? 3600),
+    jti: randomUUID(),
     ver: '2.0',
     tid: tenantId,
     oid: user.objectId,
@@ -142,17 +148,10 @@ export async function mintToken(
     preferred_username: user.email,
     azp: options.clientAppId ?? 'local-mcp-client',
     ...(options.scopes.length > 0 ? { scp: options.scopes.join(' ') } : { roles: ['Mcp.Access'] }),
+    // Overrides last, so tests can forge any standard claim too.
     ...options.claims,
   };
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
-    .setIssuer(issuer)
-    .setAudience(options.audience)
-    .setIssuedAt(now)
-    .setNotBefore(now)
-    .setExpirationTime(now + (options.lifetimeSeconds ?? 3600))
-    .setJti(randomUUID())
-    .sign(privateKey);
+  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' }).sign(privateKey);
 }
 
 export function localIssuer(baseUrl: string, tenantId: string): string {
@@ -170,7 +169,7 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
   const keySet = createLocalJWKSet(jwks);
   const lifetime = options.accessTokenLifetimeSeconds ?? 3600;
   const failures = new Map<string, SimulatedOboFailure>();
-  const stats = { oboExchanges: 0 };
+  const stats = { oboExchanges: 0, jwksRequests: 0 };
   const t = options.tenantId;
 
   const server: Server = createServer((req, res) => {
@@ -188,7 +187,10 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
 
   async function serve(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
     const path = (req.url ?? '').split('?')[0];
-    if (req.method === 'GET' && path === `/${t}/discovery/v2.0/keys`) return { status: 200, body: jwks };
+    if (req.method === 'GET' && path === `/${t}/discovery/v2.0/keys`) {
+      stats.jwksRequests++;
+      return { status: 200, body: jwks };
+    }
     if (req.method === 'GET' && path === `/${t}/v2.0/.well-known/openid-configuration`) {
       return {
         status: 200,

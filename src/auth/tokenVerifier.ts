@@ -45,7 +45,7 @@ export interface VerifiedToken {
 }
 
 /** Tokens larger than this are refused unread (Entra tokens are a few KB). */
-export const MAX_TOKEN_BYTES = 16 * 1024;
+export const MAX_TOKEN_BYTES = 12 * 1024;
 const CACHE_LIMIT = 10_000;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

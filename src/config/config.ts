@@ -59,6 +59,8 @@ const EnvSchema = z.object({
   DATAVERSE_URL: url.optional(),
   DATAVERSE_TIMEOUT_MS: int(30_000, 1000, 120_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional().transform((v) => v ?? 'info'),
+  IDENTITY_ENDPOINT: z.string().url().optional(),
+  IDENTITY_HEADER: z.string().optional(),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
 });
 
@@ -81,6 +83,8 @@ export interface AuthConfig {
   audiences: string[];
   requiredScopes: string[];
   obo: OboCredential | undefined;
+  /** App Service / Functions managed identity endpoint (for the federated OBO credential). */
+  managedIdentity: { endpoint: string; header: string } | undefined;
 }
 
 export interface AppConfig {
@@ -145,6 +149,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       audiences,
       requiredScopes: e.AUTH_REQUIRED_SCOPES,
       obo: oboCredential(e),
+      managedIdentity: e.IDENTITY_ENDPOINT && e.IDENTITY_HEADER ? { endpoint: e.IDENTITY_ENDPOINT, header: e.IDENTITY_HEADER } : undefined,
     },
     dataverse: { url: e.DATAVERSE_URL, timeoutMs: e.DATAVERSE_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
@@ -186,4 +191,26 @@ function safeJson(text: string, name: string): unknown {
   } catch (err) {
     throw new ConfigError(`${name} is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/** Settings of the local dev host (`npm start`), read from the same single place as everything else. */
+export interface DevHostSettings {
+  port: number;
+  dataDir: string;
+}
+
+export function readDevHostSettings(env: Env = process.env): DevHostSettings {
+  const parsed = z
+    .object({
+      PORT: z.coerce.number().int().min(1).max(65_000).optional(),
+      DATA_DIR: z.string().optional(),
+    })
+    .safeParse(env);
+  if (!parsed.success) throw new ConfigError(`Invalid PORT or DATA_DIR: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return { port: parsed.data.PORT ?? 7071, dataDir: resolve(parsed.data.DATA_DIR ?? 'data') };
+}
+
+/** A copy of the process environment, for hosts that pass it on to `loadConfig`. */
+export function processEnv(): Env {
+  return { ...process.env };
 }

@@ -1,0 +1,59 @@
+import azureFunctions, { type HttpRequest, type HttpResponseInit } from '@azure/functions';
+
+import { TokenVerifier } from '../src/auth/tokenVerifier.js';
+import { loadConfig } from '../src/config/config.js';
+import { createMcpApp, type McpApp } from '../src/http/mcpApp.js';
+import { openTables } from '../src/sessions/tableStorage.js';
+import { startTelemetry } from '../src/telemetry/appInsights.js';
+import { createLogger } from '../src/telemetry/log.js';
+
+/** The Functions host: streamed bodies on, so SSE responses flow as they are written. */
+azureFunctions.app.setup({ enableHttpStream: true });
+
+let appPromise: Promise<McpApp> | undefined;
+
+/** Built once per worker on first use (cold start), then shared by every invocation. */
+export function getApp(): Promise<McpApp> {
+  appPromise ??= (async () => {
+    const config = loadConfig();
+    if (!config.tables.connectionString) throw new Error('TABLES_CONNECTION_STRING is required.');
+    const log = createLogger(config.logLevel, { host: 'functions' });
+    if (config.appInsightsConnectionString) startTelemetry(config.appInsightsConnectionString, log);
+    const tables = await openTables(config.tables.connectionString, config.tables.prefix);
+    const verifier = new TokenVerifier({ authority: config.auth.authority, v1IssuerBase: config.auth.v1IssuerBase, tenants: config.auth.tenants });
+    return createMcpApp({ config, tables, verifier, log });
+  })();
+  appPromise.catch(() => {
+    // A failed start (e.g. storage briefly unreachable) must not poison the worker forever.
+    appPromise = undefined;
+  });
+  return appPromise;
+}
+
+/** Functions request → web Request. The body stays a stream; nothing is buffered here. */
+export function toWebRequest(req: HttpRequest): Request {
+  const method = req.method.toUpperCase();
+  const hasBody = method !== 'GET' && method !== 'HEAD' && req.body !== null;
+  return new Request(req.url, {
+    method,
+    headers: req.headers,
+    ...(hasBody && { body: req.body, duplex: 'half' }),
+  } as RequestInit);
+}
+
+/** Web Response → Functions response; a streamed body (SSE) is handed over as a stream. */
+export function toResponseInit(response: Response): HttpResponseInit {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, key) => {
+    headers[key] = value;
+  });
+  return { status: response.status, headers, ...(response.body && { body: response.body }) };
+}
+
+export function unavailable(): HttpResponseInit {
+  return {
+    status: 503,
+    headers: { 'content-type': 'application/json', 'retry-after': '5' },
+    body: JSON.stringify({ error: 'starting', message: 'The server is starting or its storage is unreachable; retry shortly.' }),
+  };
+}

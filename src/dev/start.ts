@@ -1,0 +1,74 @@
+import { LOCAL_USERS } from '../emulator/users.js';
+import { processEnv, readDevHostSettings } from '../config/config.js';
+import { createLogger } from '../telemetry/log.js';
+import { startEmbedded } from './embedded.js';
+
+/**
+ * `npm start`: the whole product on loopback with the embedded default (Dataverse emulator with
+ * sample data, Azurite Table Storage, local identity provider). `npm start -- --reset` starts clean.
+ */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help')) {
+    process.stdout.write('Usage: npm start [-- --reset]\n  --reset  delete local data (sessions, emulator database, keys) and start clean\n');
+    return;
+  }
+  const env = processEnv();
+  const settings = readDevHostSettings(env);
+  const log = createLogger(env['LOG_LEVEL'] === 'debug' ? 'debug' : 'warn');
+  const started = Date.now();
+  const embedded = await startEmbedded({ dataDir: settings.dataDir, reset: args.includes('--reset'), port: settings.port, env, log });
+  const { config, host } = embedded;
+
+  const sweep = setInterval(() => {
+    void embedded.app.sessions.sweepExpired().catch((err: unknown) => log.warn('session sweep failed', { error: String(err) }));
+  }, 10 * 60_000);
+  sweep.unref();
+  void embedded.app.sessions.sweepExpired().catch(() => undefined);
+
+  const width = Math.max(...[...embedded.app.routes.keys()].map((k) => k.length));
+  const lines = [
+    '',
+    `Dynamics 365 & Dataverse MCP server is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    '',
+    '  MCP endpoints (Streamable HTTP; both the 2026-07-28 and the 2025 protocol revisions):',
+    ...[...embedded.app.routes.values()].map((r) => `    ${r.config.id.padEnd(width)}  ${host.url}/mcp/${r.config.id}   ${r.config.readOnly ? '(read-only) ' : ''}${r.config.title}`),
+    `  Health: ${host.url}/health`,
+    '',
+    `  Dataverse: ${embedded.emulator ? `embedded emulator with sample data at ${config.dataverse.url}` : config.dataverse.url}`,
+    `  Identity:  ${embedded.idp ? `local identity provider at ${embedded.idp.url} (tenant ${embedded.idp.tenantId})` : config.auth.authority}`,
+    `  Sessions:  ${embedded.azurite ? `Azurite Table Storage on 127.0.0.1:${embedded.azurite.port}` : 'Azure Table Storage (TABLES_CONNECTION_STRING)'}`,
+    `  Data:      ${settings.dataDir}${embedded.azurite || embedded.emulator ? '  (npm start -- --reset to start clean)' : ''}`,
+    '',
+  ];
+  if (embedded.idp) {
+    lines.push(
+      `  Sign in as a sample user (${LOCAL_USERS.map((u) => u.alias).join(', ')}):`,
+      '    TOKEN=$(npm run --silent token -- --user alice --agent sales | tail -n 1)',
+      '',
+      '  Then connect, for example:',
+      `    npx @modelcontextprotocol/inspector --cli ${host.url}/mcp/sales --method tools/list --header "Authorization: Bearer $TOKEN"`,
+      '    Claude Desktop and VS Code: see "Connect a client" in README.md',
+      '',
+    );
+  }
+  lines.push('  Press Ctrl+C to stop.', '');
+  process.stdout.write(lines.join('\n'));
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nStopping…\n');
+    clearInterval(sweep);
+    await embedded.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`\nCould not start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { mcpHeaders, modernHeaders, modernRequest, readJsonRpc, startTestServer, type TestServer } from '../helpers/harness.js';
+
+let server: TestServer;
+let token: string;
+beforeAll(async () => {
+  server = await startTestServer({
+    env: {
+      AGENTS_JSON: JSON.stringify({
+        agents: [
+          { id: 'sales', title: 'Sales', toolsets: ['core'] },
+          { id: 'off', title: 'Off', toolsets: ['core'], enabled: false },
+        ],
+      }),
+      MAX_BODY_BYTES: '4096',
+    },
+  });
+  token = await server.token('alice');
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const initialize = (version = '2025-11-25') => ({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+});
+
+async function post(body: unknown, headers: Record<string, string> = mcpHeaders(token), agent = 'sales'): Promise<Response> {
+  return fetch(server.mcpUrl(agent), { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+}
+
+async function openSession(version = '2025-11-25'): Promise<string> {
+  const res = await post(initialize(version));
+  expect(res.status).toBe(200);
+  await res.text();
+  return res.headers.get('mcp-session-id')!;
+}
+
+function leaksNothing(text: string) {
+  expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+  expect(text).not.toMatch(/\n\s+at /);
+  expect(text).not.toContain(server.idp!.url);
+}
+
+describe('HTTP statuses before JSON-RPC', () => {
+  it('404 with a JSON body for an unknown agent', async () => {
+    const res = await post(initialize(), mcpHeaders(token), 'nope');
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: 'unknown_agent' });
+  });
+
+  it('403 for a disabled agent, before any token is looked at', async () => {
+    const res = await fetch(server.mcpUrl('off'), { method: 'POST', body: '{}' });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: 'agent_disabled' });
+  });
+
+  it('403 for a foreign Origin (DNS rebinding / CSRF)', async () => {
+    const res = await post(initialize(), mcpHeaders(token, { origin: 'https://evil.example' }));
+    expect(res.status).toBe(403);
+    const ok = await post(initialize(), mcpHeaders(token, { origin: 'http://localhost:6274' }));
+    expect(ok.status).toBe(200);
+    await ok.text();
+  });
+
+  it('403 for a foreign Host header', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const url = new URL(server.mcpUrl('sales'));
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...mcpHeaders(token), host: 'attacker.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(initialize()));
+    });
+    expect(status).toBe(403);
+  });
+
+  it('406 when Accept does not list both media types', async () => {
+    const res = await post(initialize(), { ...mcpHeaders(token), accept: 'application/json' });
+    expect(res.status).toBe(406);
+  });
+
+  it('415 for a non-JSON Content-Type', async () => {
+    const res = await post(initialize(), { ...mcpHeaders(token), 'content-type': 'text/plain' });
+    expect(res.status).toBe(415);
+  });
+
+  it('413 for a body over the limit', async () => {
+    const big = { ...initialize(), padding: 'x'.repeat(10_000) };
+    const res = await post(big);
+    expect(res.status).toBe(413);
+  });
+
+  it('400 with a JSON-RPC parse error for invalid JSON, and for a non-object body', async () => {
+    const res = await post('{"jsonrpc":');
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32700 }, id: null });
+    const scalar = await post('42');
+    expect(scalar.status).toBe(400);
+    expect(await scalar.json()).toMatchObject({ error: { code: -32600 } });
+  });
+
+  it('405 for GET (no standalone stream) and for other methods', async () => {
+    const get = await fetch(server.mcpUrl('sales'), { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+    expect(get.status).toBe(405);
+    const put = await fetch(server.mcpUrl('sales'), { method: 'PUT', headers: { authorization: `Bearer ${token}` } });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toContain('POST');
+  });
+});
+
+describe('2025-era sessions', () => {
+  it('400 for a non-initialize request without a session id', async () => {
+    const res = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: -32000 }, id: 2 });
+  });
+
+  it('404 for an unknown session id, 404 for a malformed one', async () => {
+    for (const id of ['A'.repeat(43), 'not a session id']) {
+      const res = await post({ jsonrpc: '2.0', id: 3, method: 'tools/list', params: {} }, mcpHeaders(token, { 'mcp-session-id': id }));
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { code: -32001 } });
+    }
+  });
+
+  it('202 for notifications', async () => {
+    const sid = await openSession();
+    const res = await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, mcpHeaders(token, { 'mcp-session-id': sid }));
+    expect(res.status).toBe(202);
+    expect(await res.text()).toBe('');
+  });
+
+  it('400 for an unsupported or mismatching MCP-Protocol-Version', async () => {
+    const sid = await openSession('2025-06-18');
+    const bad = await post({ jsonrpc: '2.0', id: 4, method: 'tools/list' }, mcpHeaders(token, { 'mcp-session-id': sid, 'mcp-protocol-version': '1999-01-01' }));
+    expect(bad.status).toBe(400);
+    const mismatch = await post({ jsonrpc: '2.0', id: 5, method: 'tools/list' }, mcpHeaders(token, { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' }));
+    expect(mismatch.status).toBe(400);
+    const good = await post({ jsonrpc: '2.0', id: 6, method: 'tools/list' }, mcpHeaders(token, { 'mcp-session-id': sid, 'mcp-protocol-version': '2025-06-18' }));
+    expect(good.status).toBe(200);
+    expect((await readJsonRpc(good))['result']).toBeDefined();
+  });
+
+  it('batches: refused after 2025-03-26, answered for 2025-03-26 sessions', async () => {
+    const sid = await openSession('2025-11-25');
+    const batch = [
+      { jsonrpc: '2.0', id: 7, method: 'tools/list' },
+      { jsonrpc: '2.0', id: 8, method: 'ping' },
+    ];
+    const refused = await post(batch, mcpHeaders(token, { 'mcp-session-id': sid }));
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: { code: -32600 } });
+
+    const old = await openSession('2025-03-26');
+    const answered = await post(batch, mcpHeaders(token, { 'mcp-session-id': old }));
+    expect(answered.status).toBe(200);
+    const text = await answered.text();
+    expect(text).toContain('"id":7');
+    expect(text).toContain('"id":8');
+
+    const initInBatch = await post([initialize(), { jsonrpc: '2.0', id: 9, method: 'ping' }]);
+    expect(initInBatch.status).toBe(400);
+  });
+
+  it('400 -32602 for a malformed initialize', async () => {
+    const res = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: 5 } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: -32602 }, id: 1 });
+  });
+
+  it('DELETE ends the session; the id then answers 404', async () => {
+    const sid = await openSession();
+    const del = await fetch(server.mcpUrl('sales'), { method: 'DELETE', headers: mcpHeaders(token, { 'mcp-session-id': sid }) });
+    expect(del.status).toBe(200);
+    const after = await post({ jsonrpc: '2.0', id: 10, method: 'tools/list' }, mcpHeaders(token, { 'mcp-session-id': sid }));
+    expect(after.status).toBe(404);
+    const again = await fetch(server.mcpUrl('sales'), { method: 'DELETE', headers: mcpHeaders(token, { 'mcp-session-id': sid }) });
+    expect(again.status).toBe(404);
+    const noId = await fetch(server.mcpUrl('sales'), { method: 'DELETE', headers: mcpHeaders(token) });
+    expect(noId.status).toBe(400);
+  });
+
+  it("another user's session id answers 404 (and cannot be deleted)", async () => {
+    const sid = await openSession();
+    const bob = await server.token('bob');
+    const hijack = await post({ jsonrpc: '2.0', id: 11, method: 'tools/list' }, mcpHeaders(bob, { 'mcp-session-id': sid }));
+    expect(hijack.status).toBe(404);
+    leaksNothing(await hijack.text());
+    const del = await fetch(server.mcpUrl('sales'), { method: 'DELETE', headers: mcpHeaders(bob, { 'mcp-session-id': sid }) });
+    expect(del.status).toBe(404);
+    const owner = await post({ jsonrpc: '2.0', id: 12, method: 'tools/list' }, mcpHeaders(token, { 'mcp-session-id': sid }));
+    expect(owner.status).toBe(200);
+    await owner.text();
+  });
+
+  it('an id minted on one agent route is not valid on another', async () => {
+    const sid = await openSession();
+    const other = await post({ jsonrpc: '2.0', id: 13, method: 'tools/list' }, mcpHeaders(token, { 'mcp-session-id': sid }), 'off');
+    expect(other.status).toBe(403);
+  });
+});
+
+describe('modern era', () => {
+  it('answers tools/list as JSON with no session and no Table write', async () => {
+    const before = await countSessions();
+    const res = await post(modernRequest('tools/list'), modernHeaders(token, 'tools/list'));
+    expect(res.status).toBe(200);
+    const msg = await readJsonRpc(res);
+    expect((msg['result'] as { tools: unknown[] }).tools.length).toBeGreaterThan(0);
+    expect(res.headers.get('mcp-session-id')).toBeNull();
+    expect(await countSessions()).toBe(before);
+  });
+
+  it('unknown tool is a JSON-RPC -32602, bad arguments an isError result', async () => {
+    const unknown = await post(modernRequest('tools/call', { name: 'nope', arguments: {} }), modernHeaders(token, 'tools/call', 'nope'));
+    const u = await readJsonRpc(unknown);
+    expect(u['error']).toMatchObject({ code: -32602 });
+  });
+
+  it('unsupported modern revision: 400 with the supported list', async () => {
+    const body = modernRequest('tools/list');
+    (body['params'] as { _meta: Record<string, string> })._meta['io.modelcontextprotocol/protocolVersion'] = '2099-01-01';
+    const res = await post(body, modernHeaders(token, 'tools/list'));
+    expect(res.status).toBe(400);
+  });
+});
+
+async function countSessions(): Promise<number> {
+  let n = 0;
+  for await (const _ of server.app.tables.sessions.listEntities()) n++;
+  return n;
+}
