@@ -123,7 +123,7 @@ async function handle(
     return jsonRpcError(400, -32600, 'Invalid Request: the body must be a JSON-RPC message object.');
   }
 
-  const rc: RequestContext = { requestId, surface: route.surface, principal, era: 'modern', session: undefined, log };
+  const rc: RequestContext = { requestId, surface: route.surface, principal, assertion: auth.token, era: 'modern', session: undefined, log };
   if (!(await isLegacyRequest(request, body, { maxRequestBodySize: app.config.maxBodyBytes }))) {
     return app.modern.fetch(request, { authInfo: toAuthInfo(rc), parsedBody: body });
   }

@@ -1,6 +1,7 @@
 import {
   type AuthMetadataOptions,
   createMcpHandler,
+  createRequestStateCodec,
   getOAuthProtectedResourceMetadataUrl,
   legacyStatelessFallback,
   type LegacyHttpHandler,
@@ -9,15 +10,24 @@ import {
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 
 import { fullScope, type RouteAuthPolicy } from '../auth/authenticate.js';
+import { OboClient, OboError } from '../auth/obo.js';
+import { principalKey } from '../auth/principal.js';
 import type { TokenVerifier } from '../auth/tokenVerifier.js';
 import type { AgentConfig } from '../config/agents.js';
+import { ConfigError } from '../config/agents.js';
 import type { AppConfig } from '../config/config.js';
-import { type AgentSurface, createServer } from '../mcp/createServer.js';
+import { DataverseClient } from '../dataverse/client.js';
+import { type AgentSurface, createServer, type ServerDeps } from '../mcp/createServer.js';
+import type { ConfirmState } from '../mcp/dispatch.js';
 import { fromAuthInfo } from '../mcp/requestContext.js';
+import { deriveKey } from '../mcp/secrets.js';
 import { compileTool, toolsForAgent, type CompiledTool } from '../mcp/toolInventory.js';
+import { AuditLog } from '../sessions/auditLog.js';
+import { ConfirmationStore } from '../sessions/confirmationStore.js';
 import { SessionStore } from '../sessions/sessionStore.js';
 import type { TableClients } from '../sessions/tableStorage.js';
 import type { Logger } from '../telemetry/log.js';
+import { ToolError } from '../tools/defineTool.js';
 import { ALL_TOOLS } from '../tools/index.js';
 
 /** Everything one agent route needs, built once at start-up. */
@@ -34,6 +44,7 @@ export interface McpApp {
   log: Logger;
   routes: ReadonlyMap<string, AgentRoute>;
   sessions: SessionStore;
+  confirmations: ConfirmationStore;
   tables: TableClients;
   verifier: TokenVerifier;
   modern: McpHttpHandler;
@@ -46,9 +57,14 @@ export interface McpAppDeps {
   tables: TableClients;
   verifier: TokenVerifier;
   log: Logger;
+  /** For tests that need to observe outbound calls. */
+  fetch?: typeof fetch;
 }
 
-export function createMcpApp({ config, tables, verifier, log }: McpAppDeps): McpApp {
+export function createMcpApp({ config, tables, verifier, log, fetch: fetchImpl }: McpAppDeps): McpApp {
+  if (!config.stateSecret) {
+    throw new ConfigError('MCP_STATE_SECRET is required (32+ characters, the same on every instance): it protects confirmations and cursors.');
+  }
   const compiled = ALL_TOOLS.map(compileTool);
   const routes = new Map<string, AgentRoute>();
   for (const agent of config.agents) {
@@ -56,8 +72,51 @@ export function createMcpApp({ config, tables, verifier, log }: McpAppDeps): Mcp
     routes.set(agent.id, buildRoute(agent, compiled, config));
   }
 
-  // One validator for every per-request server: building Ajv per instance costs ~200 µs.
-  const deps = { validator: new AjvJsonSchemaValidator() };
+  const confirmations = new ConfirmationStore(tables.handles);
+  const stateCodec = createRequestStateCodec<ConfirmState>({
+    key: deriveKey(config.stateSecret, 'request-state'),
+    ttlSeconds: 600,
+    // Request state minted for one user and agent is refused for any other.
+    bind: (ctx) => {
+      const rc = fromAuthInfo(ctx.http?.authInfo);
+      return `${principalKey(rc.principal)}|${rc.surface.view.id}`;
+    },
+  });
+  const obo = config.auth.obo
+    ? new OboClient({
+        authority: config.auth.authority,
+        clientId: config.auth.clientId,
+        credential: config.auth.obo,
+        ...(config.auth.managedIdentity && { managedIdentity: config.auth.managedIdentity }),
+        ...(fetchImpl && { fetch: fetchImpl }),
+      })
+    : undefined;
+  const dataverseUrl = config.dataverse.url;
+  const scope = dataverseUrl ? `${dataverseUrl}/.default` : '';
+  const deps: ServerDeps = {
+    // One validator for every per-request server: building Ajv per instance costs ~200 µs.
+    validator: new AjvJsonSchemaValidator(),
+    confirmations,
+    audit: new AuditLog(tables.audit, log),
+    stateCodec,
+    cursorKey: deriveKey(config.stateSecret, 'cursor'),
+    now: Date.now,
+    dataverse: (rc, signal) =>
+      new DataverseClient({
+        url: dataverseUrl ?? 'https://dataverse.invalid',
+        timeoutMs: config.dataverse.timeoutMs,
+        signal,
+        log: rc.log,
+        ...(fetchImpl && { fetch: fetchImpl }),
+        tokens: {
+          getToken: async () => {
+            if (!dataverseUrl) throw new ToolError('Dataverse is not configured on this server (DATAVERSE_URL is not set).', 'unavailable');
+            if (!obo) throw new OboError('This server has no credential for the on-behalf-of exchange (set AUTH_CLIENT_SECRET, a certificate or managed identity).', 'misconfigured');
+            return obo.getToken(rc.assertion, rc.principal, scope);
+          },
+        },
+      }),
+  };
   const factory = ({ authInfo }: { authInfo?: Parameters<typeof fromAuthInfo>[0] }) => {
     const rc = fromAuthInfo(authInfo);
     return createServer(rc.surface, rc, deps);
@@ -71,6 +130,7 @@ export function createMcpApp({ config, tables, verifier, log }: McpAppDeps): Mcp
     log,
     routes,
     sessions: new SessionStore(tables.sessions, config.sessions),
+    confirmations,
     tables,
     verifier,
     modern,

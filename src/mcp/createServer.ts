@@ -1,7 +1,4 @@
-import { randomUUID } from 'node:crypto';
-
 import {
-  type CallToolResult,
   type jsonSchemaValidator,
   type ListToolsResult,
   PROTOCOL_VERSION_META_KEY,
@@ -9,10 +6,12 @@ import {
   ProtocolErrorCode,
   Server,
 } from '@modelcontextprotocol/server';
-import type { z } from 'zod';
 
-import { ToolError, type AgentView, type ToolContext } from '../tools/defineTool.js';
+import type { DataverseClient } from '../dataverse/client.js';
+import type { AgentView, ToolContext } from '../tools/defineTool.js';
+import { dispatch, type DispatchDeps } from './dispatch.js';
 import type { RequestContext } from './requestContext.js';
+import { cursorSealer } from './secrets.js';
 import type { CompiledTool } from './toolInventory.js';
 
 export const SERVER_NAME = 'dataverse-mcp';
@@ -28,8 +27,12 @@ export interface AgentSurface {
   listResult: ListToolsResult;
 }
 
-export interface ServerDeps {
+export interface ServerDeps extends DispatchDeps {
   validator: jsonSchemaValidator;
+  cursorKey: Buffer;
+  /** A Dataverse client acting for this request's user. */
+  dataverse(rc: RequestContext, signal: AbortSignal): DataverseClient;
+  now(): number;
 }
 
 /**
@@ -45,6 +48,8 @@ export function createServer(surface: AgentSurface, rc: RequestContext, deps: Se
       capabilities: { tools: { listChanged: false } },
       ...(surface.instructions !== undefined && { instructions: surface.instructions }),
       jsonSchemaValidator: deps.validator,
+      // MRTR request state is HMAC-signed and bound to the user; tampered or foreign state never reaches a tool.
+      requestState: { verify: deps.stateCodec.verify },
       // 2025-era server->client pushes cannot work per request on serverless (the answer may reach
       // another instance); confirmations use handles there instead.
       inputRequired: { legacyShim: false },
@@ -67,7 +72,8 @@ export function createServer(surface: AgentSurface, rc: RequestContext, deps: Se
     const protocolVersion =
       rc.era === 'legacy'
         ? (rc.session?.protocolVersion ?? '2025-03-26')
-        : envelopeString(sdkCtx.mcpReq.envelope, PROTOCOL_VERSION_META_KEY) ?? MODERN_VERSION;
+        : (envelopeString(sdkCtx.mcpReq.envelope, PROTOCOL_VERSION_META_KEY) ?? MODERN_VERSION);
+    const signal = sdkCtx.mcpReq.signal;
     const ctx: ToolContext = {
       principal: rc.principal,
       agent: surface.view,
@@ -75,56 +81,18 @@ export function createServer(surface: AgentSurface, rc: RequestContext, deps: Se
       protocolVersion,
       requestId: rc.requestId,
       log: rc.log.child({ tool: name }),
-      signal: sdkCtx.mcpReq.signal,
+      signal,
+      dataverse: deps.dataverse(rc, signal),
+      cursors: cursorSealer(deps.cursorKey, rc.principal, surface.view.id, name, deps.now),
+      now: () => new Date(deps.now()),
     };
-    return runTool(tool, rawArgs ?? {}, ctx);
+    return dispatch(tool, rawArgs ?? {}, ctx, sdkCtx, deps);
   });
 
   return server;
 }
 
-export async function runTool(tool: CompiledTool, rawArgs: unknown, ctx: ToolContext): Promise<CallToolResult> {
-  const parsed = tool.def.input.safeParse(rawArgs);
-  if (!parsed.success) return errorResult(`Invalid arguments for ${tool.def.name}: ${describeIssues(parsed.error)}`);
-  try {
-    const out = await tool.def.handler(parsed.data, ctx);
-    const checked = tool.def.output.safeParse(out.data);
-    if (!checked.success) {
-      return internalError(ctx, new Error(`output of ${tool.def.name} violates its schema: ${describeIssues(checked.error)}`));
-    }
-    const structured = checked.data as Record<string, unknown>;
-    return {
-      content: [
-        { type: 'text', text: out.text },
-        { type: 'text', text: JSON.stringify(structured) },
-      ],
-      structuredContent: structured,
-    };
-  } catch (err) {
-    if (err instanceof ToolError) return errorResult(err.message);
-    return internalError(ctx, err);
-  }
-}
-
 function envelopeString(envelope: object | undefined, key: string): string | undefined {
   const value = (envelope as Record<string, unknown> | undefined)?.[key];
   return typeof value === 'string' ? value : undefined;
-}
-
-export function errorResult(message: string): CallToolResult {
-  return { content: [{ type: 'text', text: message }], isError: true };
-}
-
-/** A bug, not a user mistake: log it with a reference and tell the caller only the reference. */
-function internalError(ctx: ToolContext, err: unknown): CallToolResult {
-  const ref = randomUUID().slice(0, 8);
-  ctx.log.error('tool failed', { ref, error: err instanceof Error ? { name: err.name, message: err.message } : String(err) });
-  return errorResult(`Internal error (ref ${ref}). The request was not completed; try again or report the reference.`);
-}
-
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 10)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(arguments)'}: ${i.message}`)
-    .join('; ');
 }

@@ -11,6 +11,8 @@ export interface RequestContext {
   /** The agent route's tool surface. */
   surface: AgentSurface;
   principal: Principal;
+  /** The caller's bearer token: only ever sent to the token endpoint for on-behalf-of, never downstream. */
+  assertion: string;
   era: 'modern' | 'legacy';
   /** Set for 2025-era requests that belong to a stored session. */
   session: SessionRecord | undefined;

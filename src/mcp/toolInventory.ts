@@ -7,7 +7,39 @@ import type { ToolDefinition } from '../tools/defineTool.js';
 /** A tool with its wire descriptor computed once per process (never per request). */
 export interface CompiledTool {
   def: ToolDefinition;
+  /** The input as served: confirmable tools also accept `confirmationHandle`. */
+  input: z.ZodObject;
+  /** The output as served: confirmable tools wrap their result in a status envelope. */
+  output: z.ZodObject;
   descriptor: Tool;
+}
+
+const ConfirmationSchema = z.object({
+  handle: z.string().describe('Pass this back as confirmationHandle, with the same arguments, once the user agrees'),
+  expiresAt: z.string().describe('ISO 8601 time after which the handle no longer works'),
+  summary: z.string().describe('What will happen; show it to the user'),
+  details: z.record(z.string(), z.string()).describe('The facts the user is agreeing to'),
+});
+
+/** Adds the confirmation handle parameter and the status envelope to a confirmable tool. */
+function servedSchemas(def: ToolDefinition): { input: z.ZodObject; output: z.ZodObject } {
+  if (!def.confirm) return { input: def.input, output: def.output };
+  return {
+    input: def.input.extend({
+      confirmationHandle: z
+        .string()
+        .max(64)
+        .optional()
+        .describe(
+          'Leave empty on the first call: it returns a preview and a handle. After the user agrees, call again with the same arguments and this handle.',
+        ),
+    }),
+    output: z.object({
+      status: z.enum(['completed', 'confirmation_required', 'cancelled']).describe('completed: the change was made; confirmation_required: nothing changed yet'),
+      confirmation: ConfirmationSchema.optional().describe('Present when status is confirmation_required'),
+      result: def.output.optional().describe('Present when status is completed'),
+    }),
+  };
 }
 
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -51,15 +83,18 @@ export function compileTool(def: ToolDefinition): CompiledTool {
     if (typeof a[k] !== 'boolean') throw new ToolDefinitionError(`${def.name}: annotation ${k} must be set explicitly`);
   }
   if (a.readOnlyHint && a.destructiveHint) throw new ToolDefinitionError(`${def.name}: read-only tools cannot be destructive`);
+  if (!a.readOnlyHint && !def.auditTarget) throw new ToolDefinitionError(`${def.name}: write tools must say what they audit (auditTarget)`);
+  if (a.destructiveHint && !def.confirm) throw new ToolDefinitionError(`${def.name}: destructive tools must ask for confirmation`);
+  const { input, output } = servedSchemas(def);
   const descriptor: Tool = {
     name: def.name,
     title: def.title,
     description: def.description,
-    inputSchema: toClientSafeJsonSchema(def.input, 'input', `${def.name} input`) as Tool['inputSchema'],
-    outputSchema: toClientSafeJsonSchema(def.output, 'output', `${def.name} output`) as Tool['outputSchema'],
+    inputSchema: toClientSafeJsonSchema(input, 'input', `${def.name} input`) as Tool['inputSchema'],
+    outputSchema: toClientSafeJsonSchema(output, 'output', `${def.name} output`) as Tool['outputSchema'],
     annotations: { title: def.title, ...a },
   };
-  return { def, descriptor };
+  return { def, input, output, descriptor };
 }
 
 /**

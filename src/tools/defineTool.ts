@@ -2,6 +2,7 @@ import type { z } from 'zod';
 
 import type { Principal } from '../auth/principal.js';
 import type { Toolset } from '../config/agents.js';
+import type { DataverseClient } from '../dataverse/client.js';
 import type { Logger } from '../telemetry/log.js';
 
 /** MCP tool annotations; every tool states each hint explicitly (the spec's defaults are unsafe). */
@@ -22,6 +23,20 @@ export interface AgentView {
   tables: readonly string[];
 }
 
+/** Seals listing continuations into opaque, encrypted cursors bound to the user, agent and tool. */
+export interface CursorSealer {
+  seal(state: CursorState): string;
+  /** Opens a cursor made by `seal` for the same user, agent and tool; throws `ToolError` otherwise. */
+  open(cursor: string): CursorState;
+}
+
+export interface CursorState {
+  /** Dataverse continuation (relative to the Web API root). */
+  next: string;
+  /** Anything the tool needs to render the next page the same way. */
+  extra?: Record<string, string | number | boolean>;
+}
+
 /** Everything a handler may use. Handlers depend only on (args, ctx): no env, no globals, no SDK. */
 export interface ToolContext {
   principal: Principal;
@@ -32,6 +47,10 @@ export interface ToolContext {
   requestId: string;
   log: Logger;
   signal: AbortSignal;
+  /** Dataverse on behalf of the signed-in user (their security roles apply). */
+  dataverse: DataverseClient;
+  cursors: CursorSealer;
+  now(): Date;
 }
 
 export interface ToolOutput<O> {
@@ -39,6 +58,8 @@ export interface ToolOutput<O> {
   data: O;
   /** A short rendering for the model and for clients that ignore structured content. */
   text: string;
+  /** For the audit log of write tools: the record the call changed, e.g. `lead:<id>`. */
+  target?: string;
 }
 
 /** A mistake the caller can fix; becomes an `isError` result carrying this message. */
@@ -52,6 +73,14 @@ export class ToolError extends Error {
   }
 }
 
+/** What a confirmation shows before a write or outbound action runs. */
+export interface ConfirmationPreview {
+  /** One or two sentences: what will happen, to which record. */
+  summary: string;
+  /** The facts the user is agreeing to (names, recipients, values). */
+  details?: Record<string, string | number | boolean | null>;
+}
+
 export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
   /** 1–128 chars of [A-Za-z0-9_.-]; keep the names Microsoft's servers use. */
   name: string;
@@ -61,6 +90,14 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   input: I;
   output: O;
   annotations: ToolAnnotations;
+  /**
+   * Destructive or outbound tools confirm first: the first call returns this preview (as an MRTR
+   * elicitation for clients that can answer one, or as a confirmation handle for those that
+   * cannot) and the handler only runs once the user has agreed.
+   */
+  confirm?(args: z.output<I>, ctx: ToolContext): Promise<ConfirmationPreview>;
+  /** For write tools: the audit target when the call fails before the handler can say. */
+  auditTarget?(args: z.output<I>): string;
   handler(args: z.output<I>, ctx: ToolContext): Promise<ToolOutput<z.output<O>>>;
 }
 

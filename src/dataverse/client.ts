@@ -1,0 +1,369 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Logger } from '../telemetry/log.js';
+import { classify, DataverseError } from './errors.js';
+import { entityPath, guid, literal, ODataBuildError, type Query, renderQuery } from './odata.js';
+
+/** Supplies a Dataverse token for the current user; asked once per HTTP call. */
+export interface DataverseTokenProvider {
+  getToken(signal?: AbortSignal): Promise<string>;
+}
+
+export interface RetryPolicy {
+  /** Attempts including the first. */
+  maxAttempts: number;
+  /** Total time the client may spend waiting between attempts before giving up with "retry after". */
+  maxTotalWaitMs: number;
+  baseDelayMs: number;
+}
+
+export interface DataverseClientOptions {
+  /** The org URL, e.g. https://contoso.crm.dynamics.com (no /api path). */
+  url: string;
+  tokens: DataverseTokenProvider;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Cancels every call of this client (e.g. the MCP request was cancelled). */
+  signal?: AbortSignal;
+  log?: Logger;
+  fetch?: typeof fetch;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export type Row = Record<string, unknown>;
+
+export interface Page<T extends Row = Row> {
+  rows: T[];
+  /** `@odata.count` when `count` was requested (Dataverse caps it at 5000). */
+  count: number | undefined;
+  /** Opaque continuation (relative to the Web API root) when more rows exist. */
+  next: string | undefined;
+}
+
+export interface ListOptions {
+  /** Rows per page (`Prefer: odata.maxpagesize`). */
+  pageSize?: number;
+  /** Stop after this many rows (whole pages only; the rest stays behind `next`). */
+  maxRows?: number;
+  /** Stop once the pages read exceed this many bytes of JSON. */
+  maxBytes?: number;
+}
+
+const API_PATH = '/api/data/v9.2/';
+const ANNOTATIONS = 'odata.include-annotations="OData.Community.Display.V1.FormattedValue,Microsoft.Dynamics.CRM.lookuplogicalname"';
+const NAME = /^[A-Za-z_][A-Za-z0-9_.]{0,127}$/;
+const LOGICAL_NAME = /^[a-z_][a-z0-9_]{0,63}$/;
+
+const defaultSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new DataverseError('timeout', 'The request was cancelled.', undefined, undefined, undefined));
+      },
+      { once: true },
+    );
+  });
+
+/**
+ * The only code that speaks HTTP to Dataverse. Typed helpers for the Web API; retries throttling
+ * (429, always: Dataverse refused before running anything) and transient failures of reads
+ * (503/502/504, network errors); writes are never retried after an ambiguous failure, so nothing
+ * is applied twice. Every failure is one `DataverseError`.
+ */
+export class DataverseClient {
+  readonly apiBase: string;
+  private readonly retry: RetryPolicy;
+  private readonly fetchImpl: typeof fetch;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: DataverseClientOptions) {
+    this.apiBase = `${options.url.replace(/\/+$/, '')}${API_PATH}`;
+    this.retry = { maxAttempts: 4, maxTotalWaitMs: 20_000, baseDelayMs: 250, ...options.retry };
+    this.fetchImpl = options.fetch ?? fetch;
+    this.sleep = options.sleep ?? defaultSleep;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** Lists rows; follows `@odata.nextLink` within the row and byte budgets, returning `next` for the rest. */
+  async list<T extends Row = Row>(entitySet: string, query: Query, options: ListOptions = {}): Promise<Page<T>> {
+    const path = `${checkName(entitySet)}?${renderQuery(query)}`;
+    return this.readPages<T>(path, options);
+  }
+
+  /** Continues a listing from a `next` value returned earlier (only paths under this org's Web API). */
+  async continue<T extends Row = Row>(next: string, options: ListOptions = {}): Promise<Page<T>> {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*\?[^#]*$/.test(next) || next.includes('..')) {
+      throw new DataverseError('validation', 'The continuation is not valid for this organisation.', 400, undefined, undefined);
+    }
+    return this.readPages<T>(next, options);
+  }
+
+  async get<T extends Row = Row>(entitySet: string, id: string, query: Pick<Query, 'select' | 'expand'>): Promise<T> {
+    const qs = renderQuery(query);
+    return (await this.request<T>('GET', `${entityPath(entitySet, id)}${qs ? `?${qs}` : ''}`)).body as T;
+  }
+
+  /** Creates a row; returns its id (and the row when `select` is given, via return=representation). */
+  async create(
+    entitySet: string,
+    body: Row,
+    options: { select?: readonly string[]; primaryId?: string } = {},
+  ): Promise<{ id: string; row: Row | undefined }> {
+    const qs = options.select ? `?${renderQuery({ select: options.select })}` : '';
+    const res = await this.request<Row>('POST', `${checkName(entitySet)}${qs}`, body, {
+      prefer: options.select ? ['return=representation'] : [],
+    });
+    const fromHeader = /\(([0-9a-fA-F-]{36})\)\s*$/.exec(res.headers.get('odata-entityid') ?? '')?.[1];
+    const row = options.select ? res.body : undefined;
+    const fromRow = options.primaryId ? row?.[options.primaryId] : undefined;
+    const id = fromHeader ?? (typeof fromRow === 'string' ? fromRow : findId(row));
+    if (!id) throw new DataverseError('failed', 'Dataverse did not return the id of the created record.', res.status, undefined, res.requestId);
+    return { id: id.toLowerCase(), row };
+  }
+
+  /**
+   * Updates a row. `ifMatch` is an ETag (optimistic concurrency: 412 when the row changed) or `*`
+   * (default), which makes sure the PATCH never creates a row by accident.
+   */
+  async update(entitySet: string, id: string, body: Row, options: { ifMatch?: string; select?: readonly string[] } = {}): Promise<Row | undefined> {
+    const qs = options.select ? `?${renderQuery({ select: options.select })}` : '';
+    const res = await this.request<Row>('PATCH', `${entityPath(entitySet, id)}${qs}`, body, {
+      ifMatch: options.ifMatch ?? '*',
+      prefer: options.select ? ['return=representation'] : [],
+    });
+    return options.select ? res.body : undefined;
+  }
+
+  async delete(entitySet: string, id: string): Promise<void> {
+    await this.request('DELETE', entityPath(entitySet, id));
+  }
+
+  /** A bound action, e.g. `leads(<id>)/Microsoft.Dynamics.CRM.QualifyLead`. */
+  async boundAction<T = unknown>(entitySet: string, id: string, action: string, body: Row): Promise<T> {
+    return (await this.request<T>('POST', `${entityPath(entitySet, id)}/Microsoft.Dynamics.CRM.${checkName(action)}`, body)).body as T;
+  }
+
+  /** An unbound action, e.g. `CloseIncident`. */
+  async action<T = unknown>(action: string, body: Row): Promise<T> {
+    return (await this.request<T>('POST', checkName(action), body)).body as T;
+  }
+
+  /** An unbound function without parameters, e.g. `WhoAmI`. */
+  async callFunction<T = unknown>(name: string): Promise<T> {
+    return (await this.request<T>('GET', checkName(name))).body as T;
+  }
+
+  async whoAmI(): Promise<{ UserId: string; BusinessUnitId: string; OrganizationId: string }> {
+    return this.callFunction('WhoAmI');
+  }
+
+  /** Read-only Dataverse SQL through the Web API `?sql=` option. */
+  async sql<T extends Row = Row>(entitySet: string, sql: string): Promise<T[]> {
+    const res = await this.request<{ value?: T[] }>('GET', `${checkName(entitySet)}?sql=${encodeURIComponent(sql)}`);
+    return res.body?.value ?? [];
+  }
+
+  /** Table metadata: `EntityDefinitions` with optional property filter. */
+  async entityDefinitions<T extends Row = Row>(select: readonly string[], filter?: Query['filter']): Promise<T[]> {
+    const qs = renderQuery({ select, ...(filter && { filter }) });
+    return ((await this.request<{ value?: T[] }>('GET', `EntityDefinitions?${qs}`)).body?.value ?? []) as T[];
+  }
+
+  async entityDefinition<T extends Row = Row>(logicalName: string, select: readonly string[], attributesSelect?: readonly string[]): Promise<T> {
+    const expand = attributesSelect ? `&$expand=Attributes($select=${attributesSelect.map(checkName).join(',')})` : '';
+    return (await this.request<T>('GET', `${definitionPath(logicalName)}?${renderQuery({ select })}${expand}`)).body as T;
+  }
+
+  /** Attributes of one table, optionally of one metadata type (e.g. `PicklistAttributeMetadata`) with an expand. */
+  async attributes<T extends Row = Row>(logicalName: string, select: readonly string[], cast?: string, expand?: string): Promise<T[]> {
+    const castPath = cast ? `/Microsoft.Dynamics.CRM.${checkName(cast)}` : '';
+    const expandQs = expand ? `&$expand=${encodeURIComponent(expand)}` : '';
+    const path = `${definitionPath(logicalName)}/Attributes${castPath}?${renderQuery({ select })}${expandQs}`;
+    return ((await this.request<{ value?: T[] }>('GET', path)).body?.value ?? []) as T[];
+  }
+
+  async createTable(metadata: Row): Promise<string | undefined> {
+    const res = await this.request('POST', 'EntityDefinitions', metadata);
+    return /\(([0-9a-fA-F-]{36})\)/.exec(res.headers.get('odata-entityid') ?? '')?.[1];
+  }
+
+  async createColumn(logicalName: string, metadata: Row): Promise<void> {
+    await this.request('POST', `${definitionPath(logicalName)}/Attributes`, metadata);
+  }
+
+  async deleteTable(logicalName: string): Promise<void> {
+    await this.request('DELETE', definitionPath(logicalName));
+  }
+
+  private async readPages<T extends Row>(firstPath: string, options: ListOptions): Promise<Page<T>> {
+    const maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
+    const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
+    const prefer = options.pageSize ? [`odata.maxpagesize=${Math.max(1, Math.min(5000, Math.floor(options.pageSize)))}`] : [];
+    const rows: T[] = [];
+    let bytes = 0;
+    let count: number | undefined;
+    let path: string | undefined = firstPath;
+    while (path !== undefined) {
+      const res: Response_<{ value?: T[]; '@odata.nextLink'?: string; '@odata.count'?: number }> = await this.request('GET', path, undefined, { prefer });
+      const page = res.body ?? {};
+      rows.push(...(page.value ?? []));
+      bytes += res.bytes;
+      count ??= typeof page['@odata.count'] === 'number' ? page['@odata.count'] : undefined;
+      path = page['@odata.nextLink'] ? this.relative(page['@odata.nextLink']) : undefined;
+      if (rows.length >= maxRows || bytes >= maxBytes) break;
+    }
+    return { rows, count, next: path };
+  }
+
+  /** nextLink → path under the Web API root; refuses links that point anywhere else. */
+  private relative(link: string): string {
+    if (!link.startsWith(this.apiBase)) {
+      throw new DataverseError('failed', 'Dataverse returned a paging link outside this organisation.', undefined, undefined, undefined);
+    }
+    return link.slice(this.apiBase.length);
+  }
+
+  private async request<T>(
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    path: string,
+    body?: unknown,
+    extra: { prefer?: readonly string[]; ifMatch?: string } = {},
+  ): Promise<Response_<T>> {
+    const url = `${this.apiBase}${path}`;
+    const entity = path.split(/[?(/]/)[0];
+    const idempotent = method === 'GET';
+    let waited = 0;
+    for (let attempt = 1; ; attempt++) {
+      const clientRequestId = randomUUID();
+      const started = Date.now();
+      const timeout = AbortSignal.timeout(this.timeoutMs);
+      const signal = this.options.signal ? AbortSignal.any([timeout, this.options.signal]) : timeout;
+      // Token failures (e.g. on-behalf-of consent missing) are not transport failures: they surface as-is.
+      const token = await this.options.tokens.getToken(signal);
+      let res: Response;
+      try {
+        const headers: Record<string, string> = {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          'odata-maxversion': '4.0',
+          'odata-version': '4.0',
+          'x-ms-client-request-id': clientRequestId,
+          prefer: [ANNOTATIONS, ...(extra.prefer ?? [])].join(','),
+        };
+        if (body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
+        if (extra.ifMatch) headers['if-match'] = extra.ifMatch;
+        res = await this.fetchImpl(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }), signal });
+      } catch (err) {
+        if (err instanceof DataverseError) throw err;
+        if (this.options.signal?.aborted) throw new DataverseError('timeout', 'The request was cancelled.', undefined, undefined, clientRequestId);
+        const timedOut = timeout.aborted;
+        const delay = this.backoff(attempt);
+        if (idempotent && attempt < this.retry.maxAttempts && waited + delay <= this.retry.maxTotalWaitMs) {
+          waited += delay;
+          await this.sleep(delay, this.options.signal);
+          continue;
+        }
+        this.options.log?.warn('dataverse call failed', { method, entity, attempt, error: timedOut ? 'timeout' : 'network' });
+        throw new DataverseError(
+          timedOut ? 'timeout' : 'unavailable',
+          idempotent
+            ? 'Dataverse could not be reached.'
+            : 'Dataverse could not be reached, so it is unknown whether the change was applied. Check the record before trying again.',
+          undefined,
+          undefined,
+          clientRequestId,
+        );
+      }
+
+      const requestId = res.headers.get('x-ms-service-request-id') ?? res.headers.get('req_id') ?? clientRequestId;
+      this.options.log?.debug('dataverse call', { method, entity, status: res.status, ms: Date.now() - started, requestId, attempt });
+      if (res.ok) {
+        const text = res.status === 204 ? '' : await res.text();
+        let parsed: T | undefined;
+        if (text) {
+          try {
+            parsed = JSON.parse(text) as T;
+          } catch {
+            throw new DataverseError('failed', 'Dataverse returned a response that is not JSON.', res.status, undefined, requestId);
+          }
+        }
+        return { status: res.status, headers: res.headers, body: parsed, bytes: text.length, requestId };
+      }
+
+      const { code, message } = await readError(res);
+      const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+      const retryable = res.status === 429 || (idempotent && (res.status === 503 || res.status === 502 || res.status === 504));
+      if (retryable && attempt < this.retry.maxAttempts) {
+        const delay = retryAfter !== undefined ? retryAfter * 1000 + Math.floor(Math.random() * 250) : this.backoff(attempt);
+        if (waited + delay <= this.retry.maxTotalWaitMs) {
+          waited += delay;
+          this.options.log?.info('dataverse retry', { method, entity, status: res.status, delayMs: delay, attempt });
+          await this.sleep(delay, this.options.signal);
+          continue;
+        }
+      }
+      throw new DataverseError(classify(res.status, code), message, res.status, code, requestId, res.status === 429 ? (retryAfter ?? 30) : retryAfter);
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const base = this.retry.baseDelayMs * 2 ** (attempt - 1);
+    return Math.floor(base * (0.5 + Math.random()));
+  }
+}
+
+interface Response_<T> {
+  status: number;
+  headers: Headers;
+  body: T | undefined;
+  bytes: number;
+  requestId: string;
+}
+
+function checkName(name: string): string {
+  if (!NAME.test(name)) throw new ODataBuildError(`invalid name: ${JSON.stringify(name.slice(0, 64))}`);
+  return name;
+}
+
+function definitionPath(logicalName: string): string {
+  if (!LOGICAL_NAME.test(logicalName)) throw new ODataBuildError(`invalid table name: ${JSON.stringify(logicalName.slice(0, 64))}`);
+  return `EntityDefinitions(LogicalName=${literal(logicalName)})`;
+}
+
+function findId(row: Row | undefined): string | undefined {
+  if (!row) return undefined;
+  const etagless = Object.entries(row).find(([k, v]) => k.endsWith('id') && !k.startsWith('_') && typeof v === 'string' && guidOk(v));
+  return etagless?.[1] as string | undefined;
+}
+
+function guidOk(v: string): boolean {
+  try {
+    guid(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+async function readError(res: Response): Promise<{ code: string | undefined; message: string }> {
+  const text = await res.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    const message = typeof body.error?.message === 'string' ? body.error.message : `HTTP ${res.status}`;
+    return { code: typeof body.error?.code === 'string' ? body.error.code : undefined, message: message.slice(0, 1000) };
+  } catch {
+    return { code: undefined, message: `HTTP ${res.status}` };
+  }
+}

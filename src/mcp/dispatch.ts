@@ -1,0 +1,216 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+import {
+  acceptedContent,
+  type CallToolResult,
+  CLIENT_CAPABILITIES_META_KEY,
+  inputRequired,
+  type InputRequiredResult,
+  inputResponse,
+  type RequestStateCodec,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import { z } from 'zod';
+
+import { OboError } from '../auth/obo.js';
+import { DataverseError, describeDataverseError } from '../dataverse/errors.js';
+import { ODataBuildError } from '../dataverse/odata.js';
+import type { AuditLog } from '../sessions/auditLog.js';
+import type { ConfirmationStore } from '../sessions/confirmationStore.js';
+import { type ConfirmationPreview, type ToolContext, ToolError } from '../tools/defineTool.js';
+import { argsHash } from './secrets.js';
+import type { CompiledTool } from './toolInventory.js';
+
+/** What an MRTR confirmation round carries: the tool and exact arguments the user was asked about. */
+export interface ConfirmState {
+  t: string;
+  h: string;
+  a: string;
+  n: string;
+}
+
+export interface DispatchDeps {
+  confirmations: ConfirmationStore;
+  audit: AuditLog;
+  stateCodec: RequestStateCodec<ConfirmState>;
+}
+
+type CallResult = CallToolResult | InputRequiredResult;
+
+const CONFIRM_SCHEMA = z.object({ confirm: z.boolean() });
+const CONFIRM_REQUEST = {
+  type: 'object' as const,
+  properties: { confirm: { type: 'boolean' as const, title: 'Confirm', description: 'Proceed with this change?' } },
+  required: ['confirm'],
+};
+
+/** Runs one tools/call: argument validation, confirmation where the tool needs it, audit of writes. */
+export async function dispatch(tool: CompiledTool, rawArgs: unknown, ctx: ToolContext, sdk: ServerContext, deps: DispatchDeps): Promise<CallResult> {
+  const parsed = tool.input.safeParse(rawArgs);
+  if (!parsed.success) return errorResult(`Invalid arguments for ${tool.def.name}: ${describeIssues(parsed.error)}`);
+  const { confirmationHandle, ...args } = parsed.data as Record<string, unknown> & { confirmationHandle?: string };
+
+  if (!tool.def.confirm) return execute(tool, args, ctx, deps);
+
+  const hash = argsHash(tool.def.name, args);
+  const expect = { agentId: ctx.agent.id, tool: tool.def.name, argsHash: hash };
+  try {
+    if (confirmationHandle) {
+      const outcome = await deps.confirmations.consume(ctx.principal, confirmationHandle, expect);
+      if (!outcome.ok) return errorResult(handleRefusal(outcome.reason, tool.def.name));
+      return execute(tool, args, ctx, deps);
+    }
+
+    if (ctx.era === 'modern' && canElicit(sdk)) {
+      const state = sdk.mcpReq.requestState<ConfirmState>();
+      if (state !== undefined) {
+        if (typeof state !== 'object' || state.t !== expect.tool || state.h !== hash || state.a !== expect.agentId) {
+          return errorResult(`This confirmation was given for different arguments or another tool; call ${tool.def.name} again to be asked afresh.`);
+        }
+        const view = inputResponse(sdk.mcpReq.inputResponses, 'confirm');
+        if (view.kind === 'elicit' && view.action !== 'accept') return cancelled(tool, args, ctx, deps);
+        const answer = acceptedContent(sdk.mcpReq.inputResponses, 'confirm', CONFIRM_SCHEMA);
+        if (answer?.confirm === false) return cancelled(tool, args, ctx, deps);
+        if (answer?.confirm === true) {
+          const fresh = await deps.confirmations.useNonce(ctx.principal, state.n, new Date(ctx.now().getTime() + 3600_000));
+          if (!fresh) return errorResult('This confirmation was already used. Call the tool again to make a new request.');
+          return execute(tool, args, ctx, deps);
+        }
+      }
+      const previewed = await previewOf(tool, args, ctx);
+      if (!previewed.ok) return previewed.result;
+      const preview = previewed.preview;
+      return inputRequired({
+        inputRequests: { confirm: inputRequired.elicit({ message: confirmationMessage(preview), requestedSchema: CONFIRM_REQUEST }) },
+        requestState: await deps.stateCodec.mint({ t: expect.tool, h: hash, a: expect.agentId, n: randomBytes(12).toString('base64url') }, sdk),
+      });
+    }
+
+    const previewed = await previewOf(tool, args, ctx);
+    if (!previewed.ok) return previewed.result;
+    const preview = previewed.preview;
+    const pending = await deps.confirmations.create(ctx.principal, { ...expect, summary: preview.summary });
+    const confirmation = {
+      handle: pending.handle,
+      expiresAt: pending.expiresAt.toISOString(),
+      summary: preview.summary,
+      details: Object.fromEntries(Object.entries(preview.details ?? {}).map(([k, v]) => [k, String(v)])),
+    };
+    const text = [
+      `Confirmation required: ${preview.summary}`,
+      ...Object.entries(preview.details ?? {}).map(([k, v]) => `  - ${k}: ${String(v)}`),
+      'Nothing has been changed yet. Show this to the user and ask them to confirm. Only if they agree, call',
+      `${tool.def.name} again with exactly the same arguments plus confirmationHandle "${pending.handle}" (valid until ${confirmation.expiresAt}).`,
+    ].join('\n');
+    const structured = { status: 'confirmation_required', confirmation };
+    return { content: [{ type: 'text', text }], structuredContent: structured };
+  } catch (err) {
+    return failure(err, tool, ctx);
+  }
+}
+
+/** Runs the handler; write tools leave an audit row whatever the outcome. */
+async function execute(tool: CompiledTool, args: Record<string, unknown>, ctx: ToolContext, deps: DispatchDeps): Promise<CallToolResult> {
+  const isWrite = !tool.def.annotations.readOnlyHint;
+  const auditTarget = () => tool.def.auditTarget?.(args as never) ?? tool.def.name;
+  try {
+    const out = await tool.def.handler(args as never, ctx);
+    const data = tool.def.confirm ? { status: 'completed', result: out.data } : out.data;
+    const checked = tool.output.safeParse(data);
+    if (!checked.success) throw new Error(`output of ${tool.def.name} violates its schema: ${describeIssues(checked.error)}`);
+    if (isWrite) await deps.audit.record(auditEntry(ctx, tool, out.target ?? auditTarget(), 'succeeded'));
+    const structured = checked.data as Record<string, unknown>;
+    return {
+      content: [
+        { type: 'text', text: out.text },
+        { type: 'text', text: JSON.stringify(structured) },
+      ],
+      structuredContent: structured,
+    };
+  } catch (err) {
+    if (isWrite) await deps.audit.record(auditEntry(ctx, tool, auditTarget(), 'failed', failureKind(err)));
+    return failure(err, tool, ctx);
+  }
+}
+
+async function cancelled(tool: CompiledTool, args: Record<string, unknown>, ctx: ToolContext, deps: DispatchDeps): Promise<CallToolResult> {
+  await deps.audit.record(auditEntry(ctx, tool, tool.def.auditTarget?.(args as never) ?? tool.def.name, 'cancelled'));
+  const structured = { status: 'cancelled' };
+  return { content: [{ type: 'text', text: 'The user declined; nothing was changed.' }], structuredContent: structured };
+}
+
+async function previewOf(
+  tool: CompiledTool,
+  args: Record<string, unknown>,
+  ctx: ToolContext,
+): Promise<{ ok: true; preview: ConfirmationPreview } | { ok: false; result: CallToolResult }> {
+  try {
+    return { ok: true, preview: await tool.def.confirm!(args as never, ctx) };
+  } catch (err) {
+    return { ok: false, result: failure(err, tool, ctx) };
+  }
+}
+
+function confirmationMessage(preview: ConfirmationPreview): string {
+  const details = Object.entries(preview.details ?? {}).map(([k, v]) => `• ${k}: ${String(v)}`);
+  return [preview.summary, ...(details.length ? ['', ...details] : []), '', 'Do you want to proceed?'].join('\n');
+}
+
+/** Form elicitation declared in this request's envelope (2026-07-28: capabilities travel per request). */
+function canElicit(sdk: ServerContext): boolean {
+  const caps = (sdk.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as { elicitation?: Record<string, unknown> } | undefined;
+  const e = caps?.elicitation;
+  return e !== undefined && e !== null && (e['form'] !== undefined || Object.keys(e).length === 0);
+}
+
+function handleRefusal(reason: 'unknown' | 'expired' | 'mismatch' | 'replayed', tool: string): string {
+  switch (reason) {
+    case 'mismatch':
+      return `The confirmation handle was issued for different arguments. Nothing was changed. Call ${tool} with the arguments the user confirmed, or call it without a handle to ask again.`;
+    case 'expired':
+      return `The confirmation handle has expired. Nothing was changed. Call ${tool} without a handle to ask the user again.`;
+    case 'replayed':
+      return 'The confirmation handle was already used. Nothing more was changed.';
+    default:
+      return `The confirmation handle is not valid (unknown, used, or issued to someone else). Nothing was changed. Call ${tool} without a handle to ask the user again.`;
+  }
+}
+
+function auditEntry(ctx: ToolContext, tool: CompiledTool, target: string, outcome: 'succeeded' | 'failed' | 'cancelled', detail?: string) {
+  return { principal: ctx.principal, agentId: ctx.agent.id, tool: tool.def.name, target, outcome, ...(detail && { detail }), requestId: ctx.requestId, era: ctx.era };
+}
+
+function failureKind(err: unknown): string {
+  if (err instanceof ToolError) return err.code;
+  if (err instanceof DataverseError) return err.kind;
+  if (err instanceof OboError) return `obo_${err.kind}`;
+  return 'internal';
+}
+
+/** Everything a user or model can act on becomes an `isError` result; anything else is a bug with a reference. */
+export function failure(err: unknown, tool: CompiledTool, ctx: ToolContext): CallToolResult {
+  if (err instanceof ToolError) return errorResult(err.message);
+  if (err instanceof DataverseError) {
+    ctx.log.info('dataverse error', { kind: err.kind, code: err.code, status: err.status, dataverseRequestId: err.requestId });
+    return errorResult(describeDataverseError(err, tool.def.title));
+  }
+  if (err instanceof OboError) {
+    ctx.log.warn('on-behalf-of failed', { kind: err.kind, aadsts: err.aadsts });
+    return errorResult(err.message);
+  }
+  if (err instanceof ODataBuildError) return errorResult(`${tool.def.title}: ${err.message}`);
+  const ref = randomUUID().slice(0, 8);
+  ctx.log.error('tool failed', { ref, error: err instanceof Error ? { name: err.name, message: err.message } : String(err) });
+  return errorResult(`Internal error (ref ${ref}). The request was not completed; try again or report the reference.`);
+}
+
+export function errorResult(message: string): CallToolResult {
+  return { content: [{ type: 'text', text: message }], isError: true };
+}
+
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 10)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(arguments)'}: ${i.message}`)
+    .join('; ');
+}
