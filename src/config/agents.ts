@@ -16,11 +16,16 @@ export const AgentConfigSchema = z
     enabled: z.boolean().default(true),
     /** A read-only agent lists no write tool, whatever else is configured. */
     readOnly: z.boolean().default(false),
+    /**
+     * Which writes ask the user first. `all` (default): every write. `destructive-and-outbound`:
+     * only deletes, sends, qualification, closing cases and schema changes.
+     */
+    confirmWrites: z.enum(['all', 'destructive-and-outbound']).default('all'),
     toolsets: z.array(z.enum(TOOLSETS)).min(1),
     /** Optional allowlist of tool names (after toolsets and read-only filtering). */
     tools: z.array(z.string().min(1).max(128)).optional(),
     /** Table allowlist for the dataverse tools and read_query (logical names). Absent = the built-in CRM tables. */
-    tables: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/)).optional(),
+    tables: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}\*?$/, 'a table logical name, or a prefix ending in * such as new_*')).optional(),
     /** Accepted token audiences for this route. Absent = the service default (AUTH_AUDIENCES). */
     audiences: z.array(z.string().min(1)).optional(),
     /** Delegated scopes a token must carry for this route. Absent = the service default (AUTH_REQUIRED_SCOPES). */

@@ -92,14 +92,17 @@ export const contains = stringFn('contains');
 export const startsWith = stringFn('startswith');
 export const endsWith = stringFn('endswith');
 
-export function and(...parts: Array<Filter | undefined | false>): Filter | undefined {
+/** Conditional parts read naturally as `flag && eq(...)`; falsy parts are skipped. */
+type Part = Filter | undefined | null | false | '' | 0;
+
+export function and(...parts: Part[]): Filter | undefined {
   const real = parts.filter(isFilter);
   if (real.length === 0) return undefined;
   if (real.length === 1) return real[0];
   return make(real.map((p) => `(${p.text})`).join(' and '));
 }
 
-export function or(...parts: Array<Filter | undefined | false>): Filter | undefined {
+export function or(...parts: Part[]): Filter | undefined {
   const real = parts.filter(isFilter);
   if (real.length === 0) return undefined;
   if (real.length === 1) return real[0];

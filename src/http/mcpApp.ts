@@ -30,6 +30,9 @@ import type { Logger } from '../telemetry/log.js';
 import { ToolError } from '../tools/defineTool.js';
 import { ALL_TOOLS } from '../tools/index.js';
 
+/** Tables the Dataverse tools may use when an agent does not list its own. */
+const DEFAULT_TABLES = ['account', 'contact', 'lead', 'opportunity', 'incident', 'annotation', 'email', 'task', 'phonecall', 'knowledgearticle', 'systemuser'];
+
 /** Everything one agent route needs, built once at start-up. */
 export interface AgentRoute {
   config: AgentConfig;
@@ -149,7 +152,8 @@ function buildRoute(agent: AgentConfig, compiled: readonly CompiledTool[], confi
       title: agent.title,
       readOnly: agent.readOnly,
       toolsets: agent.toolsets,
-      tables: agent.tables ?? [],
+      tables: agent.tables ?? DEFAULT_TABLES,
+      confirmAllWrites: agent.confirmWrites === 'all',
     },
     tools: new Map(tools.map((t) => [t.def.name, t])),
     listResult: { tools: tools.map((t) => t.descriptor) },

@@ -50,7 +50,8 @@ export async function dispatch(tool: CompiledTool, rawArgs: unknown, ctx: ToolCo
   if (!parsed.success) return errorResult(`Invalid arguments for ${tool.def.name}: ${describeIssues(parsed.error)}`);
   const { confirmationHandle, ...args } = parsed.data as Record<string, unknown> & { confirmationHandle?: string };
 
-  if (!tool.def.confirm) return execute(tool, args, ctx, deps);
+  const mustConfirm = tool.def.confirm && (tool.def.confirmation === 'always' || ctx.agent.confirmAllWrites);
+  if (!mustConfirm) return execute(tool, args, ctx, deps);
 
   const hash = argsHash(tool.def.name, args);
   const expect = { agentId: ctx.agent.id, tool: tool.def.name, argsHash: hash };

@@ -84,7 +84,10 @@ export function compileTool(def: ToolDefinition): CompiledTool {
   }
   if (a.readOnlyHint && a.destructiveHint) throw new ToolDefinitionError(`${def.name}: read-only tools cannot be destructive`);
   if (!a.readOnlyHint && !def.auditTarget) throw new ToolDefinitionError(`${def.name}: write tools must say what they audit (auditTarget)`);
-  if (a.destructiveHint && !def.confirm) throw new ToolDefinitionError(`${def.name}: destructive tools must ask for confirmation`);
+  if (a.destructiveHint && (!def.confirm || def.confirmation !== 'always')) {
+    throw new ToolDefinitionError(`${def.name}: destructive tools must always ask for confirmation`);
+  }
+  if (!a.readOnlyHint && !def.confirm) throw new ToolDefinitionError(`${def.name}: write tools must provide a confirmation preview`);
   const { input, output } = servedSchemas(def);
   const descriptor: Tool = {
     name: def.name,

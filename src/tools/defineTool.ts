@@ -21,6 +21,8 @@ export interface AgentView {
   toolsets: readonly Toolset[];
   /** Tables the dataverse tools may touch on this route (logical names). */
   tables: readonly string[];
+  /** Every write confirms first (default); otherwise only tools marked `confirmation: 'always'`. */
+  confirmAllWrites: boolean;
 }
 
 /** Seals listing continuations into opaque, encrypted cursors bound to the user, agent and tool. */
@@ -96,6 +98,11 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
    * cannot) and the handler only runs once the user has agreed.
    */
   confirm?(args: z.output<I>, ctx: ToolContext): Promise<ConfirmationPreview>;
+  /**
+   * `always`: destructive or outbound (delete, send, qualify, close, schema changes) — confirmed on
+   * every agent. `policy` (default): other writes, confirmed unless the agent relaxes it.
+   */
+  confirmation?: 'always' | 'policy';
   /** For write tools: the audit target when the call fails before the handler can say. */
   auditTarget?(args: z.output<I>): string;
   handler(args: z.output<I>, ctx: ToolContext): Promise<ToolOutput<z.output<O>>>;

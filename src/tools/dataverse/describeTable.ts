@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+import { defineTool } from '../defineTool.js';
+import { type AttributeInfo, describe, requireTable, tableNameArg } from './tableAccess.js';
+
+const ColumnSchema = z.object({
+  name: z.string(),
+  type: z.string(),
+  displayName: z.string(),
+  requiredLevel: z.string(),
+  maxLength: z.number().optional(),
+  lookupTargets: z.array(z.string()).optional(),
+  options: z.array(z.object({ value: z.number(), label: z.string() })).optional(),
+});
+
+const SQL_TYPES: Record<string, (a: AttributeInfo) => string> = {
+  String: (a) => `nvarchar(${a.maxLength ?? 4000})`,
+  Memo: () => 'nvarchar(max)',
+  Integer: () => 'int',
+  BigInt: () => 'bigint',
+  Decimal: () => 'decimal(23,10)',
+  Double: () => 'float',
+  Money: () => 'money',
+  Boolean: () => 'bit',
+  DateTime: () => 'datetime',
+  Uniqueidentifier: () => 'uniqueidentifier',
+  Lookup: () => 'uniqueidentifier',
+  Customer: () => 'uniqueidentifier',
+  Owner: () => 'uniqueidentifier',
+  Picklist: () => 'int',
+  State: () => 'int',
+  Status: () => 'int',
+};
+
+export const describeTable = defineTool({
+  name: 'describe_table',
+  toolset: 'dataverse',
+  title: 'Describe table',
+  description:
+    'Describes a Dataverse table as a T-SQL schema (for read_query) and as structured columns: types, required level, lengths, lookup targets and choice values.',
+  input: z.object({ table_name: tableNameArg }),
+  output: z.object({
+    table: z.string(),
+    displayName: z.string(),
+    entitySetName: z.string(),
+    primaryId: z.string(),
+    primaryName: z.string(),
+    columns: z.array(ColumnSchema),
+    tsql: z.string().describe('CREATE TABLE rendering of the columns'),
+  }),
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  async handler(args, ctx) {
+    requireTable(ctx, args.table_name);
+    const info = await describe(ctx, args.table_name);
+    const columns = [...info.attributes.values()]
+      .sort((a, b) => (a.name === info.primaryId ? -1 : b.name === info.primaryId ? 1 : a.name.localeCompare(b.name)))
+      .map((a) => ({
+        name: a.name,
+        type: a.type,
+        displayName: a.displayName,
+        requiredLevel: a.required,
+        ...(a.maxLength !== undefined && { maxLength: a.maxLength }),
+        ...(a.targets && { lookupTargets: a.targets }),
+        ...(a.options && { options: a.options }),
+      }));
+    const lines = [...info.attributes.values()].map((a) => {
+      const type = (SQL_TYPES[a.type] ?? (() => 'nvarchar(max)'))(a);
+      const notes = [
+        a.name === info.primaryId && 'PRIMARY KEY',
+        (a.required === 'ApplicationRequired' || a.required === 'SystemRequired') && a.name !== info.primaryId && 'NOT NULL',
+        a.targets && `-- lookup to ${a.targets.join(' | ')}`,
+        a.options && `-- ${a.options.map((o) => `${o.value}=${o.label}`).join(', ')}`,
+      ].filter(Boolean);
+      return `  ${a.name} ${type}${notes.length ? ` ${notes.join(' ')}` : ''}`;
+    });
+    const tsql = `CREATE TABLE ${info.logicalName} (\n${lines.join(',\n')}\n)`;
+    return {
+      data: { table: info.logicalName, displayName: info.displayName, entitySetName: info.entitySetName, primaryId: info.primaryId, primaryName: info.primaryName, columns, tsql },
+      text: tsql,
+    };
+  },
+});

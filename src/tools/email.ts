@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+import { toHtml } from '../copilot/grounded.js';
+import { bind, eq, guid } from '../dataverse/odata.js';
+import { type ToolContext, ToolError } from './defineTool.js';
+import { str } from './shared.js';
+
+export const subjectArg = z.string().trim().min(1).max(200).describe('Email subject (from the draft tool, edited if needed).');
+export const bodyArg = z.string().trim().min(1).max(20_000).describe('Email body as plain text (from the draft tool, edited if needed).');
+
+export const SentEmailSchema = z.object({
+  emailId: z.string(),
+  subject: z.string(),
+  to: z.string().describe('Recipient name and address'),
+  status: z.string(),
+});
+
+export interface Recipient {
+  table: 'contact' | 'lead' | 'account';
+  id: string;
+  name: string;
+  email: string;
+}
+
+export interface Sender {
+  systemUserId: string;
+  name: string;
+  title: string | undefined;
+}
+
+/** The signed-in user as a Dataverse system user (the email's sender). */
+export async function currentSender(ctx: ToolContext): Promise<Sender> {
+  const me = await ctx.dataverse.whoAmI();
+  const row = await ctx.dataverse.get('systemusers', me.UserId, { select: ['systemuserid', 'fullname', 'title'] });
+  return { systemUserId: me.UserId, name: str(row, 'fullname') ?? ctx.principal.name ?? 'Your account team', title: str(row, 'title') };
+}
+
+/**
+ * Creates the email activity (from the user, to the recipient, regarding the record) and sends it.
+ * If sending fails after the record exists, the error says a draft was kept, so nothing is sent twice.
+ */
+export async function createAndSend(
+  ctx: ToolContext,
+  input: { regarding: { table: 'lead' | 'incident'; id: string }; recipient: Recipient; sender: Sender; subject: string; body: string },
+): Promise<{ emailId: string; status: string }> {
+  const sets = { lead: 'leads', incident: 'incidents', contact: 'contacts', account: 'accounts' } as const;
+  const { id } = await ctx.dataverse.create('emails', {
+    subject: input.subject,
+    description: toHtml(input.body),
+    directioncode: true,
+    [`regardingobjectid_${input.regarding.table}@odata.bind`]: bind(sets[input.regarding.table], input.regarding.id),
+    email_activity_parties: [
+      { 'partyid_systemuser@odata.bind': bind('systemusers', input.sender.systemUserId), participationtypemask: 1 },
+      { [`partyid_${input.recipient.table}@odata.bind`]: bind(sets[input.recipient.table], input.recipient.id), participationtypemask: 2 },
+    ],
+  });
+  return { emailId: id, status: await sendExisting(ctx, id) };
+}
+
+/** Sends an existing draft email; a failure names the draft so the user can finish in Dynamics. */
+export async function sendExisting(ctx: ToolContext, emailId: string): Promise<string> {
+  try {
+    await ctx.dataverse.boundAction('emails', emailId, 'SendEmail', { IssueSend: true });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ToolError(`The email was saved as draft ${emailId} but could not be sent: ${reason} Do not call send again blindly; check the draft in Dynamics.`, 'failed');
+  }
+  const row = await ctx.dataverse.get('emails', emailId, { select: ['activityid', 'statuscode'] });
+  const status = row['statuscode@OData.Community.Display.V1.FormattedValue'];
+  return typeof status === 'string' ? status : 'Sent';
+}
+
+/** A draft email regarding the given record, ready to send: checks state and returns its recipient. */
+export async function loadDraft(ctx: ToolContext, draftId: string, regarding: { table: 'lead' | 'incident'; id: string }): Promise<{ subject: string; to: string }> {
+  const row = await ctx.dataverse.get('emails', draftId, {
+    select: ['activityid', 'subject', 'statecode', '_regardingobjectid_value'],
+    expand: [{ nav: 'email_activity_parties', select: ['participationtypemask', 'addressused', '_partyid_value'], filter: eq('participationtypemask', 2) }],
+  });
+  if (str(row, '_regardingobjectid_value')?.toLowerCase() !== guidText(regarding.id)) {
+    throw new ToolError(`Email ${draftId} is not regarding this ${regarding.table === 'incident' ? 'case' : 'lead'}.`, 'invalid_argument');
+  }
+  if (row['statecode'] !== 0) throw new ToolError(`Email ${draftId} is not a draft (it was already sent or cancelled).`, 'conflict');
+  const parties = Array.isArray(row['email_activity_parties']) ? (row['email_activity_parties'] as Array<Record<string, unknown>>) : [];
+  const to = parties.map((p) => str(p, 'addressused') ?? str(p, '_partyid_value@OData.Community.Display.V1.FormattedValue') ?? '').filter(Boolean);
+  if (!to.length) throw new ToolError(`Draft ${draftId} has no recipient; add one in Dynamics first.`, 'invalid_argument');
+  return { subject: str(row, 'subject') ?? '', to: to.join(', ') };
+}
+
+function guidText(id: string): string {
+  guid(id);
+  return id.toLowerCase();
+}

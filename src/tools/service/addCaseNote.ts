@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+import { bind } from '../../dataverse/odata.js';
+import { defineTool } from '../defineTool.js';
+import { clip, guidArg, orNotFound, str } from '../shared.js';
+
+export const addCaseNote = defineTool({
+  name: 'D365_CustomerService_AddCaseNote',
+  toolset: 'service',
+  title: 'Add case note',
+  description: "Adds a note to a case's timeline (an annotation linked to the incident).",
+  input: z.object({
+    caseId: guidArg('The case to annotate.'),
+    text: z.string().trim().min(1).max(100_000).describe('The note.'),
+    title: z.string().trim().max(500).optional().describe('Note subject; defaults to the first words of the text.'),
+  }),
+  output: z.object({ noteId: z.string(), caseId: z.string(), title: z.string() }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  auditTarget: (args) => `incident:${args.caseId}`,
+  async confirm(args, ctx) {
+    const row = await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: ['incidentid', 'title', 'ticketnumber'] }));
+    return {
+      summary: `Add a note to case ${str(row, 'ticketnumber') ?? ''} "${str(row, 'title') ?? ''}".`,
+      details: { title: args.title ?? clip(args.text, 60)!, text: clip(args.text, 300)! },
+    };
+  },
+  async handler(args, ctx) {
+    await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: ['incidentid'] }));
+    const title = args.title ?? clip(args.text.replace(/\s+/g, ' '), 60)!;
+    const { id } = await ctx.dataverse.create('annotations', {
+      subject: title,
+      notetext: args.text,
+      'objectid_incident@odata.bind': bind('incidents', args.caseId),
+    });
+    return { data: { noteId: id, caseId: args.caseId, title }, text: `Added note "${title}" to case ${args.caseId}.`, target: `annotation:${id} on incident:${args.caseId}` };
+  },
+});

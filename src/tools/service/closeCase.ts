@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+import { bind } from '../../dataverse/odata.js';
+import { defineTool, ToolError } from '../defineTool.js';
+import { guidArg, orNotFound } from '../shared.js';
+import { CASE_COLUMNS, CaseSchema, caseLine, RESOLVED_STATUS, toCase } from './caseFields.js';
+
+export const closeCase = defineTool({
+  name: 'D365_CustomerService_CloseCase',
+  toolset: 'service',
+  title: 'Close case',
+  description: 'Resolves an active case with a resolution (records a case resolution, as Dynamics does). Always asks the user to confirm first.',
+  input: z.object({
+    caseId: guidArg('The case to resolve.'),
+    resolution: z.string().trim().min(1).max(500).describe('How the case was resolved (the resolution subject).'),
+    details: z.string().trim().max(10_000).optional().describe('Longer resolution description.'),
+    statusReason: z.enum(['problem_solved', 'information_provided']).default('problem_solved'),
+  }),
+  output: z.object({ case: CaseSchema, resolution: z.string() }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+  confirmation: 'always',
+  auditTarget: (args) => `incident:${args.caseId}`,
+  async confirm(args, ctx) {
+    const c = toCase(await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })));
+    if (c.state !== 'Active') throw new ToolError(`Case ${c.ticketNumber} is already ${c.state.toLowerCase()}.`, 'conflict');
+    return {
+      summary: `Resolve case ${c.ticketNumber} "${c.title}" as ${args.statusReason.replace(/_/g, ' ')}.`,
+      details: { customer: c.customer?.name ?? '', resolution: args.resolution },
+    };
+  },
+  async handler(args, ctx) {
+    const before = toCase(await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })));
+    if (before.state !== 'Active') throw new ToolError(`Case ${before.ticketNumber} is already ${before.state.toLowerCase()}.`, 'conflict');
+    await ctx.dataverse.action('CloseIncident', {
+      IncidentResolution: {
+        '@odata.type': 'Microsoft.Dynamics.CRM.incidentresolution',
+        subject: args.resolution,
+        ...(args.details && { description: args.details }),
+        'incidentid@odata.bind': bind('incidents', args.caseId),
+      },
+      Status: RESOLVED_STATUS[args.statusReason],
+    });
+    const after = toCase(await ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS }));
+    return { data: { case: after, resolution: args.resolution }, text: `Resolved ${caseLine(after)}: ${args.resolution}.`, target: `incident:${args.caseId}` };
+  },
+});

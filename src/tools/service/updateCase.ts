@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+import { bind } from '../../dataverse/odata.js';
+import { defineTool, ToolError } from '../defineTool.js';
+import { atLeastOne, guidArg, orNotFound } from '../shared.js';
+import { ACTIVE_STATUS, CASE_COLUMNS, CaseSchema, caseLine, PRIORITY, toCase } from './caseFields.js';
+
+export const updateCase = defineTool({
+  name: 'D365_CustomerService_UpdateCase',
+  toolset: 'service',
+  title: 'Update case',
+  description:
+    'Updates an active case: title, description, priority, status reason (in progress, on hold, waiting for details, researching) or primary contact. To resolve a case use D365_CustomerService_CloseCase.',
+  input: z.object({
+    caseId: guidArg('The case to update.'),
+    title: z.string().trim().min(1).max(200).optional(),
+    description: z.string().trim().max(10_000).optional(),
+    priority: z.enum(['high', 'normal', 'low']).optional(),
+    statusReason: z.enum(['in_progress', 'on_hold', 'waiting_for_details', 'researching']).optional().describe('Status reason of an active case.'),
+    primaryContactId: guidArg('Contact to work with on this case.').optional(),
+  }),
+  output: z.object({ case: CaseSchema }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  auditTarget: (args) => `incident:${args.caseId}`,
+  async confirm(args, ctx) {
+    atLeastOne(args, ['title', 'description', 'priority', 'statusReason', 'primaryContactId'], 'title, description, priority, statusReason or primaryContactId');
+    const current = toCase(await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })));
+    const details: Record<string, string> = {};
+    if (args.title) details['title'] = `${current.title} → ${args.title}`;
+    if (args.description) details['description'] = 'replaced';
+    if (args.priority) details['priority'] = `${current.priority} → ${args.priority}`;
+    if (args.statusReason) details['status reason'] = `${current.statusReason} → ${args.statusReason.replace(/_/g, ' ')}`;
+    if (args.primaryContactId) details['primary contact'] = args.primaryContactId;
+    return { summary: `Update case ${current.ticketNumber} "${current.title}".`, details };
+  },
+  async handler(args, ctx) {
+    atLeastOne(args, ['title', 'description', 'priority', 'statusReason', 'primaryContactId'], 'title, description, priority, statusReason or primaryContactId');
+    const current = toCase(await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })));
+    if (current.state !== 'Active') {
+      throw new ToolError(`Case ${current.ticketNumber} is ${current.state.toLowerCase()}; only active cases can be updated.`, 'conflict');
+    }
+    const body: Record<string, unknown> = {};
+    if (args.title) body['title'] = args.title;
+    if (args.description !== undefined) body['description'] = args.description;
+    if (args.priority) body['prioritycode'] = PRIORITY[args.priority];
+    if (args.statusReason) body['statuscode'] = ACTIVE_STATUS[args.statusReason];
+    if (args.primaryContactId) body['primarycontactid@odata.bind'] = bind('contacts', args.primaryContactId);
+    const row = await orNotFound('case', args.caseId, () => ctx.dataverse.update('incidents', args.caseId, body, { select: CASE_COLUMNS }));
+    const updated = toCase(row ?? {});
+    return { data: { case: updated }, text: `Updated ${caseLine(updated)}.`, target: `incident:${args.caseId}` };
+  },
+});

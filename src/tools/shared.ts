@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+import type { Page, Row } from '../dataverse/client.js';
+import { DataverseError } from '../dataverse/errors.js';
+import { formatted, GUID } from '../dataverse/odata.js';
+import { type ToolContext, ToolError } from './defineTool.js';
+
+/** Rows per call unless the caller asks for fewer; the hard cap keeps results far below client limits. */
+export const DEFAULT_TOP = 25;
+export const MAX_TOP = 100;
+/** Budget for one page of Dataverse JSON; results stay well under Copilot Studio's 500 KB cap. */
+export const PAGE_BYTES = 300_000;
+
+export const guidArg = (description: string) =>
+  z.string().trim().regex(GUID, 'must be a GUID like 00000000-0000-0000-0000-000000000000').describe(description);
+
+export const topArg = z.number().int().min(1).max(MAX_TOP).default(DEFAULT_TOP).describe(`Rows to return (1-${MAX_TOP}, default ${DEFAULT_TOP}).`);
+export const cursorArg = z.string().max(4096).optional().describe('nextCursor from a previous call, to get the next page with the same filters.');
+export const searchArg = (what: string) => z.string().trim().min(1).max(200).optional().describe(what);
+
+/** An ISO date, `YYYY-MM-DD` or a full timestamp. */
+export const dateArg = (description: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date such as 2026-01-31')
+    .describe(description);
+
+export const str = (row: Row, field: string): string | undefined => {
+  const v = row[field];
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+};
+
+export const num = (row: Row, field: string): number | undefined => {
+  const v = row[field];
+  return typeof v === 'number' ? v : undefined;
+};
+
+/** The label of an option set / lookup / money value, falling back to the raw value. */
+export const label = (row: Row, field: string): string | undefined => {
+  const f = formatted(row, field);
+  if (f !== undefined) return f;
+  const v = row[field];
+  return v === null || v === undefined ? undefined : String(v);
+};
+
+/** A lookup as `{ id, name, table }` from `_x_value` and its annotations. */
+export function lookup(row: Row, attribute: string): { id: string; name: string; table: string } | undefined {
+  const key = `_${attribute}_value`;
+  const id = str(row, key);
+  if (!id) return undefined;
+  return {
+    id,
+    name: formatted(row, key) ?? '',
+    table: typeof row[`${key}@Microsoft.Dynamics.CRM.lookuplogicalname`] === 'string' ? (row[`${key}@Microsoft.Dynamics.CRM.lookuplogicalname`] as string) : '',
+  };
+}
+
+export const LookupSchema = z.object({ id: z.string(), name: z.string(), table: z.string() });
+
+export function clip(text: string | undefined, max: number): string | undefined {
+  if (text === undefined) return undefined;
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Turns "not found" on a specific record into the sentence the model should see. */
+export async function orNotFound<T>(what: string, id: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof DataverseError && err.kind === 'not_found') throw new ToolError(`No ${what} with id ${id}.`, 'not_found');
+    throw err;
+  }
+}
+
+/** Reads a page from a fresh query or from a cursor, and seals the continuation into a new cursor. */
+export async function pageWithCursor<T extends Row>(
+  ctx: ToolContext,
+  cursor: string | undefined,
+  first: () => Promise<Page<T>>,
+  top: number,
+): Promise<{ rows: T[]; count: number | undefined; nextCursor: string | undefined }> {
+  const page = cursor
+    ? await ctx.dataverse.continue<T>(ctx.cursors.open(cursor).next, { pageSize: top, maxRows: top, maxBytes: PAGE_BYTES })
+    : await first();
+  return { rows: page.rows, count: page.count, nextCursor: page.next ? ctx.cursors.seal({ next: page.next }) : undefined };
+}
+
+/** Requires at least one of the given optional fields (for update tools). */
+export function atLeastOne<T extends Record<string, unknown>>(args: T, fields: readonly (keyof T)[], hint: string): void {
+  if (!fields.some((f) => args[f] !== undefined)) throw new ToolError(`Nothing to change: give at least one of ${hint}.`, 'invalid_argument');
+}
+
+export const pagingNote = (shown: number, nextCursor: string | undefined, count: number | undefined) =>
+  nextCursor ? ` Showing ${shown}${count !== undefined ? ` of ${count >= 5000 ? '5000+' : count}` : ''}; pass nextCursor for more.` : '';
