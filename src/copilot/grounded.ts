@@ -66,7 +66,7 @@ export interface LeadFacts {
 
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : undefined);
 
-function daysBetween(fromIso: string, now: Date): number {
+export function daysBetween(fromIso: string, now: Date): number {
   return Math.max(0, Math.floor((now.getTime() - new Date(fromIso).getTime()) / 86_400_000));
 }
 
@@ -75,7 +75,7 @@ export function summarizeLead(f: LeadFacts, now: Date): GroundedText & { nextSte
   const w = new GroundedWriter();
   const who = f.fullName ?? 'This lead';
   w.say(
-    f.jobTitle && f.companyName ? `${who} is ${article(f.jobTitle)} ${f.jobTitle} at ${f.companyName}.` : f.companyName ? `${who} works at ${f.companyName}.` : undefined,
+    f.jobTitle && f.companyName ? `${who} works at ${f.companyName} as ${f.jobTitle}.` : f.companyName ? `${who} works at ${f.companyName}.` : f.jobTitle ? `${who} is listed as ${f.jobTitle}.` : undefined,
     ['lead.fullname', 'lead.jobtitle', 'lead.companyname'],
   );
   w.say(f.topic && `Their enquiry: "${f.topic}".`, ['lead.subject']);
@@ -88,7 +88,9 @@ export function summarizeLead(f: LeadFacts, now: Date): GroundedText & { nextSte
     ['lead.leadqualitycode', 'lead.statuscode'],
   );
   if (f.score !== undefined) {
-    w.say(`Predictive lead score: ${f.score}/100${f.grade ? ` (grade ${f.grade}` : ''}${f.grade && f.trend ? `, ${f.trend.toLowerCase()}` : ''}${f.grade ? ')' : ''}.`, [
+    const grade = f.grade ? (/^grade\b/i.test(f.grade) ? f.grade : `grade ${f.grade}`) : undefined;
+    const qualifiers = [grade, f.trend?.toLowerCase()].filter(Boolean).join(', ');
+    w.say(`Predictive lead score: ${f.score}/100${qualifiers ? ` (${qualifiers})` : ''}.`, [
       'msdyn_predictivescore.msdyn_score',
       'msdyn_predictivescore.msdyn_grade',
       'msdyn_predictivescore.msdyn_scoretrend',
@@ -142,19 +144,27 @@ export interface DraftEmail {
 }
 
 /** A short outreach email grounded in the lead's own enquiry and history; no invented claims. */
-export function draftLeadOutreach(f: LeadFacts, sender: { name: string; title?: string | undefined }, now: Date): DraftEmail {
+export function draftLeadOutreach(
+  f: LeadFacts,
+  sender: { name: string; title?: string | undefined },
+  now: Date,
+  /** Extra grounded sentences (e.g. from research) placed after the opening. */
+  context: GroundedSentence[] = [],
+): DraftEmail {
   const w = new GroundedWriter();
   const greeting = f.firstName ?? f.fullName;
   w.say(`Hello ${greeting ?? 'there'},`, ['lead.firstname']);
   w.say(
-    f.topic ? `Thank you for your interest in ${lowerFirst(f.topic)}.` : `Thank you for your interest in working with us${f.companyName ? ` at ${f.companyName}` : ''}.`,
+    f.topic ? `Thank you for getting in touch about "${truncate(f.topic, 120)}".` : `Thank you for your interest in working with us${f.companyName ? ` at ${f.companyName}` : ''}.`,
     ['lead.subject', 'lead.companyname'],
   );
-  const last = [...f.activities].sort((a, b) => (a.on < b.on ? 1 : -1))[0];
-  w.say(last && daysBetween(last.on, now) <= 30 ? `Following up on our ${last.kind === 'phonecall' ? 'call' : last.kind} "${last.subject}",` : undefined, ['activities[0].subject', 'activities[0].date']);
+  for (const c of context) w.say(c.text, c.fields);
+  const last = [...f.activities].filter((a) => a.kind !== 'note').sort((a, b) => (a.on < b.on ? 1 : -1))[0];
+  const recent = last && daysBetween(last.on, now) <= 30;
+  const ask = `I would welcome a short call to understand what ${f.companyName ?? 'your team'} needs${f.budget ? ' and how it fits your budget' : ''}, and to suggest next steps.`;
   w.say(
-    `I would welcome a short call to understand what ${f.companyName ?? 'your team'} needs${f.budget ? ' and how it fits your budget' : ''}, and to suggest next steps.`,
-    ['lead.companyname', 'lead.budgetamount'],
+    recent ? `Following up on our recent ${last.kind === 'phonecall' ? 'call' : last.kind} ("${truncate(last.subject, 80)}"): ${ask}` : ask,
+    recent ? ['activities[0].subject', 'activities[0].date', 'lead.companyname', 'lead.budgetamount'] : ['lead.companyname', 'lead.budgetamount'],
   );
   w.say('Would you have 20 minutes this week or next?', []);
   w.say(`Kind regards,\n${sender.name}${sender.title ? `\n${sender.title}` : ''}`, ['systemuser.fullname', 'systemuser.title']);
@@ -211,10 +221,6 @@ function countBy(keys: string[]): Record<string, number> {
 function plural(kind: string, n: number): string {
   const word = kind === 'phonecall' ? 'phone call' : kind;
   return n === 1 ? word : `${word}s`;
-}
-
-function article(word: string): string {
-  return /^[aeiou]/i.test(word) ? 'an' : 'a';
 }
 
 function lowerFirst(text: string): string {

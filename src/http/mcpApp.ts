@@ -154,6 +154,7 @@ function buildRoute(agent: AgentConfig, compiled: readonly CompiledTool[], confi
       toolsets: agent.toolsets,
       tables: agent.tables ?? DEFAULT_TABLES,
       confirmAllWrites: agent.confirmWrites === 'all',
+      research: agent.research ?? {},
     },
     tools: new Map(tools.map((t) => [t.def.name, t])),
     listResult: { tools: tools.map((t) => t.descriptor) },

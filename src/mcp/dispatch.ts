@@ -46,7 +46,7 @@ const CONFIRM_REQUEST = {
 
 /** Runs one tools/call: argument validation, confirmation where the tool needs it, audit of writes. */
 export async function dispatch(tool: CompiledTool, rawArgs: unknown, ctx: ToolContext, sdk: ServerContext, deps: DispatchDeps): Promise<CallResult> {
-  const parsed = tool.input.safeParse(rawArgs);
+  const parsed = tool.input.safeParse(withAliases(rawArgs, tool.def.aliases));
   if (!parsed.success) return errorResult(`Invalid arguments for ${tool.def.name}: ${describeIssues(parsed.error)}`);
   const { confirmationHandle, ...args } = parsed.data as Record<string, unknown> & { confirmationHandle?: string };
 
@@ -108,6 +108,19 @@ export async function dispatch(tool: CompiledTool, rawArgs: unknown, ctx: ToolCo
   } catch (err) {
     return failure(err, tool, ctx);
   }
+}
+
+/** Maps alternative argument names onto the advertised ones (the advertised name wins). */
+function withAliases(raw: unknown, aliases: Record<string, string> | undefined): unknown {
+  if (!aliases || !raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const out: Record<string, unknown> = { ...(raw as Record<string, unknown>) };
+  for (const [alias, target] of Object.entries(aliases)) {
+    if (alias in out) {
+      if (out[target] === undefined) out[target] = out[alias];
+      delete out[alias];
+    }
+  }
+  return out;
 }
 
 /** Runs the handler; write tools leave an audit row whatever the outcome. */

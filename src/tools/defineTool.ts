@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 
 import type { Principal } from '../auth/principal.js';
-import type { Toolset } from '../config/agents.js';
+import type { ResearchConfig, Toolset } from '../config/agents.js';
 import type { DataverseClient } from '../dataverse/client.js';
 import type { Logger } from '../telemetry/log.js';
 
@@ -23,6 +23,8 @@ export interface AgentView {
   tables: readonly string[];
   /** Every write confirms first (default); otherwise only tools marked `confirmation: 'always'`. */
   confirmAllWrites: boolean;
+  /** Research settings: ideal customer profile and competitor names. */
+  research: ResearchConfig;
 }
 
 /** Seals listing continuations into opaque, encrypted cursors bound to the user, agent and tool. */
@@ -91,6 +93,8 @@ export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z
   description: string;
   input: I;
   output: O;
+  /** Other names accepted for an argument (e.g. Microsoft's `msdyn_LeadId` for `leadId`); not advertised. */
+  aliases?: Record<string, string>;
   annotations: ToolAnnotations;
   /**
    * Destructive or outbound tools confirm first: the first call returns this preview (as an MRTR

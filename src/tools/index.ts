@@ -5,6 +5,12 @@ import { readQuery } from './dataverse/readQuery.js';
 import { createRecord, deleteRecord, updateRecord } from './dataverse/records.js';
 import { createTable, deleteTable, updateTable } from './dataverse/tables.js';
 import type { ToolDefinition } from './defineTool.js';
+import { getAccountResearch } from './research/accountResearch.js';
+import { getCompetitorResearch } from './research/competitorResearch.js';
+import { getEngageSummary } from './research/engageSummary.js';
+import { getLeadResearch } from './research/leadResearch.js';
+import { getLeadQualificationAssessment } from './research/qualificationAssessment.js';
+import { draftResearchOutreachEmail } from './research/researchDraft.js';
 import { listLeads } from './sales/listLeads.js';
 import { draftOutreachEmail, invokeLeadSummary, sendOutreachEmail } from './sales/leadSummary.js';
 import { qualifyLeadToOpportunity } from './sales/qualifyLead.js';
@@ -44,4 +50,10 @@ export const ALL_TOOLS: readonly ToolDefinition[] = [
   createTable,
   updateTable,
   deleteTable,
+  getAccountResearch,
+  getCompetitorResearch,
+  getEngageSummary,
+  getLeadResearch,
+  getLeadQualificationAssessment,
+  draftResearchOutreachEmail,
 ];

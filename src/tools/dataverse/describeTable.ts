@@ -69,7 +69,7 @@ export const describeTable = defineTool({
         a.name === info.primaryId && 'PRIMARY KEY',
         (a.required === 'ApplicationRequired' || a.required === 'SystemRequired') && a.name !== info.primaryId && 'NOT NULL',
         a.targets && `-- lookup to ${a.targets.join(' | ')}`,
-        a.options && `-- ${a.options.map((o) => `${o.value}=${o.label}`).join(', ')}`,
+        a.options?.length && `-- ${a.options.map((o) => `${o.value}=${o.label}`).join(', ')}`,
       ].filter(Boolean);
       return `  ${a.name} ${type}${notes.length ? ` ${notes.join(' ')}` : ''}`;
     });

@@ -128,6 +128,7 @@ const ACTIVITY_TYPES = new Set(['email', 'phonecall', 'task', 'appointment']);
 export async function engagementFor(ctx: ToolContext, leadIds: readonly string[], withinDays?: number): Promise<Map<string, Engagement> | undefined> {
   const out = new Map<string, Engagement>();
   if (leadIds.length === 0) return out;
+  const nowIso = ctx.now().toISOString();
   try {
     for (let i = 0; i < leadIds.length; i += 100) {
       const chunk = leadIds.slice(i, i + 100);
@@ -144,7 +145,9 @@ export async function engagementFor(ctx: ToolContext, leadIds: readonly string[]
         const leadId = str(row, '_regardingobjectid_value')?.toLowerCase();
         const type = str(row, 'activitytypecode') ?? '';
         if (!leadId || !ACTIVITY_TYPES.has(type)) continue;
-        const on = str(row, 'actualend') ?? str(row, 'createdon') ?? '';
+        // actualend of an open task can be a future due date; engagement is what already happened.
+        const ended = str(row, 'actualend');
+        const on = ended && ended <= nowIso ? ended : (str(row, 'createdon') ?? '');
         const e = out.get(leadId) ?? { count: 0, lastOn: undefined, lastType: undefined, activities: [] };
         e.count++;
         if (!e.lastOn || on > e.lastOn) {
