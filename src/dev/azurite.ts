@@ -56,9 +56,14 @@ export async function startAzurite(options: { port?: number; location?: string; 
     connectionString: azuriteConnectionString(port, host),
     async close() {
       if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      // Azurite saves its database on SIGINT (graceful close); SIGTERM would lose the last writes.
+      const exited = once(child, 'exit');
+      child.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
     },
   };
 }

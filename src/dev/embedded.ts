@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { generateSigningKey, loadOrCreateSecret, loadOrCreateSigningKey, type LocalIdp, startLocalIdp } from '../auth/localIdp.js';
 import { TokenVerifier } from '../auth/tokenVerifier.js';
 import { type AppConfig, type Env, loadConfig } from '../config/config.js';
+import type { EmulatorHandle } from '../emulator/index.js';
 import { LOCAL_TENANT_ID, LOCAL_USERS } from '../emulator/users.js';
 import { createMcpApp, type McpApp } from '../http/mcpApp.js';
 import { type NodeHost, startNodeHost } from '../http/nodeHost.js';
@@ -30,10 +31,7 @@ export interface EmbeddedOptions {
   emulator?: boolean;
 }
 
-export interface EmbeddedEmulator {
-  url: string;
-  close(): Promise<void>;
-}
+export type EmbeddedEmulator = EmulatorHandle;
 
 export interface Embedded {
   config: AppConfig;
@@ -161,8 +159,7 @@ interface EmulatorStartOptions {
 }
 
 async function startDataverseEmulator(options: EmulatorStartOptions): Promise<EmbeddedEmulator> {
-  // TEMPORARY until src/emulator/index.ts lands: a non-literal specifier keeps tsc/vite from resolving it early.
-  const specifier = '../emulator/index.js';
-  const mod = (await import(specifier)) as { startEmulator: (o: EmulatorStartOptions) => Promise<EmbeddedEmulator> };
-  return mod.startEmulator(options);
+  // Loaded on demand: only the dev host and tests ever start the emulator.
+  const { startEmulator } = await import('../emulator/index.js');
+  return startEmulator(options);
 }

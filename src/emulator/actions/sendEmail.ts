@@ -1,0 +1,53 @@
+import { toIso } from '../clock.js';
+import { invalidArgument, notFound } from '../dataverseError.js';
+import type { ApiResponse, RequestScope } from '../http/apiTypes.js';
+import { loadRow, partyAddress, refreshEmailSummary, systemUpdate } from '../write/recordWriter.js';
+import { actionParameters, actionTable } from './actionParameters.js';
+
+/** `POST /emails(<id>)/Microsoft.Dynamics.CRM.SendEmail`: a draft with a reachable To recipient becomes Sent. */
+export function sendEmail(scope: RequestScope, emailId: string): ApiResponse {
+  const p = actionParameters('emails', 'SendEmail', scope.req.body, {
+    IssueSend: { type: 'boolean', required: true },
+    TrackingToken: { type: 'string', required: false },
+  });
+  const email = actionTable(scope, 'email');
+  scope.access.require('Read', email);
+  scope.access.require('Write', email);
+  scope.access.requireNamed('prvSendEmail', email);
+  const store = scope.core.store;
+  const row = loadRow(store, email, emailId);
+  if (!row) throw notFound('email', emailId);
+  if (row.statecode !== 0 || row.statuscode !== 1) {
+    throw invalidArgument(`The email with Id ${emailId} cannot be sent because it is not a draft (it has already been sent or closed).`);
+  }
+  const parties = store.all(`SELECT partyid, participationtypemask, addressused FROM activityparty WHERE activityid = ?`, [emailId]);
+  const addresses = (mask: number) => parties.filter((x) => x.participationtypemask === mask).map((x) => partyAddress(store, x.partyid, x.addressused));
+  const to = addresses(2);
+  if (to.length === 0) throw invalidArgument('The email must have at least one recipient before it can be sent.');
+  if (to.some((a) => a === null)) throw invalidArgument('One or more recipients of the email have no email address.');
+  const now = toIso(scope.write.now);
+  store.transaction(() => {
+    systemUpdate(scope.write, email, emailId, { statecode: 1, statuscode: 3, directioncode: true, actualend: now });
+    store.run(`UPDATE email SET senton = ? WHERE activityid = ?`, [now, emailId]);
+    refreshEmailSummary(store, emailId);
+  });
+  if (p.IssueSend === true) {
+    const regarding = typeof row.regardingobjectid === 'string' ? row.regardingobjectid : null;
+    scope.core.outbox.push({
+      activityId: emailId,
+      subject: typeof row.subject === 'string' ? row.subject : null,
+      body: typeof row.description === 'string' ? row.description : null,
+      from: addresses(1)[0] ?? null,
+      to: to.filter((a): a is string => a !== null),
+      cc: addresses(3).filter((a): a is string => a !== null),
+      bcc: addresses(4).filter((a): a is string => a !== null),
+      regarding: regarding ? { id: regarding, logicalName: store.names.get(regarding)?.table ?? '' } : null,
+      sentOn: now,
+      sentBy: scope.req.principal.systemUserId,
+    });
+  }
+  return {
+    status: 200,
+    body: { '@odata.context': `${scope.req.baseUrl}$metadata#Microsoft.Dynamics.CRM.SendEmailResponse`, Subject: typeof row.subject === 'string' ? row.subject : null },
+  };
+}

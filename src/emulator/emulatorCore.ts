@@ -1,0 +1,209 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Clock } from './clock.js';
+import { DataverseError, ErrorCode } from './dataverseError.js';
+import { MetadataModel } from './metadata/metadataModel.js';
+import { STANDARD_MANY_TO_MANY, STANDARD_TABLES } from './metadata/standardTables.js';
+import type { AttributeDef, TableDef } from './metadata/types.js';
+import { SkipTokens } from './odata/skipToken.js';
+import type { Principal } from './security/roles.js';
+import { seedOrganisation } from './seed/seedOrganisation.js';
+import { Store } from './store/store.js';
+
+export const DEFAULT_SEED = 20261123;
+
+/** An email "sent" by SendEmail. Nothing leaves the machine. */
+export interface SentEmail {
+  activityId: string;
+  subject: string | null;
+  /** HTML body (the email's description). */
+  body: string | null;
+  from: string | null;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  regarding: { id: string; logicalName: string } | null;
+  sentOn: string;
+  /** systemuserid of the caller who sent it. */
+  sentBy: string;
+}
+
+export interface CoreOptions {
+  dataFile?: string;
+  reset?: boolean;
+  anchorTime?: Date;
+  seed?: number;
+}
+
+/** Writes the database file atomically (temp file + rename), debounced after writes. */
+class Persister {
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly file: string,
+    private readonly debounceMs = 250,
+  ) {}
+
+  schedule(): void {
+    this.dirty = true;
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush().catch(() => {});
+    }, this.debounceMs);
+    this.timer.unref();
+  }
+
+  async flush(force = false): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (!this.dirty && !force) return this.writing;
+    this.dirty = false;
+    const bytes = this.store.exportBytes();
+    const write = async () => {
+      await mkdir(dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
+      await writeFile(tmp, bytes);
+      await rename(tmp, this.file);
+    };
+    this.writing = this.writing.then(write, write);
+    return this.writing;
+  }
+}
+
+/** The emulator's state: metadata, database, clock, paging keys and outbox. HTTP lives elsewhere. */
+export class EmulatorCore {
+  readonly outbox: SentEmail[] = [];
+  readonly skipTokens = new SkipTokens();
+  private persister: Persister | undefined;
+
+  private constructor(
+    readonly model: MetadataModel,
+    readonly store: Store,
+    readonly clock: Clock,
+    readonly organizationId: string,
+    readonly businessUnitId: string,
+    readonly anchorTime: Date,
+    readonly seed: number,
+  ) {}
+
+  static async open(opts: CoreOptions): Promise<EmulatorCore> {
+    const model = new MetadataModel(STANDARD_TABLES, STANDARD_MANY_TO_MANY);
+    const file = opts.dataFile;
+    const load = file !== undefined && !opts.reset && existsSync(file);
+    const store = await Store.open(model, load && file ? new Uint8Array(await readFile(file)) : undefined);
+    let core: EmulatorCore;
+    if (load) {
+      if (!store.hasTable('_emulator_meta')) throw new Error(`${file} is not an emulator database (use reset to overwrite it).`);
+      applyCustomSchema(model, store);
+      const anchor = new Date(store.getMeta('anchorTime') ?? Date.now());
+      const offset = Number(store.getMeta('clockOffsetMs') ?? '0');
+      core = new EmulatorCore(
+        model,
+        store,
+        new Clock(Number.isFinite(offset) ? offset : 0),
+        store.getMeta('organizationId') ?? '',
+        store.getMeta('businessUnitId') ?? '',
+        anchor,
+        Number(store.getMeta('seed') ?? DEFAULT_SEED),
+      );
+      store.rebuildNames();
+      store.reloadVersion();
+    } else {
+      const anchor = opts.anchorTime ?? new Date();
+      const seed = opts.seed ?? DEFAULT_SEED;
+      const offset = opts.anchorTime ? anchor.getTime() - Date.now() : 0;
+      store.initMetaTables();
+      for (const t of model.allTables()) store.createTable(t, false);
+      store.createIntersectTables();
+      store.createActivityPointerView();
+      store.setVersion(1_000_000);
+      const info = seedOrganisation(store, model, { anchor, seed });
+      for (const t of model.allTables()) store.createIndexes(t);
+      store.createCompositeIndexes();
+      store.run('ANALYZE');
+      store.setMeta('anchorTime', anchor.toISOString());
+      store.setMeta('clockOffsetMs', String(offset));
+      store.setMeta('seed', String(seed));
+      store.setMeta('organizationId', info.organizationId);
+      store.setMeta('businessUnitId', info.businessUnitId);
+      core = new EmulatorCore(model, store, new Clock(offset), info.organizationId, info.businessUnitId, anchor, seed);
+    }
+    if (file) {
+      core.persister = new Persister(store, file);
+      store.onWrite = () => core.persister?.schedule();
+      if (!load) core.persister.schedule();
+    }
+    return core;
+  }
+
+  /** Resolves the caller from the token's object id, or refuses as Dataverse does for non-members. */
+  principalFor(objectId: string): Principal {
+    const u = this.store.get(`SELECT systemuserid, fullname, businessunitid, isdisabled FROM systemuser WHERE azureactivedirectoryobjectid = ?`, [objectId.toLowerCase()]);
+    if (!u || typeof u.systemuserid !== 'string' || u.isdisabled === 1) {
+      throw new DataverseError(403, ErrorCode.NotMember, 'The user is not a member of the organization.');
+    }
+    const roles = this.store
+      .all(`SELECT r.name AS name FROM systemuserroles sr JOIN role r ON r.roleid = sr.roleid WHERE sr.systemuserid = ?`, [u.systemuserid])
+      .map((r) => String(r.name));
+    return {
+      systemUserId: u.systemuserid,
+      objectId,
+      fullName: typeof u.fullname === 'string' ? u.fullname : '',
+      businessUnitId: typeof u.businessunitid === 'string' ? u.businessunitid : this.businessUnitId,
+      roles,
+    };
+  }
+
+  /** Records a schema change so a reload rebuilds the same model. */
+  saveCustomTable(t: TableDef): void {
+    this.store.run(`INSERT OR REPLACE INTO _emulator_schema (kind, tablename, name, json) VALUES ('entity', ?, '', ?)`, [t.logicalName, JSON.stringify(t)]);
+  }
+
+  saveCustomAttribute(table: string, a: AttributeDef): void {
+    this.store.run(`INSERT OR REPLACE INTO _emulator_schema (kind, tablename, name, json) VALUES ('attribute', ?, ?, ?)`, [table, a.logicalName, JSON.stringify(a)]);
+  }
+
+  forgetCustomTable(table: string): void {
+    this.store.run(`DELETE FROM _emulator_schema WHERE tablename = ?`, [table]);
+  }
+
+  forgetCustomAttribute(table: string, attribute: string): void {
+    this.store.run(`DELETE FROM _emulator_schema WHERE kind = 'attribute' AND tablename = ? AND name = ?`, [table, attribute]);
+  }
+
+  isUnmanagedCustomTable(logicalName: string): boolean {
+    return this.store.get(`SELECT 1 AS x FROM _emulator_schema WHERE kind = 'entity' AND tablename = ?`, [logicalName]) !== undefined;
+  }
+
+  isUnmanagedCustomAttribute(table: string, attribute: string): boolean {
+    if (this.isUnmanagedCustomTable(table)) return this.model.attribute(table, attribute)?.isCustom === true && !this.model.attribute(table, attribute)?.isPrimaryId;
+    return this.store.get(`SELECT 1 AS x FROM _emulator_schema WHERE kind = 'attribute' AND tablename = ? AND name = ?`, [table, attribute]) !== undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.persister) await this.persister.flush(true);
+    this.store.close();
+  }
+}
+
+function applyCustomSchema(model: MetadataModel, store: Store): void {
+  const rows = store.all(`SELECT kind, tablename, name, json FROM _emulator_schema ORDER BY kind DESC`);
+  for (const r of rows) {
+    if (r.kind !== 'entity' || typeof r.json !== 'string') continue;
+    const t = JSON.parse(r.json) as TableDef;
+    model.addTable(t);
+    if (t.hasNotes) model.linkNotes(t.logicalName);
+  }
+  for (const r of rows) {
+    if (r.kind !== 'attribute' || typeof r.json !== 'string' || typeof r.tablename !== 'string') continue;
+    const a = JSON.parse(r.json) as AttributeDef;
+    if (model.table(r.tablename) && !model.attribute(r.tablename, a.logicalName)) model.addAttribute(r.tablename, a);
+  }
+}

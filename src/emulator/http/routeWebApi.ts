@@ -1,0 +1,131 @@
+import { closeIncident } from '../actions/closeIncident.js';
+import { qualifyLead } from '../actions/qualifyLead.js';
+import { sendEmail } from '../actions/sendEmail.js';
+import { whoAmI } from '../actions/whoAmI.js';
+import type { EmulatorCore } from '../emulatorCore.js';
+import { DataverseError, ErrorCode, propertyNotFound, queryError, resourceNotFound } from '../dataverseError.js';
+import { isGuid } from '../ids.js';
+import { MetadataApi } from '../metadata/metadataApi.js';
+import { AnnotationFilter } from '../odata/values.js';
+import { parameterAliases } from '../odata/queryOptions.js';
+import { AccessChecker } from '../security/roles.js';
+import type { ApiRequest, ApiResponse, RequestScope } from './apiTypes.js';
+import { createHandler, deleteHandler, getProperty, getRecord, getRelated, listRecords, upsertHandler } from './recordHandlers.js';
+
+function methodNotAllowed(method: string, what: string): DataverseError {
+  return new DataverseError(405, ErrorCode.QueryError, `The HTTP method '${method}' is not supported for ${what}.`);
+}
+
+/** Splits the resource path on '/' outside parentheses and quotes. */
+function segmentsOf(path: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let cur = '';
+  for (const ch of path) {
+    if (ch === "'") quoted = !quoted;
+    if (!quoted && ch === '(') depth++;
+    if (!quoted && ch === ')') depth--;
+    if (ch === '/' && depth === 0 && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.filter((s, i) => s !== '' || i === 0);
+}
+
+export function buildScope(core: EmulatorCore, req: ApiRequest): RequestScope {
+  const access = new AccessChecker(req.principal, core.model);
+  const annotations = AnnotationFilter.parse(req.prefer.includeAnnotations);
+  const now = core.clock.now();
+  return {
+    core,
+    req,
+    access,
+    annotations,
+    engine: { model: core.model, store: core.store, access, principal: req.principal, now, annotations, aliases: parameterAliases(req.url.searchParams) },
+    write: { model: core.model, store: core.store, access, principal: req.principal, now },
+  };
+}
+
+/** Dispatches one authenticated request below /api/data/v9.2/. */
+export function routeWebApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
+  const scope = buildScope(core, req);
+  const segments = segmentsOf(req.path);
+  const [first = '', second, third] = segments;
+  const method = req.method;
+
+  if (first === '') {
+    if (method !== 'GET') throw methodNotAllowed(method, 'the service document');
+    return {
+      status: 200,
+      body: {
+        '@odata.context': `${req.baseUrl}$metadata`,
+        value: core.model.allTables().map((t) => ({ name: t.entitySetName, kind: 'EntitySet', url: t.entitySetName })),
+      },
+    };
+  }
+  if (first === 'WhoAmI' || first === 'WhoAmI()') {
+    if (method !== 'GET') throw methodNotAllowed(method, 'WhoAmI');
+    return whoAmI(scope);
+  }
+  if (first === 'CloseIncident' || first === 'Microsoft.Dynamics.CRM.CloseIncident') {
+    if (method !== 'POST') throw methodNotAllowed(method, 'CloseIncident');
+    return closeIncident(scope);
+  }
+  if (first.startsWith('EntityDefinitions')) return new MetadataApi(scope).handle(segments);
+
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$/.exec(first);
+  if (!m?.[1]) throw resourceNotFound(first);
+  const table = core.model.tableBySet(m[1]);
+  if (!table) throw resourceNotFound(m[1]);
+
+  if (m[2] === undefined) {
+    if (second !== undefined) throw resourceNotFound(second);
+    if (method === 'GET') return listRecords(scope, table);
+    if (method === 'POST') return createHandler(scope, table);
+    throw methodNotAllowed(method, `the entity set '${table.entitySetName}'`);
+  }
+
+  const rawKey = m[2].trim();
+  const key = rawKey.replace(/^\{|\}$/g, '');
+  if (!isGuid(key)) {
+    if (/^[A-Za-z_][A-Za-z0-9_]*\s*=/.test(rawKey)) throw queryError(`Alternate keys are not supported by the local emulator ('${rawKey}'). Use the record's GUID.`);
+    throw queryError(`Unrecognized 'Edm.Guid' literal '${rawKey}' in the key. Guid should contain 32 digits with 4 dashes (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx).`);
+  }
+  const id = key.toLowerCase();
+
+  if (second === undefined) {
+    switch (method) {
+      case 'GET':
+        return getRecord(scope, table, id);
+      case 'PATCH':
+        return upsertHandler(scope, table, id);
+      case 'DELETE':
+        return deleteHandler(scope, table, id);
+      default:
+        throw methodNotAllowed(method, `a ${table.logicalName} record`);
+    }
+  }
+  if (third !== undefined) throw resourceNotFound(third);
+  if (second === 'Microsoft.Dynamics.CRM.QualifyLead') {
+    if (table.logicalName !== 'lead') throw resourceNotFound(second);
+    if (method !== 'POST') throw methodNotAllowed(method, 'QualifyLead');
+    return qualifyLead(scope, id);
+  }
+  if (second === 'Microsoft.Dynamics.CRM.SendEmail') {
+    if (table.logicalName !== 'email') throw resourceNotFound(second);
+    if (method !== 'POST') throw methodNotAllowed(method, 'SendEmail');
+    return sendEmail(scope, id);
+  }
+  if (method !== 'GET') throw methodNotAllowed(method, second);
+  const nav = core.model.nav(table.logicalName, second);
+  if (nav) return getRelated(scope, table, id, nav);
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(second)) {
+    const bare = second.replace(/^_(.+)_value$/, '$1');
+    if (core.model.attribute(table.logicalName, bare)) return getProperty(scope, table, id, second);
+    throw propertyNotFound(second, table.logicalName);
+  }
+  throw resourceNotFound(second);
+}

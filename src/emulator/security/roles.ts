@@ -1,0 +1,113 @@
+import { DataverseError, ErrorCode } from '../dataverseError.js';
+import { stableGuid } from '../ids.js';
+import type { MetadataModel } from '../metadata/metadataModel.js';
+import type { TableDef } from '../metadata/types.js';
+
+export type PrivilegeOp = 'Create' | 'Read' | 'Write' | 'Delete' | 'Append' | 'AppendTo';
+const ALL_OPS: readonly PrivilegeOp[] = ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo'];
+
+export const ROLE_NAMES = ['System Administrator', 'Sales Manager', 'Salesperson', 'Customer Service Representative', 'Read Only'] as const;
+export type RoleName = (typeof ROLE_NAMES)[number];
+
+/** The signed-in caller, resolved from the token's object id. */
+export interface Principal {
+  systemUserId: string;
+  objectId: string;
+  fullName: string;
+  businessUnitId: string;
+  roles: readonly string[];
+}
+
+function grants(entities: readonly string[], ops: readonly PrivilegeOp[]): string[] {
+  return entities.flatMap((e) => ops.map((op) => `prv${op}${e}`));
+}
+
+const READ_REFERENCE = grants(['User', 'BusinessUnit', 'Role', 'Entity', 'Attribute', 'Relationship', 'OptionSet'], ['Read']);
+
+const SALES_TABLES = ['Lead', 'Opportunity', 'Account', 'Contact', 'Activity', 'Note'];
+const SALES_MANAGER = new Set<string>([
+  ...grants(SALES_TABLES, ALL_OPS),
+  'prvSendEmail',
+  ...grants(['knowledgearticle'], ['Read']),
+  ...grants(['msdyn_predictivescore'], ['Read', 'AppendTo']),
+  ...grants(['User'], ['AppendTo']),
+  ...READ_REFERENCE,
+]);
+const SALESPERSON = new Set<string>([...SALES_MANAGER].filter((p) => !p.startsWith('prvDelete')));
+const SERVICE_REP = new Set<string>([
+  ...grants(['Incident'], ['Create', 'Read', 'Write', 'Append', 'AppendTo']),
+  ...grants(['Account', 'Contact'], ['Create', 'Read', 'Write', 'Append', 'AppendTo']),
+  ...grants(['Activity', 'Note'], ALL_OPS),
+  'prvSendEmail',
+  ...grants(['knowledgearticle'], ['Read', 'AppendTo']),
+  ...grants(['User'], ['AppendTo']),
+  ...READ_REFERENCE,
+]);
+
+/** Whether a role grants a privilege. Read Only and System Administrator also cover tables created later. */
+export function roleGrants(role: string, privilege: string): boolean {
+  switch (role) {
+    case 'System Administrator':
+      return true;
+    case 'Read Only':
+      return privilege.startsWith('prvRead');
+    case 'Sales Manager':
+      return SALES_MANAGER.has(privilege);
+    case 'Salesperson':
+      return SALESPERSON.has(privilege);
+    case 'Customer Service Representative':
+      return SERVICE_REP.has(privilege);
+    default:
+      return false;
+  }
+}
+
+export function hasPrivilege(p: Principal, privilege: string): boolean {
+  return p.roles.some((r) => roleGrants(r, privilege));
+}
+
+export function privilegeName(op: PrivilegeOp, table: TableDef): string {
+  return `prv${op}${table.privilegeName}`;
+}
+
+function allPrivilegeNames(model: MetadataModel): string[] {
+  const names = new Set<string>(['prvSendEmail']);
+  for (const t of model.allTables()) for (const op of ALL_OPS) names.add(privilegeName(op, t));
+  for (const e of ['Entity', 'Attribute', 'Relationship', 'OptionSet']) for (const op of ALL_OPS) names.add(`prv${op}${e}`);
+  return [...names];
+}
+
+export function privilegeDenied(p: Principal, privilege: string, entity: { logicalName: string; objectTypeCode: number }, model: MetadataModel): DataverseError {
+  const count = allPrivilegeNames(model).filter((n) => hasPrivilege(p, n)).length;
+  return new DataverseError(
+    403,
+    ErrorCode.PrivilegeDenied,
+    `Principal user (Id=${p.systemUserId}, type=8, roleCount=${p.roles.length}, privilegeCount=${count}, accessMode=0), is missing ${privilege} privilege (Id=${stableGuid(`privilege:${privilege}`)}) on OTC=${entity.objectTypeCode} for entity '${entity.logicalName}'. context.Caller=${p.systemUserId}`,
+  );
+}
+
+/** Access checks for one request. */
+export class AccessChecker {
+  constructor(
+    readonly principal: Principal,
+    private readonly model: MetadataModel,
+  ) {}
+
+  require(op: PrivilegeOp, table: TableDef): void {
+    const name = privilegeName(op, table);
+    if (!hasPrivilege(this.principal, name)) throw privilegeDenied(this.principal, name, table, this.model);
+  }
+
+  /** Metadata and miscellaneous privileges (prvCreateEntity, prvSendEmail…). */
+  requireNamed(privilege: string, entity: { logicalName: string; objectTypeCode: number }): void {
+    if (!hasPrivilege(this.principal, privilege)) throw privilegeDenied(this.principal, privilege, entity, this.model);
+  }
+
+  can(op: PrivilegeOp, table: TableDef): boolean {
+    return hasPrivilege(this.principal, privilegeName(op, table));
+  }
+}
+
+/** Pseudo-entities the metadata privileges are reported against. */
+export const METADATA_ENTITY = { logicalName: 'entity', objectTypeCode: 9800 };
+export const ATTRIBUTE_ENTITY = { logicalName: 'attribute', objectTypeCode: 9808 };
