@@ -166,7 +166,7 @@ export function draftLeadOutreach(
     recent ? `Following up on our recent ${last.kind === 'phonecall' ? 'call' : last.kind} ("${truncate(last.subject, 80)}"): ${ask}` : ask,
     recent ? ['activities[0].subject', 'activities[0].date', 'lead.companyname', 'lead.budgetamount'] : ['lead.companyname', 'lead.budgetamount'],
   );
-  w.say('Would you have 20 minutes this week or next?', []);
+  w.say('Would you have time this week or next?', []);
   w.say(`Kind regards,\n${sender.name}${sender.title ? `\n${sender.title}` : ''}`, ['systemuser.fullname', 'systemuser.title']);
   const built = w.build('\n\n');
   const subject = f.topic ? `Re: ${truncate(f.topic, 80)}` : `Following up${f.companyName ? ` with ${f.companyName}` : ''}`;

@@ -46,6 +46,8 @@ export function createServer(surface: AgentSurface, rc: RequestContext, deps: Se
     { name: SERVER_NAME, version: SERVER_VERSION, title: `Dynamics 365 & Dataverse: ${surface.title}` },
     {
       capabilities: { tools: { listChanged: false } },
+      // The list depends only on the agent configuration, which changes with a deployment.
+      cacheHints: { 'tools/list': { ttlMs: 300_000, cacheScope: 'private' } },
       ...(surface.instructions !== undefined && { instructions: surface.instructions }),
       jsonSchemaValidator: deps.validator,
       // MRTR request state is HMAC-signed and bound to the user; tampered or foreign state never reaches a tool.

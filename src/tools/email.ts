@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 import { toHtml } from '../copilot/grounded.js';
 import { bind, eq, guid } from '../dataverse/odata.js';
-import { type ToolContext, ToolError } from './defineTool.js';
-import { str } from './shared.js';
+import { type ConfirmationPreview, type ToolContext, ToolError } from './defineTool.js';
+import { clip, str } from './shared.js';
 
 export const subjectArg = z.string().trim().min(1).max(200).describe('Email subject (from the draft tool, edited if needed).');
 export const bodyArg = z.string().trim().min(1).max(20_000).describe('Email body as plain text (from the draft tool, edited if needed).');
@@ -48,7 +48,7 @@ export async function createAndSend(
     subject: input.subject,
     description: toHtml(input.body),
     directioncode: true,
-    [`regardingobjectid_${input.regarding.table}@odata.bind`]: bind(sets[input.regarding.table], input.regarding.id),
+    [`regardingobjectid_${input.regarding.table}_email@odata.bind`]: bind(sets[input.regarding.table], input.regarding.id),
     email_activity_parties: [
       { 'partyid_systemuser@odata.bind': bind('systemusers', input.sender.systemUserId), participationtypemask: 1 },
       { [`partyid_${input.recipient.table}@odata.bind`]: bind(sets[input.recipient.table], input.recipient.id), participationtypemask: 2 },
@@ -89,4 +89,52 @@ export async function loadDraft(ctx: ToolContext, draftId: string, regarding: { 
 function guidText(id: string): string {
   guid(id);
   return id.toLowerCase();
+}
+
+export interface SendArgs {
+  subject?: string | undefined;
+  body?: string | undefined;
+  draftId?: string | undefined;
+}
+
+export interface Regarding {
+  table: 'lead' | 'incident';
+  id: string;
+}
+
+/** What a send tool shows before anything leaves: an existing draft, or the exact text and recipient. */
+export async function previewSend(ctx: ToolContext, args: SendArgs, regarding: Regarding, recipientOf: () => Promise<Recipient>): Promise<ConfirmationPreview> {
+  if (args.draftId) {
+    const draft = await loadDraft(ctx, args.draftId, regarding);
+    return { summary: `Send the draft email "${draft.subject}" to ${draft.to}.`, details: { to: draft.to, subject: draft.subject } };
+  }
+  const r = await recipientOf();
+  return {
+    summary: `Send an email to ${r.name} <${r.email}>.`,
+    details: { to: `${r.name} <${r.email}>`, subject: args.subject ?? '', body: clip(args.body ?? '', 600) ?? '' },
+  };
+}
+
+/** Sends the draft, or creates the email from subject and body and sends it; recorded on the record. */
+export async function performSend(
+  ctx: ToolContext,
+  args: SendArgs,
+  regarding: Regarding,
+  recipientOf: () => Promise<Recipient>,
+): Promise<{ emailId: string; subject: string; to: string; status: string; target: string }> {
+  if (args.draftId) {
+    const draft = await loadDraft(ctx, args.draftId, regarding);
+    const status = await sendExisting(ctx, args.draftId);
+    return { emailId: args.draftId, subject: draft.subject, to: draft.to, status, target: `email:${args.draftId} regarding ${regarding.table}:${regarding.id}` };
+  }
+  const recipient = await recipientOf();
+  const sender = await currentSender(ctx);
+  const sent = await createAndSend(ctx, { regarding, recipient, sender, subject: args.subject!, body: args.body! });
+  return {
+    emailId: sent.emailId,
+    subject: args.subject!,
+    to: `${recipient.name} <${recipient.email}>`,
+    status: sent.status,
+    target: `email:${sent.emailId} regarding ${regarding.table}:${regarding.id}`,
+  };
 }

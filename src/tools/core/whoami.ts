@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { DataverseError, describeDataverseError } from '../../dataverse/errors.js';
 import { defineTool } from '../defineTool.js';
 
 export const whoami = defineTool({
@@ -24,10 +25,25 @@ export const whoami = defineTool({
       toolsets: z.array(z.string()),
     }),
     protocol: z.object({ era: z.string(), version: z.string() }),
+    dataverse: z
+      .object({
+        userId: z.string().optional(),
+        businessUnitId: z.string().optional(),
+        organizationId: z.string().optional(),
+        error: z.string().optional().describe('Why Dataverse could not be reached on your behalf'),
+      })
+      .describe('Who Dataverse sees (WhoAmI), proving the on-behalf-of chain works'),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(_args, ctx) {
     const { principal: p, agent } = ctx;
+    let dataverse: { userId?: string; businessUnitId?: string; organizationId?: string; error?: string };
+    try {
+      const me = await ctx.dataverse.whoAmI();
+      dataverse = { userId: me.UserId, businessUnitId: me.BusinessUnitId, organizationId: me.OrganizationId };
+    } catch (err) {
+      dataverse = { error: err instanceof DataverseError ? describeDataverseError(err, 'WhoAmI') : err instanceof Error ? err.message : 'unavailable' };
+    }
     const data = {
       user: {
         name: p.name ?? '',
@@ -38,11 +54,12 @@ export const whoami = defineTool({
       },
       agent: { id: agent.id, title: agent.title, readOnly: agent.readOnly, toolsets: [...agent.toolsets] },
       protocol: { era: ctx.era, version: ctx.protocolVersion },
+      dataverse,
     };
     const who = p.name ?? p.username ?? p.objectId;
     return {
       data,
-      text: `You are ${who} (tenant ${p.tenantId}) on agent "${agent.id}"${agent.readOnly ? ' (read-only)' : ''}, protocol ${ctx.protocolVersion}.`,
+      text: `You are ${who} (tenant ${p.tenantId}) on agent "${agent.id}"${agent.readOnly ? ' (read-only)' : ''}, protocol ${ctx.protocolVersion}. ${dataverse.userId ? `Dataverse knows you as system user ${dataverse.userId}.` : `Dataverse: ${dataverse.error ?? 'not reachable'}`}`,
     };
   },
 });

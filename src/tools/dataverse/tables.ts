@@ -10,14 +10,14 @@ const PREFIXED = /^[a-z][a-z0-9]{1,7}_[a-z][a-z0-9_]{0,40}$/;
 const columnSpec = z.object({
   name: z.string().trim().toLowerCase().regex(/^[a-z][a-z0-9_]{0,40}$/, 'letters, digits and underscores').describe('Column name; the table\'s publisher prefix is added when missing.'),
   type: z.enum(['string', 'memo', 'integer', 'decimal', 'money', 'boolean', 'datetime', 'date', 'choice']),
-  display_name: z.string().trim().min(1).max(100).optional(),
+  display_name: z.string().trim().min(1).max(100).optional().describe('Display name; derived from the column name when omitted.'),
   required: z.boolean().default(false),
   max_length: z.number().int().min(1).max(4000).optional().describe('For string columns (default 100).'),
   options: z.array(z.string().trim().min(1).max(100)).max(100).optional().describe('Labels of a choice column, in order.'),
 });
 type ColumnSpec = z.output<typeof columnSpec>;
 
-const columnsArg = (what: string) => z.array(columnSpec).min(1).max(50).describe(what);
+const columnsArg = (what: string, min = 1) => z.array(columnSpec).min(min).max(50).describe(what);
 
 const label = (text: string) => ({
   '@odata.type': 'Microsoft.Dynamics.CRM.Label',
@@ -121,8 +121,8 @@ export const createTable = defineTool({
     'Creates a custom Dataverse table (user-owned, with a primary Name column) and adds the given columns. The name needs a publisher prefix, e.g. "new_project". Always asks the user to confirm first.',
   input: z.object({
     table_name: tableNameArg.refine((v) => PREFIXED.test(v), 'needs a publisher prefix, e.g. "new_project"'),
-    display_name: z.string().trim().min(1).max(100).optional(),
-    columns: columnsArg('Columns besides the primary Name column.').default([]),
+    display_name: z.string().trim().min(1).max(100).optional().describe('Display name; derived from the table name when omitted.'),
+    columns: columnsArg('Columns besides the primary Name column.', 0).default([]),
   }),
   output: z.object({ table: z.string(), entitySetName: z.string(), columnsAdded: z.array(z.string()), columnsFailed: z.array(z.string()) }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },

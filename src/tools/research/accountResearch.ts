@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { and, eq, guid } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
 import { label, num, str } from '../shared.js';
-import { EvidenceList, EvidenceSchema, findAccount, LEAD_ALIASES, leadIdInput, loadResearchLead, money, optionalRead } from './researchData.js';
+import { EvidenceSchema, findAccount, LEAD_ALIASES, leadIdInput, money, optionalRead, researchText, startResearch } from './researchData.js';
 
 export const getAccountResearch = defineTool({
   name: 'get_account_research',
@@ -36,9 +36,7 @@ export const getAccountResearch = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(args, ctx) {
-    const lead = await loadResearchLead(ctx, args.leadId);
-    const gaps: string[] = [];
-    const ev = new EvidenceList();
+    const { lead, ev, gaps } = await startResearch(ctx, args.leadId);
     const account = await findAccount(ctx, lead, gaps);
     const src = account ?? lead;
     const srcName = account ? 'account' : 'lead';
@@ -95,6 +93,6 @@ export const getAccountResearch = defineTool({
       evidence: ev.items,
       gaps,
     };
-    return { data, text: [...ev.items.map((e) => `• ${e.fact}`), ...gaps.map((g) => `(gap) ${g}`)].join('\n') };
+    return { data, text: researchText(ev, gaps) };
   },
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { daysBetween } from '../../copilot/grounded.js';
 import { defineTool } from '../defineTool.js';
 import { str } from '../shared.js';
-import { EvidenceList, EvidenceSchema, LEAD_ALIASES, leadIdInput, loadResearchLead, timeline } from './researchData.js';
+import { EvidenceSchema, LEAD_ALIASES, leadIdInput, researchText, startResearch, timeline } from './researchData.js';
 
 export const getEngageSummary = defineTool({
   name: 'get_engage_summary',
@@ -30,10 +30,8 @@ export const getEngageSummary = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(args, ctx) {
-    const lead = await loadResearchLead(ctx, args.leadId);
-    const gaps: string[] = [];
+    const { lead, ev, gaps } = await startResearch(ctx, args.leadId);
     const items = (await timeline(ctx, args.leadId, gaps)).sort((a, b) => (a.on < b.on ? 1 : -1));
-    const ev = new EvidenceList();
     const byType: Record<string, number> = {};
     for (const i of items) byType[i.type] = (byType[i.type] ?? 0) + 1;
     const sent = items.filter((i) => i.direction === 'outgoing').length;
@@ -67,6 +65,6 @@ export const getEngageSummary = defineTool({
       evidence: ev.items,
       gaps,
     };
-    return { data, text: [...ev.items.map((e) => `• ${e.fact}`), ...gaps.map((g) => `(gap) ${g}`)].join('\n') };
+    return { data, text: researchText(ev, gaps) };
   },
 });

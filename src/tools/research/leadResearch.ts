@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { and, eq, guid, ne } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
 import { label, str } from '../shared.js';
-import { EvidenceList, EvidenceSchema, LEAD_ALIASES, leadIdInput, loadResearchLead, optionalRead, seniority } from './researchData.js';
+import { EvidenceSchema, LEAD_ALIASES, leadIdInput, optionalRead, researchText, seniority, startResearch } from './researchData.js';
 
 export const getLeadResearch = defineTool({
   name: 'get_lead_research',
@@ -35,9 +35,7 @@ export const getLeadResearch = defineTool({
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(args, ctx) {
-    const lead = await loadResearchLead(ctx, args.leadId);
-    const gaps: string[] = [];
-    const ev = new EvidenceList();
+    const { lead, ev, gaps } = await startResearch(ctx, args.leadId);
     const name = str(lead, 'fullname') ?? '';
     const title = str(lead, 'jobtitle');
     const s = seniority(title, ctx.agent.research.icp?.decisionMakerTitles);
@@ -90,6 +88,6 @@ export const getLeadResearch = defineTool({
       evidence: ev.items,
       gaps,
     };
-    return { data, text: [...ev.items.map((e) => `• ${e.fact}`), ...gaps.map((g) => `(gap) ${g}`)].join('\n') };
+    return { data, text: researchText(ev, gaps) };
   },
 });

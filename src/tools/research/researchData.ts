@@ -131,3 +131,13 @@ export async function timeline(ctx: ToolContext, regardingId: string, gaps: stri
 }
 
 export const money = (row: Row, field: string): string | undefined => (row[field] == null ? undefined : label(row, field));
+
+/** The common start of a research tool: the lead, an evidence list and a place for gaps. */
+export async function startResearch(ctx: ToolContext, leadId: string): Promise<{ lead: Row; ev: EvidenceList; gaps: string[] }> {
+  return { lead: await loadResearchLead(ctx, leadId), ev: new EvidenceList(), gaps: [] };
+}
+
+/** Findings as bullets, then what could not be read. */
+export function researchText(ev: EvidenceList, gaps: readonly string[]): string {
+  return [...ev.items.map((e) => `• ${e.fact}`), ...gaps.map((g) => `(gap) ${g}`)].join('\n');
+}

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 import { draftLeadOutreach, summarizeLead } from '../../copilot/grounded.js';
-import { type ConfirmationPreview, defineTool, ToolError } from '../defineTool.js';
-import { bodyArg, createAndSend, currentSender, loadDraft, SentEmailSchema, sendExisting, subjectArg } from '../email.js';
-import { clip, guidArg, orNotFound, str } from '../shared.js';
+import { defineTool, ToolError } from '../defineTool.js';
+import { bodyArg, currentSender, performSend, previewSend, type Recipient, SentEmailSchema, subjectArg } from '../email.js';
+import { guidArg, orNotFound, str } from '../shared.js';
 import { loadLeadFacts } from './leadData.js';
 
 const GroundingSchema = z.array(z.object({ text: z.string(), fields: z.array(z.string()) })).describe('Each sentence with the CRM fields it is based on');
@@ -70,36 +70,20 @@ export const sendOutreachEmail = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   confirmation: 'always',
   auditTarget: (args) => `lead:${args.leadId} email`,
-  async confirm(args, ctx): Promise<ConfirmationPreview> {
-    if (args.draftId) {
-      const draft = await loadDraft(ctx, args.draftId, { table: 'lead', id: args.leadId });
-      return { summary: `Send the draft email "${draft.subject}" to ${draft.to}.`, details: { to: draft.to, subject: draft.subject } };
-    }
-    const recipient = await leadRecipient(args, ctx);
-    return {
-      summary: `Send an outreach email to ${recipient.name} <${recipient.email}>.`,
-      details: { to: `${recipient.name} <${recipient.email}>`, subject: args.subject!, body: clip(args.body!, 600)! },
-    };
+  async confirm(args, ctx) {
+    return previewSend(ctx, args, { table: 'lead', id: args.leadId }, () => leadRecipient(args, ctx));
   },
   async handler(args, ctx) {
-    if (args.draftId) {
-      const draft = await loadDraft(ctx, args.draftId, { table: 'lead', id: args.leadId });
-      const status = await sendExisting(ctx, args.draftId);
-      return { data: { leadId: args.leadId, emailId: args.draftId, subject: draft.subject, to: draft.to, status }, text: `Sent "${draft.subject}" to ${draft.to}.`, target: `email:${args.draftId} regarding lead:${args.leadId}` };
-    }
-    const recipient = await leadRecipient(args, ctx);
-    const sender = await currentSender(ctx);
-    const sent = await createAndSend(ctx, { regarding: { table: 'lead', id: args.leadId }, recipient, sender, subject: args.subject!, body: args.body! });
-    const to = `${recipient.name} <${recipient.email}>`;
+    const sent = await performSend(ctx, args, { table: 'lead', id: args.leadId }, () => leadRecipient(args, ctx));
     return {
-      data: { leadId: args.leadId, emailId: sent.emailId, subject: args.subject!, to, status: sent.status },
-      text: `Sent "${args.subject}" to ${to}; it is recorded on the lead.`,
-      target: `email:${sent.emailId} regarding lead:${args.leadId}`,
+      data: { leadId: args.leadId, emailId: sent.emailId, subject: sent.subject, to: sent.to, status: sent.status },
+      text: `Sent "${sent.subject}" to ${sent.to}; it is recorded on the lead.`,
+      target: sent.target,
     };
   },
 });
 
-async function leadRecipient(args: { leadId: string; subject?: string | undefined; body?: string | undefined }, ctx: Parameters<typeof loadLeadFacts>[0]) {
+async function leadRecipient(args: { leadId: string; subject?: string | undefined; body?: string | undefined }, ctx: Parameters<typeof loadLeadFacts>[0]): Promise<Recipient> {
   if (!args.subject || !args.body) {
     throw new ToolError('Give subject and body (draft them with D365_Sales_DraftOutreachEmail), or draftId of a draft email regarding the lead.', 'invalid_argument');
   }

@@ -7,15 +7,15 @@ import { atLeastOne, guidArg, orNotFound } from '../shared.js';
 import { ACCOUNT_COLUMNS, AccountSchema, accountLine, toAccount } from './accountFields.js';
 
 const accountFields = {
-  accountNumber: z.string().trim().max(20).optional(),
-  phone: z.string().trim().max(50).optional(),
-  email: z.string().trim().email().max(100).optional(),
-  website: z.string().trim().url().max(200).optional(),
-  city: z.string().trim().max(80).optional(),
-  country: z.string().trim().max(80).optional(),
+  accountNumber: z.string().trim().max(20).optional().describe('Account number.'),
+  phone: z.string().trim().max(50).optional().describe('Main phone number.'),
+  email: z.string().trim().email().max(100).optional().describe('Main email address.'),
+  website: z.string().trim().url().max(200).optional().describe('Website URL.'),
+  city: z.string().trim().max(80).optional().describe('City of the main address.'),
+  country: z.string().trim().max(80).optional().describe('Country or region of the main address.'),
   industry: z.string().trim().max(100).optional().describe('Industry label as configured in Dynamics (e.g. "Consulting").'),
   revenue: z.number().min(0).max(1e15).optional().describe('Annual revenue in the organisation currency.'),
-  employees: z.number().int().min(0).max(10_000_000).optional(),
+  employees: z.number().int().min(0).max(10_000_000).optional().describe('Number of employees.'),
   primaryContactId: guidArg('Primary contact of the account.').optional(),
 };
 
@@ -68,7 +68,7 @@ export const updateAccount = defineTool({
   toolset: 'service',
   title: 'Update account',
   description: "Updates an account's name, contact details, address, industry, size or primary contact.",
-  input: z.object({ accountId: guidArg('The account to update.'), name: z.string().trim().min(1).max(160).optional(), ...accountFields }),
+  input: z.object({ accountId: guidArg('The account to update.'), name: z.string().trim().min(1).max(160).optional().describe('New account name.'), ...accountFields }),
   output: z.object({ account: AccountSchema }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   auditTarget: (args) => `account:${args.accountId}`,

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 import { draftCaseReply } from '../../copilot/grounded.js';
-import { type ConfirmationPreview, defineTool, ToolError } from '../defineTool.js';
-import { bodyArg, createAndSend, currentSender, loadDraft, SentEmailSchema, sendExisting, subjectArg } from '../email.js';
-import { clip, guidArg } from '../shared.js';
+import { defineTool, ToolError } from '../defineTool.js';
+import { bodyArg, currentSender, performSend, previewSend, type Recipient, SentEmailSchema, subjectArg } from '../email.js';
+import { guidArg } from '../shared.js';
 import { loadCaseFacts } from './caseFacts.js';
 
 const GroundingSchema = z.array(z.object({ text: z.string(), fields: z.array(z.string()) })).describe('Each sentence with the CRM fields it is based on');
@@ -54,40 +54,20 @@ export const sendEmailResponse = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
   confirmation: 'always',
   auditTarget: (args) => `incident:${args.caseId} email`,
-  async confirm(args, ctx): Promise<ConfirmationPreview> {
-    if (args.draftId) {
-      const draft = await loadDraft(ctx, args.draftId, { table: 'incident', id: args.caseId });
-      return { summary: `Send the draft email "${draft.subject}" to ${draft.to}.`, details: { to: draft.to, subject: draft.subject } };
-    }
-    const { recipient } = await prepare(args, ctx);
-    return {
-      summary: `Send an email about this case to ${recipient.name} <${recipient.email}>.`,
-      details: { to: `${recipient.name} <${recipient.email}>`, subject: args.subject!, body: clip(args.body!, 600)! },
-    };
+  async confirm(args, ctx) {
+    return previewSend(ctx, args, { table: 'incident', id: args.caseId }, () => caseRecipient(args, ctx));
   },
   async handler(args, ctx) {
-    if (args.draftId) {
-      const draft = await loadDraft(ctx, args.draftId, { table: 'incident', id: args.caseId });
-      const status = await sendExisting(ctx, args.draftId);
-      return {
-        data: { caseId: args.caseId, emailId: args.draftId, subject: draft.subject, to: draft.to, status },
-        text: `Sent "${draft.subject}" to ${draft.to}.`,
-        target: `email:${args.draftId} regarding incident:${args.caseId}`,
-      };
-    }
-    const { recipient } = await prepare(args, ctx);
-    const sender = await currentSender(ctx);
-    const sent = await createAndSend(ctx, { regarding: { table: 'incident', id: args.caseId }, recipient, sender, subject: args.subject!, body: args.body! });
-    const to = `${recipient.name} <${recipient.email}>`;
+    const sent = await performSend(ctx, args, { table: 'incident', id: args.caseId }, () => caseRecipient(args, ctx));
     return {
-      data: { caseId: args.caseId, emailId: sent.emailId, subject: args.subject!, to, status: sent.status },
-      text: `Sent "${args.subject}" to ${to}; it is recorded on the case.`,
-      target: `email:${sent.emailId} regarding incident:${args.caseId}`,
+      data: { caseId: args.caseId, emailId: sent.emailId, subject: sent.subject, to: sent.to, status: sent.status },
+      text: `Sent "${sent.subject}" to ${sent.to}; it is recorded on the case.`,
+      target: sent.target,
     };
   },
 });
 
-async function prepare(args: { caseId: string; subject?: string | undefined; body?: string | undefined }, ctx: Parameters<typeof loadCaseFacts>[0]) {
+async function caseRecipient(args: { caseId: string; subject?: string | undefined; body?: string | undefined }, ctx: Parameters<typeof loadCaseFacts>[0]): Promise<Recipient> {
   if (!args.subject || !args.body) {
     throw new ToolError('Give subject and body (draft them with D365_CustomerService_DraftEmailResponse), or draftId of a draft email on the case.', 'invalid_argument');
   }
@@ -95,5 +75,5 @@ async function prepare(args: { caseId: string; subject?: string | undefined; bod
   if (!recipient) {
     throw new ToolError('This case has no contact with an email address. Set a primary contact with D365_CustomerService_UpdateCase first.', 'invalid_argument');
   }
-  return { recipient };
+  return recipient;
 }

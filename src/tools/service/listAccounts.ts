@@ -14,7 +14,7 @@ export const listAccounts = defineTool({
   input: z.object({
     accountId: guidArg('Fetch this one account.').optional(),
     search: searchArg('Text to find in the account name, number or email.'),
-    city: z.string().trim().min(1).max(100).optional(),
+    city: z.string().trim().min(1).max(100).optional().describe('Only accounts in this city.'),
     includeInactive: z.boolean().default(false).describe('Include inactive accounts.'),
     includeContacts: z.boolean().default(false).describe("Also return each account's contacts (up to 25)."),
     top: z.number().int().min(1).max(100).default(25).describe('Rows to return (1-100, default 25).'),

@@ -13,8 +13,8 @@ export const updateCase = defineTool({
     'Updates an active case: title, description, priority, status reason (in progress, on hold, waiting for details, researching) or primary contact. To resolve a case use D365_CustomerService_CloseCase.',
   input: z.object({
     caseId: guidArg('The case to update.'),
-    title: z.string().trim().min(1).max(200).optional(),
-    description: z.string().trim().max(10_000).optional(),
+    title: z.string().trim().min(1).max(200).optional().describe('New case title.'),
+    description: z.string().trim().max(10_000).optional().describe('New description (replaces the old one).'),
     priority: z.enum(['high', 'normal', 'low']).optional(),
     statusReason: z.enum(['in_progress', 'on_hold', 'waiting_for_details', 'researching']).optional().describe('Status reason of an active case.'),
     primaryContactId: guidArg('Contact to work with on this case.').optional(),

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { assess, DEFAULT_ICP, grade } from '../../src/tools/research/qualificationAssessment.js';
+import { seniority } from '../../src/tools/research/researchData.js';
+import { startTestServer, type TestServer } from '../helpers/harness.js';
+import { connect, resultOf, type TestClient } from '../helpers/mcpClient.js';
+
+const NOW = new Date('2026-11-20T12:00:00Z');
+
+describe('qualification assessment (pure, hand-computed)', () => {
+  const lead = {
+    jobtitle: 'VP of Operations',
+    subject: 'Warehouse robotics pilot',
+    budgetamount: 40_000,
+    'budgetamount@OData.Community.Display.V1.FormattedValue': '$40,000.00',
+    purchasetimeframe: 1,
+    'purchasetimeframe@OData.Community.Display.V1.FormattedValue': 'This Quarter',
+    leadsourcecode: 7,
+    'leadsourcecode@OData.Community.Display.V1.FormattedValue': 'Trade Show',
+    msdyn_predictivescoreid: { msdyn_score: 55 },
+  };
+  const account = {
+    numberofemployees: 30,
+    industrycode: 7,
+    'industrycode@OData.Community.Display.V1.FormattedValue': 'Consulting',
+    address1_country: 'Norway',
+  };
+
+  it('default profile: size fails, budget and authority pass, score fails, recent engagement passes', () => {
+    const c = assess(lead, account, '2026-11-10T09:00:00Z', DEFAULT_ICP, NOW);
+    const byName = Object.fromEntries(c.map((x) => [x.criterion, x.result]));
+    expect(byName).toEqual({
+      'Company size': 'not_met',
+      Budget: 'met',
+      'Predictive score': 'not_met',
+      Authority: 'met',
+      Need: 'met',
+      Timeline: 'met',
+      Engagement: 'met',
+    });
+    // 5 of 7 judged criteria met: 71 → grade B.
+    expect(grade(c)).toMatchObject({ fitScore: 71, grade: 'B' });
+  });
+
+  it('configured profile: industry, country and source are judged; unknowns are not counted', () => {
+    const c = assess({ subject: 'x' }, account, undefined, { industries: ['Consulting'], countries: ['Sweden'], preferredSources: ['Web'], minRevenue: 1_000_000 }, NOW);
+    const byName = Object.fromEntries(c.map((x) => [x.criterion, x.result]));
+    expect(byName).toMatchObject({ Industry: 'met', Country: 'not_met', 'Lead source': 'unknown', 'Annual revenue': 'unknown', Authority: 'unknown', Engagement: 'not_met' });
+    // judged: industry ✓, country ✗, need ✓, engagement ✗ → 50 → C
+    expect(grade(c)).toMatchObject({ fitScore: 50, grade: 'C' });
+  });
+
+  it('seniority from titles', () => {
+    expect(seniority('Chief Financial Officer').authority).toBe('high');
+    expect(seniority('IT Manager').authority).toBe('medium');
+    expect(seniority('Analyst').authority).toBe('low');
+    expect(seniority(undefined).authority).toBe('unknown');
+    expect(seniority('Procurement Lead Buyer', ['buyer'])).toMatchObject({ authority: 'high', basis: 'title contains "buyer"' });
+  });
+});
+
+describe('research tools against the emulator', () => {
+  let server: TestServer;
+  let alice: TestClient;
+  let leadId: string;
+  beforeAll(async () => {
+    server = await startTestServer({
+      emulator: true,
+      env: {
+        AGENTS_JSON: JSON.stringify({
+          agents: [{ id: 'sales', title: 'Sales', toolsets: ['core', 'sales', 'research'], research: { competitors: ['Fabrikam', 'Wide World Importers'], icp: { minBudget: 10_000, minScore: 50 } } }],
+        }),
+      },
+    });
+    alice = await connect(server, 'alice', 'sales');
+    const leads = (await alice.call('D365_Sales_ListLeads', { orderBy: 'score', createdWithinDays: 30, top: 1 })).data['leads'] as Array<{ leadId: string }>;
+    leadId = leads[0]!.leadId;
+  }, 60_000);
+  afterAll(async () => {
+    await alice?.close();
+    await server?.close();
+  });
+
+  it.each([['get_lead_research'], ['get_account_research'], ['get_engage_summary'], ['get_lead_qualification_assessment'], ['draft_outreach_email'], ['get_competitor_research']])(
+    '%s answers for Microsoft-style msdyn_LeadId and grounds its findings',
+    async (tool) => {
+      const r = await alice.call(tool, { msdyn_LeadId: leadId });
+      expect(r.isError, r.text).toBeFalsy();
+      expect(r.data['leadId']).toBe(leadId);
+      // Findings must name their fields; a draft's courtesy sentences (fixed wording) may name none.
+      const evidence = (r.data['evidence'] ?? r.data['criteria'] ?? []) as Array<{ fields: string[] }>;
+      for (const e of evidence) expect(e.fields.length).toBeGreaterThan(0);
+      const grounding = (r.data['grounding'] ?? []) as Array<{ text: string; fields: string[] }>;
+      for (const g of grounding) if (/\d|"/.test(g.text)) expect(g.fields.length, g.text).toBeGreaterThan(0);
+    },
+  );
+
+  it('the assessment uses the agent profile and explains every criterion', async () => {
+    const r = resultOf<{ criteria: Array<{ criterion: string; expected: string }>; profile: string; grade: string }>(await alice.call('get_lead_qualification_assessment', { LeadId: leadId }));
+    expect(r.profile).toMatch(/agent/);
+    expect(r.criteria.find((c) => c.criterion === 'Budget')?.expected).toBe('≥ 10000');
+    expect(r.criteria.find((c) => c.criterion === 'Company size')).toBeUndefined();
+    expect(['A', 'B', 'C', 'D']).toContain(r.grade);
+  });
+
+  it('finds a competitor mentioned in a note, with the note as its source', async () => {
+    const before = resultOf<{ mentions: unknown[] }>(await alice.call('get_competitor_research', { leadId })).mentions.length;
+    const dv = await connect(server, 'alice', 'sales');
+    // Write the note through the Dataverse Web API as alice, the way a seller would in the app.
+    const token = await server.idp!.mintUserToken((await import('../../src/emulator/users.js')).findLocalUser('alice')!, { audience: server.emulator!.url, scopes: ['user_impersonation'] });
+    const res = await fetch(`${server.emulator!.url}/api/data/v9.2/annotations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ subject: 'Call notes', notetext: 'They are also evaluating Fabrikam for the rollout.', 'objectid_lead@odata.bind': `/leads(${leadId})` }),
+    });
+    expect(res.status).toBe(204);
+    const r = resultOf<{ mentions: Array<{ competitor: string; source: string; snippet: string }>; summary: Array<{ competitor: string }> }>(await alice.call('get_competitor_research', { leadId }));
+    expect(r.mentions.length).toBe(before + 1);
+    expect(r.mentions.find((m) => m.source === 'note')).toMatchObject({ competitor: 'Fabrikam' });
+    expect(r.summary[0]?.competitor).toBe('Fabrikam');
+    await dv.close();
+  });
+
+  it('a user who cannot read leads gets the privilege, not a half answer', async () => {
+    const bob = await connect(server, 'bob', 'sales');
+    const r = await bob.call('get_engage_summary', { leadId });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/prvReadLead/);
+    await bob.close();
+  });
+});
