@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
+  decodeProtectedHeader,
   errors as joseErrors,
   exportJWK,
   generateKeyPair,
@@ -78,7 +79,12 @@ async function writeSecretFile(file: string, content: string): Promise<void> {
 
 export interface ConfidentialClient {
   clientId: string;
-  clientSecret: string;
+  /** Client secret credential. */
+  clientSecret?: string;
+  /** Certificate credential: the public key of the certificate, and its SHA-1 thumbprint (hex). */
+  certificate?: { publicJwk: JWK; thumbprint: string };
+  /** Federated credential: the subject of tokens from this issuer (e.g. a managed identity) the app trusts; `self` = this issuer. */
+  federated?: { issuer: string | 'self'; subject: string };
   /** Audiences of tokens issued *to* this app (its app id URI and client id): OBO assertions must carry one. */
   audiences: readonly string[];
 }
@@ -119,6 +125,8 @@ export interface LocalIdp {
   /** Make OBO fail for one user (by object id) until cleared with `undefined`. */
   simulateOboFailure(objectId: string, failure: SimulatedOboFailure | undefined): void;
   mintUserToken(user: DirectoryUser, options: MintOptions): Promise<string>;
+  /** A token like the one a managed identity gets for `api://AzureADTokenExchange` (federated credentials). */
+  mintManagedIdentityToken(subject: string): Promise<string>;
   verifyDownstreamToken(token: string, resource: string): Promise<{ objectId: string }>;
   close(): Promise<void>;
 }
@@ -216,9 +224,8 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
     }
     const client = options.clients.find((c) => c.clientId === form.get('client_id'));
     if (!client) return aadError(400, 'unauthorized_client', 700016, `Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory.`);
-    if (!secretMatches(form.get('client_secret') ?? '', client.clientSecret)) {
-      return aadError(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
-    }
+    const credentialError = await checkClientCredential(form, client, `${url}/${t}/oauth2/v2.0/token`, { keys: keySet, issuer });
+    if (credentialError) return credentialError;
     const scope = form.get('scope') ?? '';
     const resource = scope.endsWith('/.default') ? scope.slice(0, -'/.default'.length) : '';
     if (!options.resources.includes(resource)) {
@@ -268,6 +275,16 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
       else failures.delete(objectId);
     },
     mintUserToken: (user, mint) => mintToken(options.key, issuer, t, user, mint),
+    async mintManagedIdentityToken(subject) {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ sub: subject, oid: subject, tid: t })
+        .setProtectedHeader({ alg: 'RS256', kid: options.key.kid, typ: 'JWT' })
+        .setIssuer(issuer)
+        .setAudience('api://AzureADTokenExchange')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 3600)
+        .sign(await importJWK(options.key.privateJwk, 'RS256'));
+    },
     async verifyDownstreamToken(token, resource) {
       const { payload } = await jwtVerify(token, keySet, { issuer, audience: resource, algorithms: ['RS256'] });
       if (typeof payload['oid'] !== 'string') throw new Error('token has no oid');
@@ -279,6 +296,45 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
         server.closeAllConnections();
       }),
   };
+}
+
+/** Secret, certificate (signed client assertion) or federated credential, as Entra accepts them. */
+async function checkClientCredential(
+  form: URLSearchParams,
+  client: ConfidentialClient,
+  tokenEndpoint: string,
+  self: { keys: ReturnType<typeof createLocalJWKSet>; issuer: string },
+): Promise<{ status: number; body: unknown } | undefined> {
+  const assertion = form.get('client_assertion');
+  if (assertion) {
+    if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
+      return aadError(400, 'invalid_request', 50027, 'Unsupported client assertion type.');
+    }
+    try {
+      const header = decodeProtectedHeader(assertion);
+      if (client.certificate && header.x5t) {
+        if (header.x5t !== Buffer.from(client.certificate.thumbprint, 'hex').toString('base64url')) {
+          return aadError(401, 'invalid_client', 700027, 'Client assertion contains an invalid signature: the certificate thumbprint is not registered.');
+        }
+        await jwtVerify(assertion, await importJWK(client.certificate.publicJwk, 'RS256'), { audience: tokenEndpoint, issuer: client.clientId, subject: client.clientId });
+        return undefined;
+      }
+      if (client.federated) {
+        // Only the local issuer's own keys are known here, so only `self` federation can verify.
+        const issuer = client.federated.issuer === 'self' ? self.issuer : client.federated.issuer;
+        const { payload } = await jwtVerify(assertion, self.keys, { audience: 'api://AzureADTokenExchange', issuer });
+        if (payload.sub !== client.federated.subject) return aadError(401, 'invalid_client', 70021, 'No matching federated identity record found for the presented assertion.');
+        return undefined;
+      }
+    } catch {
+      return aadError(401, 'invalid_client', 700027, 'Client assertion failed signature validation.');
+    }
+    return aadError(401, 'invalid_client', 700027, 'The application has no certificate or federated credential for this assertion.');
+  }
+  if (!client.clientSecret || !secretMatches(form.get('client_secret') ?? '', client.clientSecret)) {
+    return aadError(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
+  }
+  return undefined;
 }
 
 function secretMatches(given: string, expected: string): boolean {

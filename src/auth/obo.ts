@@ -205,6 +205,10 @@ export function describeOboFailure(status: number, body: Record<string, unknown>
     case 7000222:
     case 700016:
     case 700027:
+    case 70021:
+    case 700211:
+    case 700212:
+    case 700213:
       return new OboError(`The server's own credentials were rejected by Entra ID (AADSTS${code}). An administrator must fix the app registration credential.`, 'misconfigured', code);
     default:
       if (status >= 500 || status === 429) {

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { generateSigningKey, loadOrCreateSecret, loadOrCreateSigningKey, type LocalIdp, startLocalIdp } from '../auth/localIdp.js';
+import { type ConfidentialClient, generateSigningKey, loadOrCreateSecret, loadOrCreateSigningKey, type LocalIdp, startLocalIdp } from '../auth/localIdp.js';
 import { TokenVerifier } from '../auth/tokenVerifier.js';
 import { type AppConfig, type Env, loadConfig } from '../config/config.js';
 import type { EmulatorHandle } from '../emulator/index.js';
@@ -29,6 +29,8 @@ export interface EmbeddedOptions {
   log?: Logger;
   /** Start the Dataverse emulator unless DATAVERSE_URL points elsewhere (default true). */
   emulator?: boolean;
+  /** Extra credentials the local app registration accepts (certificate, federated), for tests of those paths. */
+  appCredentials?: Pick<ConfidentialClient, 'certificate' | 'federated'>;
 }
 
 export type EmbeddedEmulator = EmulatorHandle;
@@ -104,7 +106,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         tenantId: LOCAL_TENANT_ID,
         key,
         users: LOCAL_USERS,
-        clients: [{ clientId: LOCAL_APP_CLIENT_ID, clientSecret, audiences: [LOCAL_APP_ID_URI, LOCAL_APP_CLIENT_ID] }],
+        clients: [{ clientId: LOCAL_APP_CLIENT_ID, clientSecret, audiences: [LOCAL_APP_ID_URI, LOCAL_APP_CLIENT_ID], ...options.appCredentials }],
         resources: env['DATAVERSE_URL'] ? [env['DATAVERSE_URL']] : [],
       });
       closers.push(() => idp!.close());
@@ -115,7 +117,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         AUTH_TENANTS: LOCAL_TENANT_ID,
         AUTH_CLIENT_ID: LOCAL_APP_CLIENT_ID,
         AUTH_APP_ID_URI: LOCAL_APP_ID_URI,
-        AUTH_CLIENT_SECRET: clientSecret,
+        ...(!env['AUTH_OBO_MODE'] && { AUTH_CLIENT_SECRET: clientSecret }),
       });
     }
 

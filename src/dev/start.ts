@@ -20,11 +20,13 @@ async function main(): Promise<void> {
   const embedded = await startEmbedded({ dataDir: settings.dataDir, reset: args.includes('--reset'), port: settings.port, env, log });
   const { config, host } = embedded;
 
-  const sweep = setInterval(() => {
-    void embedded.app.sessions.sweepExpired().catch((err: unknown) => log.warn('session sweep failed', { error: String(err) }));
-  }, 10 * 60_000);
+  const sweepOnce = () =>
+    Promise.all([embedded.app.sessions.sweepExpired(), embedded.app.confirmations.sweepExpired()]).catch((err: unknown) =>
+      log.warn('sweep failed', { error: err instanceof Error ? err.message : String(err) }),
+    );
+  const sweep = setInterval(() => void sweepOnce(), 10 * 60_000);
   sweep.unref();
-  void embedded.app.sessions.sweepExpired().catch(() => undefined);
+  void sweepOnce();
 
   const width = Math.max(...[...embedded.app.routes.keys()].map((k) => k.length));
   const lines = [

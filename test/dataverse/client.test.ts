@@ -112,6 +112,21 @@ describe('DataverseClient against the emulator over HTTP', () => {
     expect(sleeps.length).toBe(2);
   });
 
+  it('times out a slow read, retries it, and succeeds', async () => {
+    const dv = await clientFor('alice', { timeoutMs: 300 });
+    server.emulator!.faults.add({ kind: 'latency', latencyMs: 1500, count: 1 });
+    expect((await dv.whoAmI()).UserId).toBeTruthy();
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('a slow write times out as "timeout" without a retry', async () => {
+    const dv = await clientFor('alice', { timeoutMs: 300 });
+    server.emulator!.faults.add({ kind: 'latency', latencyMs: 1500, count: 1, match: { method: 'POST' } });
+    const err = await dv.create('contacts', { lastname: 'Slow' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'timeout' });
+    expect(sleeps).toEqual([]);
+  });
+
   it('never replays a write after an ambiguous failure: a dropped create is reported, not retried', async () => {
     const dv = await clientFor('alice');
     const before = (await dv.list('contacts', { select: ['contactid'], filter: eq('lastname', 'Dropped') })).rows.length;

@@ -4,7 +4,7 @@ import { inject } from 'vitest';
 
 import type { MintOptions } from '../../src/auth/localIdp.js';
 import type { Env } from '../../src/config/config.js';
-import { LOCAL_APP_ID_URI, type Embedded, startEmbedded } from '../../src/dev/embedded.js';
+import { type Embedded, type EmbeddedOptions, LOCAL_APP_ID_URI, startEmbedded } from '../../src/dev/embedded.js';
 import { findLocalUser, LOCAL_USERS } from '../../src/emulator/users.js';
 import { silentLogger } from '../../src/telemetry/log.js';
 
@@ -19,11 +19,12 @@ export function uniquePrefix(): string {
   return `t${randomBytes(5).toString('hex')}`;
 }
 
-export async function startTestServer(options: { env?: Env; emulator?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(options: { env?: Env; emulator?: boolean; appCredentials?: EmbeddedOptions['appCredentials'] } = {}): Promise<TestServer> {
   const embedded = await startEmbedded({
     env: { TABLES_PREFIX: uniquePrefix(), AGENTS_FILE: 'agents.json', ...options.env },
     tablesConnectionString: inject('tablesConnectionString'),
     emulator: options.emulator ?? false,
+    ...(options.appCredentials && { appCredentials: options.appCredentials }),
     log: silentLogger,
   });
   const url = embedded.host.url;

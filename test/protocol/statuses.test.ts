@@ -115,6 +115,23 @@ describe('HTTP statuses before JSON-RPC', () => {
   });
 });
 
+describe('service-wide switch', () => {
+  it('MCP_ENABLED=false answers 403 on every agent, whatever the agent toggle says', async () => {
+    const off = await startTestServer({ env: { MCP_ENABLED: 'false' } });
+    try {
+      const t = await off.token('alice');
+      for (const agent of ['sales', 'service', 'dataverse']) {
+        const res = await fetch(off.mcpUrl(agent), { method: 'POST', headers: mcpHeaders(t), body: JSON.stringify(initialize()) });
+        expect(res.status).toBe(403);
+        expect(await res.json()).toMatchObject({ error: 'mcp_disabled' });
+      }
+      expect((await fetch(`${off.url}/.well-known/oauth-protected-resource/mcp/sales`)).status).toBe(404);
+    } finally {
+      await off.close();
+    }
+  });
+});
+
 describe('2025-era sessions', () => {
   it('400 for a non-initialize request without a session id', async () => {
     const res = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
