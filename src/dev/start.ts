@@ -34,7 +34,9 @@ async function main(): Promise<void> {
     `Dynamics 365 & Dataverse MCP server is running (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
     '',
     '  MCP endpoints (Streamable HTTP; both the 2026-07-28 and the 2025 protocol revisions):',
-    ...[...embedded.app.routes.values()].map((r) => `    ${r.config.id.padEnd(width)}  ${host.url}/mcp/${r.config.id}   ${r.config.readOnly ? '(read-only) ' : ''}${r.config.title}`),
+    ...[...embedded.app.routes.values()].map(
+      (r) => `    ${r.config.id.padEnd(width)}  ${host.url}/mcp/${r.config.id}   ${r.config.title}${r.config.readOnly && !/read-only/i.test(r.config.title) ? ' (read-only)' : ''}`,
+    ),
     `  Health: ${host.url}/health`,
     '',
     `  Dataverse: ${embedded.emulator ? `embedded emulator with sample data at ${config.dataverse.url}` : config.dataverse.url}`,
@@ -49,7 +51,8 @@ async function main(): Promise<void> {
       '    TOKEN=$(npm run --silent token -- --user alice --agent sales | tail -n 1)',
       '',
       '  Then connect, for example:',
-      `    npx @modelcontextprotocol/inspector --cli ${host.url}/mcp/sales --method tools/list --header "Authorization: Bearer $TOKEN"`,
+      `    npx -y -p node@22 -p @modelcontextprotocol/inspector@2.12.0 -- mcp-inspector --cli ${host.url}/mcp/sales --transport http \\`,
+      '      --header "Authorization: Bearer $TOKEN" --method tools/list',
       '    Claude Desktop and VS Code: see "Connect a client" in README.md',
       '',
     );

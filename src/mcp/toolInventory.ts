@@ -70,6 +70,9 @@ export function toClientSafeJsonSchema(schema: z.ZodType, io: 'input' | 'output'
     if ('$ref' in obj || '$defs' in obj || 'definitions' in obj) throw new ToolDefinitionError(`${where}: $ref at ${path}`);
     if (Array.isArray(obj['type'])) throw new ToolDefinitionError(`${where}: type array at ${path} (avoid nullable)`);
     if (typeof obj['format'] === 'string' && 'pattern' in obj) delete obj['pattern'];
+    // zod spells "any value" as `{}`; `true` says the same thing explicitly (linters flag the former).
+    const extra = obj['additionalProperties'];
+    if (extra && typeof extra === 'object' && Object.keys(extra).length === 0) obj['additionalProperties'] = true;
     for (const [k, v] of Object.entries(obj)) if (typeof v === 'object') visit(v, `${path}.${k}`);
   };
   visit(raw, '$');
