@@ -37,6 +37,9 @@ export interface DispatchDeps {
 
 type CallResult = CallToolResult | InputRequiredResult;
 
+/** Structured results larger than this are not repeated as JSON text. */
+export const INLINE_JSON_LIMIT = 64 * 1024;
+
 const CONFIRM_SCHEMA = z.object({ confirm: z.boolean() });
 const CONFIRM_REQUEST = {
   type: 'object' as const,
@@ -134,11 +137,12 @@ async function execute(tool: CompiledTool, args: Record<string, unknown>, ctx: T
     if (!checked.success) throw new Error(`output of ${tool.def.name} violates its schema: ${describeIssues(checked.error)}`);
     if (isWrite) await deps.audit.record(auditEntry(ctx, tool, out.target ?? auditTarget(), 'succeeded'));
     const structured = checked.data as Record<string, unknown>;
+    const json = JSON.stringify(structured);
     return {
-      content: [
-        { type: 'text', text: out.text },
-        { type: 'text', text: JSON.stringify(structured) },
-      ],
+      // The JSON copy in text content serves clients that ignore structuredContent; for large
+      // results it would double the payload past client limits (Copilot Studio: 500 KB), so the
+      // short rendering stands alone there.
+      content: [{ type: 'text', text: out.text }, ...(json.length <= INLINE_JSON_LIMIT ? [{ type: 'text' as const, text: json }] : [])],
       structuredContent: structured,
     };
   } catch (err) {

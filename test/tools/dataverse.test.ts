@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { checkQuery } from '../../src/tools/dataverse/readQuery.js';
-import { startTestServer, type TestServer } from '../helpers/harness.js';
+import { modernHeaders, modernRequest, startTestServer, type TestServer } from '../helpers/harness.js';
 import { connect, resultOf, type TestClient } from '../helpers/mcpClient.js';
 
 let server: TestServer;
@@ -74,6 +74,20 @@ describe('read_query', () => {
       expect(r.isError, r.text).toBeFalsy();
       expect((r.data as { executedSql: string }).executedSql).not.toMatch(/DELETE/i);
     }
+  });
+
+  it('keeps a large result well under the 500 KB client cap, and says it was cut', async () => {
+    const token = await server.token('alice');
+    const res = await fetch(server.mcpUrl('dataverse'), {
+      method: 'POST',
+      headers: modernHeaders(token, 'tools/call', 'read_query'),
+      body: JSON.stringify(modernRequest('tools/call', { name: 'read_query', arguments: { sql_query: 'SELECT TOP 5000 leadid, subject, description, fullname, companyname, emailaddress1 FROM lead' } })),
+    });
+    const body = await res.text();
+    expect(body.length).toBeLessThan(400_000);
+    const result = (JSON.parse(body) as { result: { structuredContent: { truncated: boolean; rowCount: number } } }).result.structuredContent;
+    expect(result.truncated).toBe(true);
+    expect(result.rowCount).toBeGreaterThan(50);
   });
 
   it('caps TOP', () => {

@@ -11,7 +11,8 @@ const DIALECT = { database: 'transactsql' };
 /** Rows a query may return through this tool; queries without TOP get DEFAULT_TOP. */
 export const MAX_ROWS = 500;
 export const DEFAULT_TOP = 100;
-const MAX_RESULT_BYTES = 400_000;
+/** Rows beyond this much JSON are cut (the response must stay far below client caps such as 500 KB). */
+const MAX_RESULT_BYTES = 250_000;
 
 export interface CheckedQuery {
   sql: string;
