@@ -57,8 +57,9 @@ export class OboClient {
     this.now = options.now ?? Date.now;
   }
 
-  async getToken(assertion: string, principal: Principal, scope: string): Promise<string> {
+  async getToken(assertion: string, principal: Principal, scope: string, options: { forceRefresh?: boolean } = {}): Promise<string> {
     const key = `${principal.tenantId}|${principal.objectId}|${scope}`;
+    if (options.forceRefresh) this.cache.delete(key);
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > this.now()) return cached.token;
     const pending = this.inflight.get(key);
@@ -113,7 +114,11 @@ export class OboClient {
         form.set('client_secret', credential.clientSecret);
         return;
       case 'certificate': {
-        this.certKey ??= loadCertificate(credential.certificatePath, credential.thumbprint);
+        this.certKey ??= loadCertificate(credential.certificatePath, credential.thumbprint).catch((err: unknown) => {
+          // A certificate not mounted yet must not break every later exchange.
+          this.certKey = undefined;
+          throw err instanceof OboError ? err : new OboError('The client certificate for the on-behalf-of exchange could not be read.', 'misconfigured');
+        });
         const { key, x5t } = await this.certKey;
         const nowSec = Math.floor(this.now() / 1000);
         const jwt = await new SignJWT({})

@@ -6,7 +6,8 @@ import { entityPath, guid, literal, ODataBuildError, type Query, renderQuery } f
 
 /** Supplies a Dataverse token for the current user; asked once per HTTP call. */
 export interface DataverseTokenProvider {
-  getToken(signal?: AbortSignal): Promise<string>;
+  /** `forceRefresh`: the cached token was refused (revoked, claims challenge); get a new one. */
+  getToken(signal?: AbortSignal, options?: { forceRefresh?: boolean }): Promise<string>;
 }
 
 export interface RetryPolicy {
@@ -237,13 +238,14 @@ export class DataverseClient {
     const entity = path.split(/[?(/]/)[0];
     const idempotent = method === 'GET';
     let waited = 0;
+    let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       const clientRequestId = randomUUID();
       const started = Date.now();
       const timeout = AbortSignal.timeout(this.timeoutMs);
       const signal = this.options.signal ? AbortSignal.any([timeout, this.options.signal]) : timeout;
       // Token failures (e.g. on-behalf-of consent missing) are not transport failures: they surface as-is.
-      const token = await this.options.tokens.getToken(signal);
+      const token = await this.options.tokens.getToken(signal, refreshed ? { forceRefresh: true } : undefined);
       let res: Response;
       try {
         const headers: Record<string, string> = {
@@ -259,24 +261,26 @@ export class DataverseClient {
         res = await this.fetchImpl(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }), signal });
       } catch (err) {
         if (err instanceof DataverseError) throw err;
-        if (this.options.signal?.aborted) throw new DataverseError('timeout', 'The request was cancelled.', undefined, undefined, clientRequestId);
+        const cancelled = this.options.signal?.aborted === true;
         const timedOut = timeout.aborted;
         const delay = this.backoff(attempt);
-        if (idempotent && attempt < this.retry.maxAttempts && waited + delay <= this.retry.maxTotalWaitMs) {
+        if (!cancelled && idempotent && attempt < this.retry.maxAttempts && waited + delay <= this.retry.maxTotalWaitMs) {
           waited += delay;
           await this.sleep(delay, this.options.signal);
           continue;
         }
-        this.options.log?.warn('dataverse call failed', { method, entity, attempt, error: timedOut ? 'timeout' : 'network' });
-        throw new DataverseError(
-          timedOut ? 'timeout' : 'unavailable',
-          idempotent
-            ? 'Dataverse could not be reached.'
-            : 'Dataverse could not be reached, so it is unknown whether the change was applied. Check the record before trying again.',
-          undefined,
-          undefined,
-          clientRequestId,
-        );
+        this.options.log?.warn('dataverse call failed', { method, entity, attempt, error: cancelled ? 'cancelled' : timedOut ? 'timeout' : 'network' });
+        if (!idempotent) {
+          throw new DataverseError(
+            'unknown_outcome',
+            `Dataverse ${cancelled ? 'was still working when the request was cancelled' : timedOut ? 'did not answer in time' : 'could not be reached'}, so it is unknown whether the change was applied. Check the record before trying again.`,
+            undefined,
+            undefined,
+            clientRequestId,
+          );
+        }
+        if (cancelled) throw new DataverseError('timeout', 'The request was cancelled.', undefined, undefined, clientRequestId);
+        throw new DataverseError(timedOut ? 'timeout' : 'unavailable', 'Dataverse could not be reached.', undefined, undefined, clientRequestId);
       }
 
       const requestId = res.headers.get('x-ms-service-request-id') ?? res.headers.get('req_id') ?? clientRequestId;
@@ -294,6 +298,12 @@ export class DataverseClient {
         return { status: res.status, headers: res.headers, body: parsed, bytes: text.length, requestId };
       }
 
+      if (res.status === 401 && !refreshed) {
+        // Dataverse refused the token before doing anything: drop the cached one and try once more.
+        await res.body?.cancel().catch(() => undefined);
+        refreshed = true;
+        continue;
+      }
       const { code, message } = await readError(res);
       const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
       const retryable = res.status === 429 || (idempotent && (res.status === 503 || res.status === 502 || res.status === 504));
@@ -305,6 +315,17 @@ export class DataverseClient {
           await this.sleep(delay, this.options.signal);
           continue;
         }
+      }
+      if (!idempotent && (res.status === 502 || res.status === 503 || res.status === 504)) {
+        // A gateway may have passed the write on before failing: its fate is unknown.
+        throw new DataverseError(
+          'unknown_outcome',
+          `Dataverse answered ${res.status} (${message}), so it is unknown whether the change was applied. Check the record before trying again.`,
+          res.status,
+          code,
+          requestId,
+          retryAfter,
+        );
       }
       throw new DataverseError(classify(res.status, code), message, res.status, code, requestId, res.status === 429 ? (retryAfter ?? 30) : retryAfter);
     }

@@ -9,6 +9,8 @@ export type DataverseErrorKind =
   | 'throttled'
   | 'unavailable'
   | 'timeout'
+  /** A write whose fate is unknown (timeout, dropped connection, gateway error): never retry blindly. */
+  | 'unknown_outcome'
   | 'failed';
 
 export class DataverseError extends Error {
@@ -84,6 +86,8 @@ export function describeDataverseError(err: DataverseError, what: string): strin
       return `${what}: Dataverse is throttling requests. Retry after ${err.retryAfterSeconds ?? 30} s.`;
     case 'timeout':
       return `${what}: Dataverse did not answer in time. Retry shortly.`;
+    case 'unknown_outcome':
+      return `${what}: ${err.message}${ref}`;
     case 'unavailable':
       return `${what}: Dataverse is temporarily unavailable. ${err.message}${ref}`;
     default:

@@ -26,7 +26,8 @@ import { httpError, jsonRpcError, requestIdOf, withHeaders } from './responses.j
 export type PreReadBody = string | 'too-large';
 
 export interface HandleOptions {
-  body?: PreReadBody;
+  /** Reads the body off the host's own stream; called only once the request is authenticated. */
+  readBody?: () => Promise<PreReadBody>;
   /** Origins/hosts to allow, decided by the host (loopback names in development). */
   allowedOrigins?: readonly string[];
   allowedHosts?: readonly string[];
@@ -105,7 +106,7 @@ async function handle(
     return jsonRpcError(406, -32000, 'Not Acceptable: the Accept header must list both application/json and text/event-stream.');
   }
 
-  let text = options.body;
+  let text = options.readBody ? await options.readBody() : undefined;
   if (text === undefined) {
     const read = await readRequestBody(request, app.config.maxBodyBytes);
     text = read.tooLarge ? 'too-large' : read.text;

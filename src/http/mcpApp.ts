@@ -112,10 +112,10 @@ export function createMcpApp({ config, tables, verifier, log, fetch: fetchImpl }
         log: rc.log,
         ...(fetchImpl && { fetch: fetchImpl }),
         tokens: {
-          getToken: async () => {
+          getToken: async (_signal, options) => {
             if (!dataverseUrl) throw new ToolError('Dataverse is not configured on this server (DATAVERSE_URL is not set).', 'unavailable');
             if (!obo) throw new OboError('This server has no credential for the on-behalf-of exchange (set AUTH_CLIENT_SECRET, a certificate or managed identity).', 'misconfigured');
-            return obo.getToken(rc.assertion, rc.principal, scope);
+            return obo.getToken(rc.assertion, rc.principal, scope, options);
           },
         },
       }),

@@ -59,11 +59,11 @@ async function route(req: IncomingMessage, res: ServerResponse, app: McpApp, opt
 
   const mcp = MCP_ROUTE.exec(path);
   if (mcp) {
-    const body = req.method === 'POST' ? await readBody(req, app.config.maxBodyBytes) : undefined;
     const request = toWebRequest(req, abort.signal);
     const agentId = safeDecode(mcp[1] ?? '');
+    // The body is read only after the agent and the token checked out.
     const response = await handleMcp(request, agentId, app, {
-      ...(body !== undefined && { body }),
+      readBody: () => readBody(req, app.config.maxBodyBytes),
       ...(options.allowedOrigins && { allowedOrigins: options.allowedOrigins }),
       ...(options.allowedHosts && { allowedHosts: options.allowedHosts }),
     });
@@ -74,7 +74,13 @@ async function route(req: IncomingMessage, res: ServerResponse, app: McpApp, opt
   return writeResponse(res, httpError(404, 'not_found', 'Not found. MCP endpoints live at /mcp/{agentId}.'));
 }
 
+let cachedHealth: { at: number; app: McpApp; body: { status: string; parts: Record<string, string> }; ok: boolean } | undefined;
+
+/** Readiness of the app and its parts; a healthy answer is reused for a few seconds, and nothing about the configuration is revealed. */
 export async function health(app: McpApp, checks: Record<string, () => Promise<boolean>>): Promise<Response> {
+  if (cachedHealth && cachedHealth.app === app && Date.now() - cachedHealth.at < 5000) {
+    return Response.json(cachedHealth.body, { status: cachedHealth.ok ? 200 : 503 });
+  }
   const parts: Record<string, 'ok' | 'unavailable'> = {};
   const all: Record<string, () => Promise<boolean>> = {
     tables: async () => {
@@ -90,7 +96,10 @@ export async function health(app: McpApp, checks: Record<string, () => Promise<b
     }),
   );
   const ok = Object.values(parts).every((p) => p === 'ok');
-  return Response.json({ status: ok ? 'ok' : 'degraded', parts, agents: [...app.routes.keys()] }, { status: ok ? 200 : 503 });
+  const body = { status: ok ? 'ok' : 'degraded', parts };
+  // Only a healthy answer is reused: while starting up, every probe looks afresh.
+  cachedHealth = ok ? { at: Date.now(), app, body, ok } : undefined;
+  return Response.json(body, { status: ok ? 200 : 503 });
 }
 
 function safeDecode(segment: string): string {

@@ -27,6 +27,8 @@ export interface ConfirmState {
   h: string;
   a: string;
   n: string;
+  /** Hash of the preview the user was shown. */
+  p: string;
 }
 
 export interface DispatchDeps {
@@ -62,7 +64,7 @@ export async function dispatch(tool: CompiledTool, rawArgs: unknown, ctx: ToolCo
     if (confirmationHandle) {
       const outcome = await deps.confirmations.consume(ctx.principal, confirmationHandle, expect);
       if (!outcome.ok) return errorResult(handleRefusal(outcome.reason, tool.def.name));
-      return execute(tool, args, ctx, deps);
+      return executeIfUnchanged(tool, args, ctx, deps, outcome.confirmation.previewHash);
     }
 
     if (ctx.era === 'modern' && canElicit(sdk)) {
@@ -78,7 +80,7 @@ export async function dispatch(tool: CompiledTool, rawArgs: unknown, ctx: ToolCo
         if (answer?.confirm === true) {
           const fresh = await deps.confirmations.useNonce(ctx.principal, state.n, new Date(ctx.now().getTime() + 3600_000));
           if (!fresh) return errorResult('This confirmation was already used. Call the tool again to make a new request.');
-          return execute(tool, args, ctx, deps);
+          return executeIfUnchanged(tool, args, ctx, deps, state.p);
         }
       }
       const previewed = await previewOf(tool, args, ctx);
@@ -86,23 +88,22 @@ export async function dispatch(tool: CompiledTool, rawArgs: unknown, ctx: ToolCo
       const preview = previewed.preview;
       return inputRequired({
         inputRequests: { confirm: inputRequired.elicit({ message: confirmationMessage(preview), requestedSchema: CONFIRM_REQUEST }) },
-        requestState: await deps.stateCodec.mint({ t: expect.tool, h: hash, a: expect.agentId, n: randomBytes(12).toString('base64url') }, sdk),
+        requestState: await deps.stateCodec.mint(
+          { t: expect.tool, h: hash, a: expect.agentId, n: randomBytes(12).toString('base64url'), p: previewHash(preview) },
+          sdk,
+        ),
       });
     }
 
     const previewed = await previewOf(tool, args, ctx);
     if (!previewed.ok) return previewed.result;
     const preview = previewed.preview;
-    const pending = await deps.confirmations.create(ctx.principal, { ...expect, summary: preview.summary });
-    const confirmation = {
-      handle: pending.handle,
-      expiresAt: pending.expiresAt.toISOString(),
-      summary: preview.summary,
-      details: Object.fromEntries(Object.entries(preview.details ?? {}).map(([k, v]) => [k, String(v)])),
-    };
+    const pending = await deps.confirmations.create(ctx.principal, { ...expect, summary: preview.summary, previewHash: previewHash(preview) });
+    const details = detailsOf(preview);
+    const confirmation = { handle: pending.handle, expiresAt: pending.expiresAt.toISOString(), summary: preview.summary, details };
     const text = [
       `Confirmation required: ${preview.summary}`,
-      ...Object.entries(preview.details ?? {}).map(([k, v]) => `  - ${k}: ${String(v)}`),
+      ...Object.entries(details).map(([k, v]) => `  - ${k}: ${v}`),
       'Nothing has been changed yet. Show this to the user and ask them to confirm. Only if they agree, call',
       `${tool.def.name} again with exactly the same arguments plus confirmationHandle "${pending.handle}" (valid until ${confirmation.expiresAt}).`,
     ].join('\n');
@@ -111,6 +112,32 @@ export async function dispatch(tool: CompiledTool, rawArgs: unknown, ctx: ToolCo
   } catch (err) {
     return failure(err, tool, ctx);
   }
+}
+
+function detailsOf(preview: ConfirmationPreview): Record<string, string> {
+  return Object.fromEntries(Object.entries(preview.details ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+/** What the user agreed to: the exact summary and details, hashed. */
+function previewHash(preview: ConfirmationPreview): string {
+  return argsHash('preview', { summary: preview.summary, details: detailsOf(preview) });
+}
+
+/**
+ * Re-reads what the preview was built from (recipient, draft, current values) and runs the handler
+ * only if the user would see the same preview now: a confirmation covers what was shown, not
+ * whatever the record says later.
+ */
+async function executeIfUnchanged(tool: CompiledTool, args: Record<string, unknown>, ctx: ToolContext, deps: DispatchDeps, confirmedPreview: string): Promise<CallToolResult> {
+  const now = await previewOf(tool, args, ctx);
+  if (!now.ok) return now.result;
+  if (previewHash(now.preview) !== confirmedPreview) {
+    await deps.audit.record(auditEntry(ctx, tool, tool.def.auditTarget?.(args as never) ?? tool.def.name, 'cancelled', 'changed_since_confirmation'));
+    return errorResult(
+      `Nothing was changed: what this would do is no longer what the user confirmed (now: ${now.preview.summary}). Call ${tool.def.name} again without a handle to show the user the new preview.`,
+    );
+  }
+  return execute(tool, args, ctx, deps);
 }
 
 /** Maps alternative argument names onto the advertised ones (the advertised name wins). */
@@ -146,7 +173,10 @@ async function execute(tool: CompiledTool, args: Record<string, unknown>, ctx: T
       structuredContent: structured,
     };
   } catch (err) {
-    if (isWrite) await deps.audit.record(auditEntry(ctx, tool, auditTarget(), 'failed', failureKind(err)));
+    if (isWrite) {
+      const unknown = err instanceof DataverseError && err.kind === 'unknown_outcome';
+      await deps.audit.record(auditEntry(ctx, tool, auditTarget(), unknown ? 'unknown' : 'failed', failureKind(err)));
+    }
     return failure(err, tool, ctx);
   }
 }
@@ -194,7 +224,7 @@ function handleRefusal(reason: 'unknown' | 'expired' | 'mismatch' | 'replayed', 
   }
 }
 
-function auditEntry(ctx: ToolContext, tool: CompiledTool, target: string, outcome: 'succeeded' | 'failed' | 'cancelled', detail?: string) {
+function auditEntry(ctx: ToolContext, tool: CompiledTool, target: string, outcome: 'succeeded' | 'failed' | 'cancelled' | 'unknown', detail?: string) {
   return { principal: ctx.principal, agentId: ctx.agent.id, tool: tool.def.name, target, outcome, ...(detail && { detail }), requestId: ctx.requestId, era: ctx.era };
 }
 

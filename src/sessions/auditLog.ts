@@ -11,7 +11,8 @@ export interface AuditEntry {
   tool: string;
   /** What the write touched, e.g. `lead:<guid>` (never the arguments). */
   target: string;
-  outcome: 'succeeded' | 'failed' | 'cancelled';
+  /** `unknown`: the write may or may not have happened (timeout, dropped connection). */
+  outcome: 'succeeded' | 'failed' | 'cancelled' | 'unknown';
   /** Short failure class when outcome is failed (e.g. `forbidden`). */
   detail?: string;
   requestId: string;

@@ -11,6 +11,8 @@ export interface PendingConfirmation {
   agentId: string;
   tool: string;
   argsHash: string;
+  /** Hash of the exact preview shown; execution re-checks it. */
+  previewHash: string;
   summary: string;
   expiresAt: Date;
 }
@@ -22,6 +24,7 @@ interface HandleEntity {
   agentId: string;
   tool: string;
   argsHash: string;
+  previewHash: string;
   summary: string;
   expiresAt: Date;
   etag?: string;
@@ -58,6 +61,7 @@ export class ConfirmationStore {
       agentId: input.agentId,
       tool: input.tool,
       argsHash: input.argsHash,
+      previewHash: input.previewHash,
       summary: input.summary.slice(0, 2000),
       expiresAt: confirmation.expiresAt,
     };
@@ -98,6 +102,7 @@ export class ConfirmationStore {
         agentId: entity.agentId,
         tool: entity.tool,
         argsHash: entity.argsHash,
+        previewHash: entity.previewHash,
         summary: entity.summary,
         expiresAt: new Date(entity.expiresAt),
       },
@@ -113,6 +118,7 @@ export class ConfirmationStore {
       agentId: '',
       tool: '',
       argsHash: '',
+      previewHash: '',
       summary: '',
       expiresAt,
     };

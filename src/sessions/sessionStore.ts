@@ -152,6 +152,14 @@ export class SessionStore {
   }
 }
 
+/** Table Storage caps a property at 64 KB; what clients declare is kept only while it is reasonably small. */
+const MAX_STORED_JSON = 16 * 1024;
+
+function boundedJson(value: unknown): string {
+  const json = JSON.stringify(value ?? {});
+  return json.length <= MAX_STORED_JSON ? json : JSON.stringify({ _omitted: `${json.length} characters` });
+}
+
 function toEntity(r: SessionRecord): SessionEntity {
   return {
     partitionKey: r.id,
@@ -160,8 +168,8 @@ function toEntity(r: SessionRecord): SessionEntity {
     tenantId: r.tenantId,
     objectId: r.objectId,
     protocolVersion: r.protocolVersion,
-    clientInfo: JSON.stringify(r.clientInfo ?? {}),
-    clientCapabilities: JSON.stringify(r.clientCapabilities),
+    clientInfo: boundedJson({ name: r.clientInfo?.name?.slice(0, 200), version: r.clientInfo?.version?.slice(0, 100) }),
+    clientCapabilities: boundedJson(r.clientCapabilities),
     createdAt: r.createdAt,
     lastSeenAt: r.lastSeenAt,
     expiresAt: r.expiresAt,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { toHtml } from '../copilot/grounded.js';
 import { bind, eq, guid } from '../dataverse/odata.js';
 import { type ConfirmationPreview, type ToolContext, ToolError } from './defineTool.js';
-import { clip, str } from './shared.js';
+import { str } from './shared.js';
 
 export const subjectArg = z.string().trim().min(1).max(200).describe('Email subject (from the draft tool, edited if needed).');
 export const bodyArg = z.string().trim().min(1).max(20_000).describe('Email body as plain text (from the draft tool, edited if needed).');
@@ -70,20 +70,77 @@ export async function sendExisting(ctx: ToolContext, emailId: string): Promise<s
   return typeof status === 'string' ? status : 'Sent';
 }
 
-/** A draft email regarding the given record, ready to send: checks state and returns its recipient. */
-export async function loadDraft(ctx: ToolContext, draftId: string, regarding: { table: 'lead' | 'incident'; id: string }): Promise<{ subject: string; to: string }> {
+export interface Draft {
+  subject: string;
+  to: string;
+  cc: string;
+  bcc: string;
+  /** The body as plain text, exactly as it would be sent. */
+  body: string;
+  /** Changes whenever the draft is edited; part of what the user confirms. */
+  version: string;
+}
+
+/** A draft email regarding the given record, ready to send: checks its state and reads every recipient. */
+export async function loadDraft(ctx: ToolContext, draftId: string, regarding: { table: 'lead' | 'incident'; id: string }): Promise<Draft> {
   const row = await ctx.dataverse.get('emails', draftId, {
-    select: ['activityid', 'subject', 'statecode', '_regardingobjectid_value'],
-    expand: [{ nav: 'email_activity_parties', select: ['participationtypemask', 'addressused', '_partyid_value'], filter: eq('participationtypemask', 2) }],
+    select: ['activityid', 'subject', 'description', 'statecode', 'modifiedon', '_regardingobjectid_value'],
+    expand: [{ nav: 'email_activity_parties', select: ['participationtypemask', 'addressused', '_partyid_value'] }],
   });
   if (str(row, '_regardingobjectid_value')?.toLowerCase() !== guidText(regarding.id)) {
     throw new ToolError(`Email ${draftId} is not regarding this ${regarding.table === 'incident' ? 'case' : 'lead'}.`, 'invalid_argument');
   }
   if (row['statecode'] !== 0) throw new ToolError(`Email ${draftId} is not a draft (it was already sent or cancelled).`, 'conflict');
   const parties = Array.isArray(row['email_activity_parties']) ? (row['email_activity_parties'] as Array<Record<string, unknown>>) : [];
-  const to = parties.map((p) => str(p, 'addressused') ?? str(p, '_partyid_value@OData.Community.Display.V1.FormattedValue') ?? '').filter(Boolean);
-  if (!to.length) throw new ToolError(`Draft ${draftId} has no recipient; add one in Dynamics first.`, 'invalid_argument');
-  return { subject: str(row, 'subject') ?? '', to: to.join(', ') };
+  // A party bound to a record may not carry the address yet; the preview must show where it goes.
+  const described = await Promise.all(
+    parties.map(async (p) => {
+      const name = str(p, '_partyid_value@OData.Community.Display.V1.FormattedValue');
+      const address = str(p, 'addressused') ?? (await partyAddress(ctx, p));
+      return { mask: p['participationtypemask'], text: name && address ? `${name} <${address}>` : (address ?? name ?? '') };
+    }),
+  );
+  const list = (mask: number) =>
+    described
+      .filter((p) => p.mask === mask && p.text)
+      .map((p) => p.text)
+      .sort()
+      .join(', ');
+  const to = list(2);
+  if (!to) throw new ToolError(`Draft ${draftId} has no recipient; add one in Dynamics first.`, 'invalid_argument');
+  return { subject: str(row, 'subject') ?? '', to, cc: list(3), bcc: list(4), body: htmlToText(str(row, 'description') ?? ''), version: str(row, 'modifiedon') ?? '' };
+}
+
+const PARTY_EMAIL: Record<string, { set: string; column: string }> = {
+  contact: { set: 'contacts', column: 'emailaddress1' },
+  lead: { set: 'leads', column: 'emailaddress1' },
+  account: { set: 'accounts', column: 'emailaddress1' },
+  systemuser: { set: 'systemusers', column: 'internalemailaddress' },
+};
+
+async function partyAddress(ctx: ToolContext, party: Record<string, unknown>): Promise<string | undefined> {
+  const id = str(party, '_partyid_value');
+  const table = str(party, '_partyid_value@Microsoft.Dynamics.CRM.lookuplogicalname');
+  const target = table ? PARTY_EMAIL[table] : undefined;
+  if (!id || !target) return undefined;
+  const row = await ctx.dataverse.get(target.set, id, { select: [target.column] }).catch(() => undefined);
+  return row ? str(row, target.column) : undefined;
+}
+
+/** Email HTML → the text a reader sees (for previews; the message itself is sent unchanged). */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|div|li|h[1-6])>/gi, '\n\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 function guidText(id: string): string {
@@ -102,16 +159,22 @@ export interface Regarding {
   id: string;
 }
 
-/** What a send tool shows before anything leaves: an existing draft, or the exact text and recipient. */
+/**
+ * What a send tool shows before anything leaves: every recipient (To, Cc, Bcc) and the whole body,
+ * because the confirmation covers exactly this preview.
+ */
 export async function previewSend(ctx: ToolContext, args: SendArgs, regarding: Regarding, recipientOf: () => Promise<Recipient>): Promise<ConfirmationPreview> {
   if (args.draftId) {
-    const draft = await loadDraft(ctx, args.draftId, regarding);
-    return { summary: `Send the draft email "${draft.subject}" to ${draft.to}.`, details: { to: draft.to, subject: draft.subject } };
+    const d = await loadDraft(ctx, args.draftId, regarding);
+    return {
+      summary: `Send the draft email "${d.subject}" to ${d.to}${d.cc ? `, cc ${d.cc}` : ''}${d.bcc ? `, bcc ${d.bcc}` : ''}.`,
+      details: { to: d.to, ...(d.cc && { cc: d.cc }), ...(d.bcc && { bcc: d.bcc }), subject: d.subject, body: d.body, 'draft version': d.version },
+    };
   }
   const r = await recipientOf();
   return {
     summary: `Send an email to ${r.name} <${r.email}>.`,
-    details: { to: `${r.name} <${r.email}>`, subject: args.subject ?? '', body: clip(args.body ?? '', 600) ?? '' },
+    details: { to: `${r.name} <${r.email}>`, subject: args.subject ?? '', body: args.body ?? '' },
   };
 }
 

@@ -93,3 +93,16 @@ export function atLeastOne<T extends Record<string, unknown>>(args: T, fields: r
 
 export const pagingNote = (shown: number, nextCursor: string | undefined, count: number | undefined) =>
   nextCursor ? ` Showing ${shown}${count !== undefined ? ` of ${count >= 5000 ? '5000+' : count}` : ''}; pass nextCursor for more.` : '';
+
+/** Text for a confirmation preview: in full up to `max` characters, else clipped with its length. */
+export function previewText(text: string, max = 2000): string {
+  return text.length <= max ? text : `${clip(text, max)} (${text.length} characters in all)`;
+}
+
+/** A contact's display name for previews (falls back to the id when it cannot be read). */
+export async function contactName(ctx: ToolContext, id: string): Promise<string> {
+  const row = await orNotFound('contact', id, () => ctx.dataverse.get('contacts', id, { select: ['contactid', 'fullname', 'emailaddress1'] }));
+  const name = str(row, 'fullname') ?? id;
+  const email = str(row, 'emailaddress1');
+  return email ? `${name} <${email}>` : name;
+}

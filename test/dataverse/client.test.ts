@@ -119,11 +119,20 @@ describe('DataverseClient against the emulator over HTTP', () => {
     expect(sleeps).toHaveLength(1);
   });
 
-  it('a slow write times out as "timeout" without a retry', async () => {
+  it('a slow write times out as an unknown outcome, without a retry', async () => {
     const dv = await clientFor('alice', { timeoutMs: 300 });
     server.emulator!.faults.add({ kind: 'latency', latencyMs: 1500, count: 1, match: { method: 'POST' } });
     const err = await dv.create('contacts', { lastname: 'Slow' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ kind: 'timeout' });
+    expect(err).toMatchObject({ kind: 'unknown_outcome' });
+    expect((err as Error).message).toMatch(/unknown whether the change was applied/);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('a gateway error on a write is an unknown outcome too; on a read it is retried', async () => {
+    const dv = await clientFor('alice');
+    server.emulator!.faults.add({ kind: 'unavailable', count: 1, match: { method: 'POST' } });
+    const err = await dv.create('contacts', { lastname: 'Gateway' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'unknown_outcome', status: 503 });
     expect(sleeps).toEqual([]);
   });
 
@@ -132,7 +141,7 @@ describe('DataverseClient against the emulator over HTTP', () => {
     const before = (await dv.list('contacts', { select: ['contactid'], filter: eq('lastname', 'Dropped') })).rows.length;
     server.emulator!.faults.add({ kind: 'drop', count: 1, match: { method: 'POST' } });
     const err = await dv.create('contacts', { lastname: 'Dropped' }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ kind: 'unavailable' });
+    expect(err).toMatchObject({ kind: 'unknown_outcome' });
     expect((err as Error).message).toMatch(/unknown whether the change was applied/);
     const after = (await dv.list('contacts', { select: ['contactid'], filter: eq('lastname', 'Dropped') })).rows.length;
     expect(after - before).toBeLessThanOrEqual(1);
@@ -164,6 +173,25 @@ describe('DataverseClient against the emulator over HTTP', () => {
     expect(row?.['accountid']).toBe(id);
     const who = await dv.whoAmI();
     expect(who).toMatchObject({ UserId: findLocalUser('bob')!.systemUserId });
+  });
+
+  it('a refused token (401) is refreshed once and the call retried', async () => {
+    const good = await clientFor('alice');
+    const token = await (good as unknown as { options: { tokens: { getToken(): Promise<string> } } }).options.tokens.getToken();
+    const asked: Array<boolean | undefined> = [];
+    const dv = new DataverseClient({
+      url: server.emulator!.url,
+      tokens: {
+        getToken: async (_signal, options) => {
+          asked.push(options?.forceRefresh);
+          return options?.forceRefresh ? token : 'revoked.token.value';
+        },
+      },
+    });
+    expect((await dv.whoAmI()).UserId).toBe(findLocalUser('alice')!.systemUserId);
+    expect(asked).toEqual([undefined, true]);
+    const never = new DataverseClient({ url: server.emulator!.url, tokens: { getToken: async () => 'revoked.token.value' } });
+    await expect(never.whoAmI()).rejects.toMatchObject({ kind: 'unauthorized', status: 401 });
   });
 
   it('sends x-ms-client-request-id and keeps the service request id', async () => {

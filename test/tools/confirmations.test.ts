@@ -146,3 +146,84 @@ describe('MRTR confirmation (2026-07-28 clients that declare elicitation)', () =
     expect(await nameOf(accountId)).toBe('Fourth Coffee');
   });
 });
+
+describe('a confirmation covers exactly what was shown', () => {
+  let bob: TestClient;
+  let caseId: string;
+  let contacts: Array<{ contactId: string; fullName: string; email: string }>;
+  beforeAll(async () => {
+    bob = await connect(server, 'bob', 'service');
+    const cases = (await bob.call('D365_CustomerService_ListCases', { top: 20 })).data['cases'] as Array<{ caseId: string; primaryContact?: { id: string } }>;
+    caseId = cases.find((c) => c.primaryContact)!.caseId;
+    const accounts = (await bob.call('D365_CustomerService_ListAccounts', { top: 5, includeContacts: true })).data['accounts'] as Array<{ contacts?: Array<{ contactId: string; fullName: string; email: string }> }>;
+    contacts = accounts.flatMap((a) => a.contacts ?? []).filter((c) => c.email);
+  });
+  afterAll(async () => {
+    await bob?.close();
+  });
+
+  it('an email whose recipient changed after confirmation is not sent', async () => {
+    const args = { caseId, subject: 'Update on your case', body: 'We are on it.' };
+    const first = await bob.call('D365_CustomerService_SendEmailResponse', args);
+    const confirmation = first.data['confirmation'] as { handle: string; details: { to: string } };
+    const other = contacts.find((c) => !confirmation.details.to.includes(c.email))!;
+    resultOf(await bob.callConfirmed('D365_CustomerService_UpdateCase', { caseId, primaryContactId: other.contactId }));
+    const before = server.emulator!.outbox.length;
+    const r = await bob.call('D365_CustomerService_SendEmailResponse', { ...args, confirmationHandle: confirmation.handle });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/no longer what the user confirmed/);
+    expect(r.text).toContain(other.email);
+    expect(server.emulator!.outbox.length).toBe(before);
+  });
+
+  it('sending a draft shows To, Cc, Bcc and the body, and an edited draft needs a new confirmation', async () => {
+    const token = await server.idp!.mintUserToken((await import('../../src/emulator/users.js')).findLocalUser('bob')!, { audience: server.emulator!.url, scopes: ['user_impersonation'] });
+    const api = (path: string, method: string, body?: unknown) =>
+      fetch(`${server.emulator!.url}/api/data/v9.2/${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    const created = await api('emails', 'POST', {
+      subject: 'Draft with a hidden copy',
+      description: '<p>Hello, here is the fix.</p>',
+      directioncode: true,
+      'regardingobjectid_incident_email@odata.bind': `/incidents(${caseId})`,
+      email_activity_parties: [
+        { 'partyid_contact@odata.bind': `/contacts(${contacts[0]!.contactId})`, participationtypemask: 2 },
+        { 'partyid_contact@odata.bind': `/contacts(${contacts[1]!.contactId})`, participationtypemask: 4 },
+      ],
+    });
+    expect(created.status).toBe(204);
+    const draftId = /\(([0-9a-f-]{36})\)/.exec(created.headers.get('odata-entityid') ?? '')![1]!;
+
+    const first = await bob.call('D365_CustomerService_SendEmailResponse', { caseId, draftId });
+    const c = first.data['confirmation'] as { handle: string; summary: string; details: Record<string, string> };
+    expect(c.summary).toContain(`bcc ${contacts[1]!.fullName}`);
+    expect(c.details['bcc']).toContain(contacts[1]!.email);
+    expect(c.details['body']).toBe('Hello, here is the fix.');
+
+    const edited = await api(`emails(${draftId})`, 'PATCH', { description: '<p>Hello, here is the fix. Also: wire the money.</p>' });
+    expect(edited.status).toBe(204);
+    const before = server.emulator!.outbox.length;
+    const r = await bob.call('D365_CustomerService_SendEmailResponse', { caseId, draftId, confirmationHandle: c.handle });
+    expect(r.isError).toBe(true);
+    expect(server.emulator!.outbox.length).toBe(before);
+    const again = await bob.callConfirmed('D365_CustomerService_SendEmailResponse', { caseId, draftId });
+    expect(resultOf<{ to: string }>(again).to).toContain(contacts[0]!.email);
+  });
+
+  it('record data: duplicate spellings of a column are refused; every column is in the preview', async () => {
+    const dup = await alice.call('create_record', { table_name: 'contact', record_data: { lastname: 'Goodname', LASTNAME: 'EVIL' } });
+    expect(dup.isError).toBe(true);
+    expect(dup.text).toMatch(/more than once/);
+    const many = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`x${i}`, i]));
+    const wide = await alice.call('create_record', { table_name: 'contact', record_data: { lastname: 'Wide', description: 'd'.repeat(3000), ...many } });
+    expect(wide.isError).toBe(true);
+    const ok = await alice.call('create_record', { table_name: 'contact', record_data: { lastname: 'Wide', description: 'd'.repeat(3000), jobtitle: 'A', telephone1: '1', mobilephone: '2' } });
+    const details = (ok.data['confirmation'] as { details: Record<string, string> }).details;
+    expect(Object.keys(details).sort()).toEqual(['description', 'jobtitle', 'lastname', 'mobilephone', 'telephone1']);
+    expect(details['description']).toMatch(/\(3000 characters\)$/);
+  });
+
+  it('clearing a case description is shown as such', async () => {
+    const r = await bob.call('D365_CustomerService_UpdateCase', { caseId, description: '   ' });
+    expect((r.data['confirmation'] as { details: Record<string, string> }).details['description']).toBe('(cleared)');
+  });
+});

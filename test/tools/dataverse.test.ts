@@ -65,6 +65,7 @@ describe('read_query', () => {
     ['a table outside the allowlist', 'SELECT name FROM role', /not available on this agent/],
     ['a comment smuggling a statement', "SELECT name FROM account -- '; DELETE FROM account", undefined],
     ['garbage', 'SELEKT naem FRUM acount', /could not be parsed|exactly one/],
+    ['another schema', 'SELECT fullname FROM [dbo::account].systemuser', /default schema/],
   ])('refuses or neutralises %s', async (_name, sql, message) => {
     const r = await alice.call('read_query', { sql_query: sql });
     if (message) {

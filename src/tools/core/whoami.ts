@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 import { DataverseError, describeDataverseError } from '../../dataverse/errors.js';
-import { defineTool } from '../defineTool.js';
+import { OboError } from '../../auth/obo.js';
+import { defineTool, ToolError } from '../defineTool.js';
 
 export const whoami = defineTool({
   name: 'whoami',
@@ -42,7 +43,11 @@ export const whoami = defineTool({
       const me = await ctx.dataverse.whoAmI();
       dataverse = { userId: me.UserId, businessUnitId: me.BusinessUnitId, organizationId: me.OrganizationId };
     } catch (err) {
-      dataverse = { error: err instanceof DataverseError ? describeDataverseError(err, 'WhoAmI') : err instanceof Error ? err.message : 'unavailable' };
+      // Only errors written for users are shown; anything else stays in the log.
+      dataverse = {
+        error: err instanceof DataverseError ? describeDataverseError(err, 'WhoAmI') : err instanceof OboError || err instanceof ToolError ? err.message : 'Dataverse could not be reached on your behalf.',
+      };
+      if (!(err instanceof DataverseError || err instanceof OboError || err instanceof ToolError)) ctx.log.warn('whoami: dataverse failed', { error: err instanceof Error ? err.name : 'unknown' });
     }
     const data = {
       user: {

@@ -61,8 +61,19 @@ export function checkQuery(sql: string): CheckedQuery {
   }
   if (containsSubquery(root, true)) throw new ToolError('Subqueries are not supported by Dataverse SQL.', 'invalid_argument');
 
-  const tables = [...new Set(tableList.map((t) => (t.split('::')[2] ?? '').toLowerCase()))].filter(Boolean);
-  if (tables.length === 0) throw new ToolError('The query reads no table.', 'invalid_argument');
+  // Tables come from the parsed FROM/JOIN entries themselves (not the parser's flattened name list),
+  // and only the default schema is allowed, so what is checked is exactly what is sent.
+  const fromTables: string[] = [];
+  for (const from of (root['from'] as Node[] | undefined) ?? []) {
+    const db = from['db'];
+    if (db !== null && db !== undefined && String(db).toLowerCase() !== 'dbo') {
+      throw new ToolError(`Only tables of the default schema can be queried (not ${String(db)}).`, 'invalid_argument');
+    }
+    if (typeof from['table'] === 'string') fromTables.push(from['table'].toLowerCase());
+  }
+  const tables = [...new Set(fromTables)];
+  const listed = new Set(tableList.map((t) => (t.split('::').at(-1) ?? '').toLowerCase()));
+  if (tables.length === 0 || [...listed].some((t) => !tables.includes(t))) throw new ToolError('The query must read named tables in FROM and JOIN only.', 'invalid_argument');
 
   const top = root['top'] as { value?: unknown; percent?: unknown } | null | undefined;
   if (top?.percent) throw new ToolError('TOP … PERCENT is not supported; give a row count.', 'invalid_argument');

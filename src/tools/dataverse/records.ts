@@ -14,6 +14,19 @@ const recordDataArg = (what: string) =>
       `${what}: column logical name → value. Choice columns take the value or its label; lookups take a GUID (or "table:GUID" when the column can point to several tables); dates take ISO 8601.`,
     );
 
+/** Column names as Dataverse spells them (trimmed, lower case, `_x_value` → `x`); a name given twice is refused. */
+export function normaliseColumns(data: Record<string, unknown>): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  const twice: string[] = [];
+  for (const [rawKey, value] of Object.entries(data)) {
+    const key = rawKey.trim().toLowerCase().replace(/^_(.+)_value$/, '$1');
+    if (out.has(key)) twice.push(key);
+    out.set(key, value);
+  }
+  if (twice.length) throw new ToolError(`These columns are given more than once (names are not case-sensitive): ${[...new Set(twice)].join(', ')}.`, 'invalid_argument');
+  return out;
+}
+
 /** Turns user-friendly column values into a Web API body, checking every column against metadata. */
 async function toBody(ctx: ToolContext, info: TableInfo, data: Record<string, unknown>, mode: 'create' | 'update'): Promise<Row> {
   const body: Row = {};
@@ -23,26 +36,30 @@ async function toBody(ctx: ToolContext, info: TableInfo, data: Record<string, un
     if (!setNames.has(table)) setNames.set(table, String((await ctx.dataverse.entityDefinition(table, ['EntitySetName']))['EntitySetName']));
     return setNames.get(table)!;
   };
-  for (const [rawKey, value] of Object.entries(data)) {
-    const key = rawKey.trim().toLowerCase();
-    const attr = info.attributes.get(key.replace(/^_(.+)_value$/, '$1'));
+  for (const [key, value] of normaliseColumns(data)) {
+    const attr = info.attributes.get(key);
     if (!attr) {
-      problems.push(`${rawKey}: no such column on ${info.logicalName}`);
+      problems.push(`${key}: no such column on ${info.logicalName}`);
       continue;
     }
     if ((mode === 'create' && !attr.isValidForCreate) || (mode === 'update' && !attr.isValidForUpdate)) {
-      problems.push(`${rawKey}: cannot be set on ${mode}`);
+      problems.push(`${key}: cannot be set on ${mode}`);
       continue;
     }
     try {
       await convert(attr, value, body, entitySetOf);
     } catch (err) {
-      problems.push(`${rawKey}: ${(err as Error).message}`);
+      problems.push(`${key}: ${(err as Error).message}`);
     }
   }
   if (mode === 'create') {
     const missing = [...info.attributes.values()].filter(
-      (a) => a.required === 'ApplicationRequired' && a.name !== info.primaryId && a.isValidForCreate && !(a.name in body) && !Object.keys(body).some((k) => k.startsWith(`${a.name}@`) || k.startsWith(`${a.name}_`)),
+      (a) =>
+        a.required === 'ApplicationRequired' &&
+        a.name !== info.primaryId &&
+        a.isValidForCreate &&
+        !(a.name in body) &&
+        !Object.keys(body).some((k) => k.startsWith(`${a.name}@`) || k.startsWith(`${a.name}_`)),
     );
     for (const a of missing) problems.push(`${a.name}: required`);
   }
@@ -127,8 +144,14 @@ function recordLabel(info: TableInfo, row: Row, id: string): string {
   return `${info.displayName || info.logicalName} ${name ? `"${name}" ` : ''}(${id})`;
 }
 
+/** Every column the write will set, with its value (long text shown in full up to 2,000 characters, then its length). */
 const describeData = (data: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(data).slice(0, 20).map(([k, v]) => [k, clip(typeof v === 'string' ? v : JSON.stringify(v), 200) ?? '']));
+  Object.fromEntries(
+    [...normaliseColumns(data)].map(([k, v]) => {
+      const text = typeof v === 'string' ? v : JSON.stringify(v);
+      return [k, text.length > 2000 ? `${clip(text, 2000)} (${text.length} characters)` : text];
+    }),
+  );
 
 export const createRecord = defineTool({
   name: 'create_record',

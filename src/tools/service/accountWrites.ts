@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { bind } from '../../dataverse/odata.js';
 import { defineTool, type ToolContext } from '../defineTool.js';
 import { optionValue } from '../optionSets.js';
-import { atLeastOne, guidArg, orNotFound } from '../shared.js';
+import { atLeastOne, contactName, guidArg, orNotFound } from '../shared.js';
 import { ACCOUNT_COLUMNS, AccountSchema, accountLine, toAccount } from './accountFields.js';
 
 const accountFields = {
@@ -40,8 +40,14 @@ async function toBody(args: AccountArgs, ctx: ToolContext): Promise<Record<strin
   return body;
 }
 
-function describeChanges(args: AccountArgs): Record<string, string> {
-  return Object.fromEntries(Object.entries(args).filter(([k, v]) => v !== undefined && k !== 'accountId').map(([k, v]) => [k, String(v)]));
+async function describeChanges(args: AccountArgs, ctx: ToolContext): Promise<Record<string, string>> {
+  const out: Record<string, string> = Object.fromEntries(
+    Object.entries(args)
+      .filter(([k, v]) => v !== undefined && k !== 'accountId' && k !== 'primaryContactId')
+      .map(([k, v]) => [k, String(v)]),
+  );
+  if (args.primaryContactId) out['primary contact'] = await contactName(ctx, args.primaryContactId);
+  return out;
 }
 
 export const addAccount = defineTool({
@@ -53,8 +59,8 @@ export const addAccount = defineTool({
   output: z.object({ account: AccountSchema }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   auditTarget: (args) => `account:new(${args.name})`,
-  async confirm(args) {
-    return { summary: `Create the account "${args.name}".`, details: describeChanges(args) };
+  async confirm(args, ctx) {
+    return { summary: `Create the account "${args.name}".`, details: await describeChanges(args, ctx) };
   },
   async handler(args, ctx) {
     const { id, row } = await ctx.dataverse.create('accounts', await toBody(args, ctx), { select: ACCOUNT_COLUMNS, primaryId: 'accountid' });
@@ -75,7 +81,7 @@ export const updateAccount = defineTool({
   async confirm(args, ctx) {
     atLeastOne(args, ['name', ...(Object.keys(accountFields) as Array<keyof typeof accountFields>)], 'a field to change');
     const current = toAccount(await orNotFound('account', args.accountId, () => ctx.dataverse.get('accounts', args.accountId, { select: ACCOUNT_COLUMNS })));
-    return { summary: `Update account "${current.name}".`, details: describeChanges(args) };
+    return { summary: `Update account "${current.name}".`, details: await describeChanges(args, ctx) };
   },
   async handler(args, ctx) {
     atLeastOne(args, ['name', ...(Object.keys(accountFields) as Array<keyof typeof accountFields>)], 'a field to change');

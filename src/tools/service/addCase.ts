@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { bind } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
-import { clip, guidArg, orNotFound, str } from '../shared.js';
+import { contactName, guidArg, orNotFound, previewText, str } from '../shared.js';
 import { CASE_COLUMNS, CaseSchema, caseLine, ORIGIN, PRIORITY, toCase } from './caseFields.js';
 import { ENTITY_SET, resolveCustomer } from './customers.js';
 
@@ -31,7 +31,8 @@ export const addCase = defineTool({
         customer: `${customer.name} (${customer.table})`,
         priority: args.priority,
         ...(args.origin && { origin: args.origin }),
-        ...(args.description && { description: clip(args.description, 200)! }),
+        ...(args.description && { description: previewText(args.description) }),
+        ...(args.primaryContactId && { 'primary contact': await contactName(ctx, args.primaryContactId) }),
       },
     };
   },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { bind } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
-import { clip, guidArg, orNotFound, str } from '../shared.js';
+import { clip, guidArg, orNotFound, previewText, str } from '../shared.js';
 
 export const addCaseNote = defineTool({
   name: 'D365_CustomerService_AddCaseNote',
@@ -11,7 +11,7 @@ export const addCaseNote = defineTool({
   description: "Adds a note to a case's timeline (an annotation linked to the incident).",
   input: z.object({
     caseId: guidArg('The case to annotate.'),
-    text: z.string().trim().min(1).max(100_000).describe('The note.'),
+    text: z.string().trim().min(1).max(20_000).describe('The note.'),
     title: z.string().trim().max(500).optional().describe('Note subject; defaults to the first words of the text.'),
   }),
   output: z.object({ noteId: z.string(), caseId: z.string(), title: z.string() }),
@@ -21,7 +21,7 @@ export const addCaseNote = defineTool({
     const row = await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: ['incidentid', 'title', 'ticketnumber'] }));
     return {
       summary: `Add a note to case ${str(row, 'ticketnumber') ?? ''} "${str(row, 'title') ?? ''}".`,
-      details: { title: args.title ?? clip(args.text, 60)!, text: clip(args.text, 300)! },
+      details: { title: args.title ?? clip(args.text.replace(/\s+/g, ' '), 60)!, text: previewText(args.text) },
     };
   },
   async handler(args, ctx) {

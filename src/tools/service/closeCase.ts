@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { bind } from '../../dataverse/odata.js';
 import { defineTool, ToolError } from '../defineTool.js';
-import { guidArg, orNotFound } from '../shared.js';
+import { guidArg, orNotFound, previewText } from '../shared.js';
 import { CASE_COLUMNS, CaseSchema, caseLine, RESOLVED_STATUS, toCase } from './caseFields.js';
 
 export const closeCase = defineTool({
@@ -25,7 +25,7 @@ export const closeCase = defineTool({
     if (c.state !== 'Active') throw new ToolError(`Case ${c.ticketNumber} is already ${c.state.toLowerCase()}.`, 'conflict');
     return {
       summary: `Resolve case ${c.ticketNumber} "${c.title}" as ${args.statusReason.replace(/_/g, ' ')}.`,
-      details: { customer: c.customer?.name ?? '', resolution: args.resolution },
+      details: { customer: c.customer?.name ?? '', resolution: args.resolution, ...(args.details && { details: previewText(args.details) }) },
     };
   },
   async handler(args, ctx) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { bind } from '../../dataverse/odata.js';
 import { defineTool, ToolError } from '../defineTool.js';
-import { atLeastOne, guidArg, orNotFound } from '../shared.js';
+import { atLeastOne, contactName, guidArg, orNotFound, previewText } from '../shared.js';
 import { ACTIVE_STATUS, CASE_COLUMNS, CaseSchema, caseLine, PRIORITY, toCase } from './caseFields.js';
 
 export const updateCase = defineTool({
@@ -14,7 +14,7 @@ export const updateCase = defineTool({
   input: z.object({
     caseId: guidArg('The case to update.'),
     title: z.string().trim().min(1).max(200).optional().describe('New case title.'),
-    description: z.string().trim().max(10_000).optional().describe('New description (replaces the old one).'),
+    description: z.string().trim().max(10_000).optional().describe('New description (replaces the old one; an empty string clears it).'),
     priority: z.enum(['high', 'normal', 'low']).optional(),
     statusReason: z.enum(['in_progress', 'on_hold', 'waiting_for_details', 'researching']).optional().describe('Status reason of an active case.'),
     primaryContactId: guidArg('Contact to work with on this case.').optional(),
@@ -26,11 +26,11 @@ export const updateCase = defineTool({
     atLeastOne(args, ['title', 'description', 'priority', 'statusReason', 'primaryContactId'], 'title, description, priority, statusReason or primaryContactId');
     const current = toCase(await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })));
     const details: Record<string, string> = {};
-    if (args.title) details['title'] = `${current.title} → ${args.title}`;
-    if (args.description) details['description'] = 'replaced';
-    if (args.priority) details['priority'] = `${current.priority} → ${args.priority}`;
-    if (args.statusReason) details['status reason'] = `${current.statusReason} → ${args.statusReason.replace(/_/g, ' ')}`;
-    if (args.primaryContactId) details['primary contact'] = args.primaryContactId;
+    if (args.title !== undefined) details['title'] = `${current.title} → ${args.title}`;
+    if (args.description !== undefined) details['description'] = args.description ? previewText(args.description) : '(cleared)';
+    if (args.priority !== undefined) details['priority'] = `${current.priority} → ${args.priority}`;
+    if (args.statusReason !== undefined) details['status reason'] = `${current.statusReason} → ${args.statusReason.replace(/_/g, ' ')}`;
+    if (args.primaryContactId !== undefined) details['primary contact'] = `${current.primaryContact?.name ?? '(none)'} → ${await contactName(ctx, args.primaryContactId)}`;
     return { summary: `Update case ${current.ticketNumber} "${current.title}".`, details };
   },
   async handler(args, ctx) {
@@ -40,11 +40,11 @@ export const updateCase = defineTool({
       throw new ToolError(`Case ${current.ticketNumber} is ${current.state.toLowerCase()}; only active cases can be updated.`, 'conflict');
     }
     const body: Record<string, unknown> = {};
-    if (args.title) body['title'] = args.title;
+    if (args.title !== undefined) body['title'] = args.title;
     if (args.description !== undefined) body['description'] = args.description;
-    if (args.priority) body['prioritycode'] = PRIORITY[args.priority];
-    if (args.statusReason) body['statuscode'] = ACTIVE_STATUS[args.statusReason];
-    if (args.primaryContactId) body['primarycontactid@odata.bind'] = bind('contacts', args.primaryContactId);
+    if (args.priority !== undefined) body['prioritycode'] = PRIORITY[args.priority];
+    if (args.statusReason !== undefined) body['statuscode'] = ACTIVE_STATUS[args.statusReason];
+    if (args.primaryContactId !== undefined) body['primarycontactid@odata.bind'] = bind('contacts', args.primaryContactId);
     const row = await orNotFound('case', args.caseId, () => ctx.dataverse.update('incidents', args.caseId, body, { select: CASE_COLUMNS }));
     const updated = toCase(row ?? {});
     return { data: { case: updated }, text: `Updated ${caseLine(updated)}.`, target: `incident:${args.caseId}` };
