@@ -139,6 +139,16 @@ async function convert(attr: AttributeInfo, value: unknown, body: Row, entitySet
   }
 }
 
+async function allowedTable(ctx: ToolContext, table: string): Promise<TableInfo> {
+  requireTable(ctx, table);
+  return describe(ctx, table);
+}
+
+/** A row's id and primary name (for previews), or a clear "no such record". */
+async function existingRow(ctx: ToolContext, info: TableInfo, id: string): Promise<Row> {
+  return orNotFound(info.logicalName, id, () => ctx.dataverse.get(info.entitySetName, id, { select: [info.primaryId, ...(info.primaryName ? [info.primaryName] : [])] }));
+}
+
 function recordLabel(info: TableInfo, row: Row, id: string): string {
   const name = info.primaryName ? str(row, info.primaryName) : undefined;
   return `${info.displayName || info.logicalName} ${name ? `"${name}" ` : ''}(${id})`;
@@ -163,14 +173,12 @@ export const createRecord = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   auditTarget: (args) => `${args.table_name}:new`,
   async confirm(args, ctx) {
-    requireTable(ctx, args.table_name);
-    const info = await describe(ctx, args.table_name);
+    const info = await allowedTable(ctx, args.table_name);
     await toBody(ctx, info, args.record_data, 'create');
     return { summary: `Create a ${info.displayName || info.logicalName} record.`, details: describeData(args.record_data) };
   },
   async handler(args, ctx) {
-    requireTable(ctx, args.table_name);
-    const info = await describe(ctx, args.table_name);
+    const info = await allowedTable(ctx, args.table_name);
     const body = await toBody(ctx, info, args.record_data, 'create');
     const select = [info.primaryId, ...(info.primaryName ? [info.primaryName] : []), ...Object.keys(body).filter((k) => !k.includes('@'))];
     const { id, row } = await ctx.dataverse.create(info.entitySetName, body, { select: [...new Set(select)], primaryId: info.primaryId });
@@ -189,17 +197,13 @@ export const updateRecord = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   auditTarget: (args) => `${args.table_name}:${args.record_id}`,
   async confirm(args, ctx) {
-    requireTable(ctx, args.table_name);
-    const info = await describe(ctx, args.table_name);
+    const info = await allowedTable(ctx, args.table_name);
     await toBody(ctx, info, args.update_data, 'update');
-    const row = await orNotFound(info.logicalName, args.record_id, () =>
-      ctx.dataverse.get(info.entitySetName, args.record_id, { select: [info.primaryId, ...(info.primaryName ? [info.primaryName] : [])] }),
-    );
+    const row = await existingRow(ctx, info, args.record_id);
     return { summary: `Update ${recordLabel(info, row, args.record_id)}.`, details: describeData(args.update_data) };
   },
   async handler(args, ctx) {
-    requireTable(ctx, args.table_name);
-    const info = await describe(ctx, args.table_name);
+    const info = await allowedTable(ctx, args.table_name);
     const body = await toBody(ctx, info, args.update_data, 'update');
     const select = [...new Set([info.primaryId, ...(info.primaryName ? [info.primaryName] : []), ...Object.keys(body).filter((k) => !k.includes('@'))])];
     const row = await orNotFound(info.logicalName, args.record_id, () => ctx.dataverse.update(info.entitySetName, args.record_id, body, { select }));
@@ -219,16 +223,12 @@ export const deleteRecord = defineTool({
   confirmation: 'always',
   auditTarget: (args) => `${args.table_name}:${args.record_id}`,
   async confirm(args, ctx) {
-    requireTable(ctx, args.table_name);
-    const info = await describe(ctx, args.table_name);
-    const row = await orNotFound(info.logicalName, args.record_id, () =>
-      ctx.dataverse.get(info.entitySetName, args.record_id, { select: [info.primaryId, ...(info.primaryName ? [info.primaryName] : [])] }),
-    );
+    const info = await allowedTable(ctx, args.table_name);
+    const row = await existingRow(ctx, info, args.record_id);
     return { summary: `Permanently delete ${recordLabel(info, row, args.record_id)}. This cannot be undone.`, details: { table: info.logicalName, id: args.record_id } };
   },
   async handler(args, ctx) {
-    requireTable(ctx, args.table_name);
-    const info = await describe(ctx, args.table_name);
+    const info = await allowedTable(ctx, args.table_name);
     await orNotFound(info.logicalName, args.record_id, () => ctx.dataverse.delete(info.entitySetName, args.record_id));
     return { data: { table: info.logicalName, recordId: args.record_id, deleted: true }, text: `Deleted ${info.logicalName} ${args.record_id}.`, target: `${info.logicalName}:${args.record_id}` };
   },

@@ -110,6 +110,24 @@ function checkSpecs(table: string, specs: ColumnSpec[]): void {
   for (const s of specs) attributeMetadata(table, s);
 }
 
+/** A table on the allowlist that does not have any of these columns yet. */
+async function extendable(ctx: ToolContext, table: string, specs: ColumnSpec[]) {
+  requireTable(ctx, table);
+  const info = await describe(ctx, table);
+  checkSpecs(table, specs);
+  const existing = specs.map((s) => columnName(table, s.name)).filter((n) => info.attributes.has(n));
+  if (existing.length) throw new ToolError(`Already on ${table}: ${existing.join(', ')}.`, 'conflict');
+  return info;
+}
+
+/** A custom table on the allowlist (standard tables are never deleted). */
+async function deletable(ctx: ToolContext, table: string) {
+  requireTable(ctx, table);
+  const info = await describe(ctx, table);
+  if (!info.isCustom) throw new ToolError(`${info.logicalName} is a standard table and cannot be deleted.`, 'forbidden');
+  return info;
+}
+
 const columnsSummary = (table: string, specs: ColumnSpec[]) =>
   specs.map((s) => `${columnName(table, s.name)} (${s.type}${s.required ? ', required' : ''}${s.options ? `: ${s.options.join('/')}` : ''})`).join(', ');
 
@@ -178,19 +196,11 @@ export const updateTable = defineTool({
   confirmation: 'always',
   auditTarget: (args) => `table:${args.table_name}`,
   async confirm(args, ctx) {
-    requireTable(ctx, args.table_name);
-    const info = await describe(ctx, args.table_name);
-    checkSpecs(args.table_name, args.new_columns);
-    const existing = args.new_columns.map((s) => columnName(args.table_name, s.name)).filter((n) => info.attributes.has(n));
-    if (existing.length) throw new ToolError(`Already on ${args.table_name}: ${existing.join(', ')}.`, 'conflict');
+    const info = await extendable(ctx, args.table_name, args.new_columns);
     return { summary: `Add ${args.new_columns.length} column(s) to ${info.logicalName}.`, details: { columns: columnsSummary(args.table_name, args.new_columns) } };
   },
   async handler(args, ctx) {
-    requireTable(ctx, args.table_name);
-    const info = await describe(ctx, args.table_name);
-    checkSpecs(args.table_name, args.new_columns);
-    const existing = args.new_columns.map((s) => columnName(args.table_name, s.name)).filter((n) => info.attributes.has(n));
-    if (existing.length) throw new ToolError(`Already on ${args.table_name}: ${existing.join(', ')}.`, 'conflict');
+    const info = await extendable(ctx, args.table_name, args.new_columns);
     const { added, failed } = await addColumns(ctx, args.table_name, args.new_columns);
     return {
       data: { table: info.logicalName, columnsAdded: added, columnsFailed: failed },
@@ -211,15 +221,11 @@ export const deleteTable = defineTool({
   confirmation: 'always',
   auditTarget: (args) => `table:${args.table_name}`,
   async confirm(args, ctx) {
-    requireTable(ctx, args.table_name);
-    const info = await describe(ctx, args.table_name);
-    if (!info.isCustom) throw new ToolError(`${info.logicalName} is a standard table and cannot be deleted.`, 'forbidden');
+    const info = await deletable(ctx, args.table_name);
     return { summary: `Permanently delete the table ${info.logicalName} ("${info.displayName}") and every row in it. This cannot be undone.`, details: { table: info.logicalName } };
   },
   async handler(args, ctx) {
-    requireTable(ctx, args.table_name);
-    const info = await describe(ctx, args.table_name);
-    if (!info.isCustom) throw new ToolError(`${info.logicalName} is a standard table and cannot be deleted.`, 'forbidden');
+    const info = await deletable(ctx, args.table_name);
     await ctx.dataverse.deleteTable(info.logicalName);
     return { data: { table: info.logicalName, deleted: true }, text: `Deleted table ${info.logicalName}.`, target: `table:${info.logicalName}` };
   },
