@@ -126,6 +126,16 @@ describe('records', () => {
     expect(gone.text).toMatch(/No contact with id/);
   });
 
+  it('rita (read-only role) can read but every write names the missing privilege', async () => {
+    const rita = await connect(server, 'rita', 'dataverse');
+    const q = await rita.call('read_query', { sql_query: 'SELECT TOP 3 name FROM account' });
+    expect(q.isError, q.text).toBeFalsy();
+    const w = await rita.callConfirmed('create_record', { table_name: 'contact', record_data: { lastname: 'Nope' } });
+    expect(w.isError).toBe(true);
+    expect(w.text).toMatch(/prvCreateContact/);
+    await rita.close();
+  });
+
   it('checks record data against the table definition before anything is sent', async () => {
     const r = await alice.call('create_record', { table_name: 'contact', record_data: { lastname: 'X', shoe_size: 44, parentcustomerid: 'not-a-guid', emailaddress1: 12 } });
     expect(r.isError).toBe(true);
