@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { TableClient } from '@azure/data-tables';
 
 import { principalKey, type Principal } from '../auth/principal.js';
-import { StorageUnavailableError, storageStatus } from './tableStorage.js';
+import { deleteExpiredRows, guardStorage, StorageUnavailableError, storageStatus } from './tableStorage.js';
 
 /** A pending confirmation: what the user was shown, bound to them, the tool and the exact arguments. */
 export interface PendingConfirmation {
@@ -17,18 +17,8 @@ export interface PendingConfirmation {
   expiresAt: Date;
 }
 
-interface HandleEntity {
-  partitionKey: string;
-  rowKey: string;
-  kind: 'confirmation' | 'nonce';
-  agentId: string;
-  tool: string;
-  argsHash: string;
-  previewHash: string;
-  summary: string;
-  expiresAt: Date;
-  etag?: string;
-}
+/** The row: partition = user, row key = handle (or used MRTR nonce). */
+type HandleEntity = Omit<PendingConfirmation, 'handle'> & { partitionKey: string; rowKey: string; kind: 'confirmation' | 'nonce'; etag?: string };
 
 export type ConsumeOutcome =
   | { ok: true; confirmation: PendingConfirmation }
@@ -65,7 +55,7 @@ export class ConfirmationStore {
       summary: input.summary.slice(0, 2000),
       expiresAt: confirmation.expiresAt,
     };
-    await guard(() => this.table.createEntity(entity));
+    await guardStorage(() => this.table.createEntity(entity), 'store a confirmation');
     return confirmation;
   }
 
@@ -131,23 +121,7 @@ export class ConfirmationStore {
     }
   }
 
-  async sweepExpired(): Promise<number> {
-    const cutoff = new Date(this.now()).toISOString();
-    let removed = 0;
-    for await (const row of this.table.listEntities<HandleEntity>({ queryOptions: { filter: `expiresAt lt datetime'${cutoff}'` } })) {
-      await this.table.deleteEntity(row.partitionKey, row.rowKey).then(
-        () => removed++,
-        () => undefined,
-      );
-    }
-    return removed;
-  }
-}
-
-async function guard<T>(op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (err) {
-    throw new StorageUnavailableError('Confirmation storage is unavailable.', { cause: err });
+  sweepExpired(): Promise<number> {
+    return deleteExpiredRows(this.table, this.now());
   }
 }

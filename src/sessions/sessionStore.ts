@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import type { TableClient } from '@azure/data-tables';
 
-import { StorageUnavailableError, storageStatus } from './tableStorage.js';
+import { deleteExpiredRows, guardStorage, StorageUnavailableError, storageStatus } from './tableStorage.js';
 
 /** A 2025-era MCP session, as stored in Table Storage. Any instance can load it. */
 export interface SessionRecord {
@@ -74,7 +74,7 @@ export class SessionStore {
       lastSeenAt: now,
       expiresAt: this.expiry(now, now),
     };
-    await this.guard(() => this.table.createEntity(toEntity(record)), 'create a session');
+    await guardStorage(() => this.table.createEntity(toEntity(record)), 'create a session');
     return record;
   }
 
@@ -103,7 +103,7 @@ export class SessionStore {
     if (now - record.lastSeenAt.getTime() < this.policy.touchIntervalSeconds * 1000) return false;
     const lastSeenAt = new Date(now);
     const expiresAt = this.expiry(record.createdAt, lastSeenAt);
-    await this.guard(
+    await guardStorage(
       () => this.table.updateEntity({ partitionKey: record.id, rowKey: ROW, lastSeenAt, expiresAt }, 'Merge'),
       'refresh a session',
     );
@@ -125,16 +125,8 @@ export class SessionStore {
   }
 
   /** Deletes every expired session row; returns how many were removed. */
-  async sweepExpired(): Promise<number> {
-    const cutoff = new Date(this.now()).toISOString();
-    let removed = 0;
-    const rows = this.table.listEntities<SessionEntity>({
-      queryOptions: { filter: `expiresAt lt datetime'${cutoff}'`, select: ['partitionKey', 'rowKey'] },
-    });
-    for await (const row of rows) {
-      if (await this.delete(row.partitionKey)) removed++;
-    }
-    return removed;
+  sweepExpired(): Promise<number> {
+    return deleteExpiredRows(this.table, this.now());
   }
 
   private expiry(createdAt: Date, lastSeenAt: Date): Date {
@@ -143,13 +135,7 @@ export class SessionStore {
     return new Date(Math.min(idle, hard));
   }
 
-  private async guard<T>(op: () => Promise<T>, what: string): Promise<T> {
-    try {
-      return await op();
-    } catch (err) {
-      throw new StorageUnavailableError(`Could not ${what}: session storage is unavailable.`, { cause: err });
-    }
-  }
+
 }
 
 /** Table Storage caps a property at 64 KB; what clients declare is kept only while it is reasonably small. */

@@ -43,3 +43,30 @@ export function storageStatus(err: unknown): number | undefined {
   }
   return undefined;
 }
+
+/** Runs a storage operation; any failure becomes a StorageUnavailableError saying what could not be done. */
+export async function guardStorage<T>(op: () => Promise<T>, what: string): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw new StorageUnavailableError(`Could not ${what}: storage is unavailable.`, { cause: err });
+  }
+}
+
+/** Deletes every row whose `expiresAt` is before `now`; returns how many went. Rows already gone are skipped. */
+export async function deleteExpiredRows(table: TableClient, now: number): Promise<number> {
+  const cutoff = new Date(now).toISOString();
+  let removed = 0;
+  const rows = table.listEntities<{ partitionKey: string; rowKey: string }>({
+    queryOptions: { filter: `expiresAt lt datetime'${cutoff}'`, select: ['partitionKey', 'rowKey'] },
+  });
+  for await (const row of rows) {
+    try {
+      await table.deleteEntity(row.partitionKey, row.rowKey);
+      removed++;
+    } catch (err) {
+      if (storageStatus(err) !== 404) throw new StorageUnavailableError('Could not delete expired rows: storage is unavailable.', { cause: err });
+    }
+  }
+  return removed;
+}
