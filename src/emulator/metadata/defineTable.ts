@@ -1,29 +1,28 @@
 import { stableGuid } from '../ids.js';
-import type { AttributeDef, AttributeType, LookupTarget, OptionDef, OwnershipType, RequiredLevel, TableDef } from './types.js';
+import type { AttributeDef, AttributeType, LookupTarget, OwnershipType, RequiredLevel, TableDef } from './types.js';
 
-/** A column before the table fills in ids and defaults. */
-export interface ColumnSpec {
-  logicalName: string;
-  type: AttributeType;
-  displayName: string;
-  schemaName?: string;
-  description?: string;
-  requiredLevel?: RequiredLevel;
-  maxLength?: number;
-  minValue?: number;
-  maxValue?: number;
-  precision?: number;
-  format?: string;
-  options?: OptionDef[];
-  optionSetName?: string;
-  booleanLabels?: { trueLabel: string; falseLabel: string };
-  targets?: LookupTarget[];
-  isPrimaryName?: boolean;
-  isPrimaryId?: boolean;
-  readOnly?: boolean;
-  createOnly?: boolean;
-  isCustom?: boolean;
-}
+/** A column before the table fills in ids and defaults: the definition's own fields, mostly optional. */
+export type ColumnSpec = Pick<AttributeDef, 'logicalName' | 'type' | 'displayName'> &
+  Partial<
+    Pick<
+      AttributeDef,
+      | 'schemaName'
+      | 'description'
+      | 'requiredLevel'
+      | 'maxLength'
+      | 'minValue'
+      | 'maxValue'
+      | 'precision'
+      | 'format'
+      | 'options'
+      | 'optionSetName'
+      | 'booleanLabels'
+      | 'targets'
+      | 'isPrimaryName'
+      | 'isPrimaryId'
+      | 'isCustom'
+    >
+  > & { readOnly?: boolean; createOnly?: boolean };
 
 interface ColumnOptions {
   required?: RequiredLevel;

@@ -8,6 +8,7 @@ import { parseExpand } from '../odata/queryOptions.js';
 import { ATTRIBUTE_ENTITY, METADATA_ENTITY } from '../security/roles.js';
 import type { ColumnSpec } from './defineTable.js';
 import { defineTable, pluralize, toAttributeDef } from './defineTable.js';
+import { ACTIVE_INACTIVE } from './standardTables.js';
 import { attributeMetadata, attributeOdataType, castMatches, entityMetadata, relationshipMetadata } from './metadataSerializer.js';
 import type { AttributeDef, AttributeType, OwnershipType, RequiredLevel, TableDef } from './types.js';
 
@@ -232,14 +233,7 @@ export class MetadataApi {
         isCustom: true,
         hasNotes: body.HasNotes === true,
         hasActivities: body.HasActivities === true,
-        states: [
-          { value: 0, label: 'Active', defaultStatus: 1 },
-          { value: 1, label: 'Inactive', defaultStatus: 2 },
-        ],
-        statuses: [
-          { value: 1, label: 'Active', state: 0 },
-          { value: 2, label: 'Inactive', state: 1 },
-        ],
+        ...ACTIVE_INACTIVE,
       },
       [{ ...primarySpec, isCustom: true }],
     );

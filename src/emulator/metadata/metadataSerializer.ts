@@ -159,14 +159,9 @@ export function attributeMetadata(t: TableDef, a: AttributeDef, columnNumber: nu
       if (expandOptionSet) out.OptionSet = optionSet(t, a, managed);
       break;
     case 'Picklist':
-      out.DefaultFormValue = -1;
-      if (expandOptionSet) {
-        out.OptionSet = optionSet(t, a, managed);
-        out.GlobalOptionSet = null;
-      }
-      break;
     case 'State':
     case 'Status':
+      if (a.type === 'Picklist') out.DefaultFormValue = -1;
       if (expandOptionSet) {
         out.OptionSet = optionSet(t, a, managed);
         out.GlobalOptionSet = null;

@@ -76,7 +76,8 @@ const ACTIVITY_PRIORITY: ReadonlyArray<readonly [number, string]> = [
   [2, 'High'],
 ];
 
-const ACTIVE_INACTIVE = {
+/** The state/status pair of most tables (custom tables get it too). */
+export const ACTIVE_INACTIVE = {
   states: [
     { value: 0, label: 'Active', defaultStatus: 1 },
     { value: 1, label: 'Inactive', defaultStatus: 2 },

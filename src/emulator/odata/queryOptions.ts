@@ -65,6 +65,29 @@ function parseSelect(value: string): string[] {
 
 const MAX_EXPAND_DEPTH = 8;
 
+/** The options a top-level query and an `$expand` share; false when `key` is not one of them. */
+function applySharedOption(out: Omit<ExpandText, 'nav'>, key: string, value: string, depth: number): boolean {
+  switch (key) {
+    case '$select':
+      out.select = parseSelect(value);
+      return true;
+    case '$filter':
+      out.filter = value;
+      return true;
+    case '$orderby':
+      out.orderby = value;
+      return true;
+    case '$top':
+      out.top = parseTop(value);
+      return true;
+    case '$expand':
+      out.expand = parseExpand(value, depth);
+      return true;
+    default:
+      return false;
+  }
+}
+
 export function parseExpand(text: string, depth = 1): ExpandText[] {
   if (text.trim() === '') throw queryError(`Syntax error in $expand: the expression is empty.`);
   if (depth > MAX_EXPAND_DEPTH) throw queryError(`$expand is nested more than ${MAX_EXPAND_DEPTH} levels deep.`);
@@ -84,25 +107,7 @@ export function parseExpand(text: string, depth = 1): ExpandText[] {
       if (eq === -1) throw queryError(`Syntax error in $expand options at '${p}'.`);
       const key = p.slice(0, eq).trim();
       const value = p.slice(eq + 1);
-      switch (key) {
-        case '$select':
-          out.select = parseSelect(value);
-          break;
-        case '$filter':
-          out.filter = value;
-          break;
-        case '$orderby':
-          out.orderby = value;
-          break;
-        case '$top':
-          out.top = parseTop(value);
-          break;
-        case '$expand':
-          out.expand = parseExpand(value, depth + 1);
-          break;
-        default:
-          throw queryError(`The query option '${key}' is not supported inside $expand.`);
-      }
+      if (!applySharedOption(out, key, value, depth + 1)) throw queryError(`The query option '${key}' is not supported inside $expand.`);
     }
     return out;
   });
@@ -114,22 +119,8 @@ export function parseQueryOptions(params: URLSearchParams): QueryOptionsText {
     if (!key.startsWith('$')) continue;
     if (key === '$skip') throw queryError(`The query parameter $skip is not supported`);
     if (!KNOWN.has(key)) throw queryError(`The query parameter ${key} is not supported`);
+    if (applySharedOption(out, key, value, 1)) continue;
     switch (key) {
-      case '$select':
-        out.select = parseSelect(value);
-        break;
-      case '$filter':
-        out.filter = value;
-        break;
-      case '$orderby':
-        out.orderby = value;
-        break;
-      case '$top':
-        out.top = parseTop(value);
-        break;
-      case '$expand':
-        out.expand = parseExpand(value);
-        break;
       case '$count':
         if (value !== 'true' && value !== 'false') throw queryError(`'${value}' is not a valid count option.`);
         out.count = value === 'true';

@@ -58,6 +58,18 @@ export function loadRow(store: Store, table: TableDef, id: string): Row | undefi
 }
 
 /** Converts and validates one JSON value for a column, naming the column in every refusal. */
+/** A number within the column's declared range, or Dataverse's out-of-range error. */
+function inRange(v: number, a: AttributeDef, table: TableDef): number {
+  if ((a.minValue !== undefined && v < a.minValue) || (a.maxValue !== undefined && v > a.maxValue)) {
+    throw new DataverseError(
+      400,
+      ErrorCode.NumberOutOfRange,
+      `A validation error occurred. The value ${v} of '${a.logicalName}' on record of type '${table.logicalName}' is outside the valid range(${a.minValue} to ${a.maxValue}).`,
+    );
+  }
+  return v;
+}
+
 export function convertValue(table: TableDef, a: AttributeDef, v: unknown): SqlValue {
   if (v === null) return null;
   const set = table.entitySetName;
@@ -81,27 +93,13 @@ export function convertValue(table: TableDef, a: AttributeDef, v: unknown): SqlV
     case 'Integer':
     case 'BigInt': {
       if (typeof v !== 'number' || !Number.isInteger(v)) return cannot(a.type === 'BigInt' ? 'Edm.Int64' : 'Edm.Int32');
-      if ((a.minValue !== undefined && v < a.minValue) || (a.maxValue !== undefined && v > a.maxValue)) {
-        throw new DataverseError(
-          400,
-          ErrorCode.NumberOutOfRange,
-          `A validation error occurred. The value ${v} of '${a.logicalName}' on record of type '${table.logicalName}' is outside the valid range(${a.minValue} to ${a.maxValue}).`,
-        );
-      }
-      return v;
+      return inRange(v, a, table);
     }
     case 'Decimal':
     case 'Double':
     case 'Money': {
       if (typeof v !== 'number' || !Number.isFinite(v)) return cannot(a.type === 'Double' ? 'Edm.Double' : 'Edm.Decimal');
-      if ((a.minValue !== undefined && v < a.minValue) || (a.maxValue !== undefined && v > a.maxValue)) {
-        throw new DataverseError(
-          400,
-          ErrorCode.NumberOutOfRange,
-          `A validation error occurred. The value ${v} of '${a.logicalName}' on record of type '${table.logicalName}' is outside the valid range(${a.minValue} to ${a.maxValue}).`,
-        );
-      }
-      return v;
+      return inRange(v, a, table);
     }
     case 'Boolean':
       return typeof v === 'boolean' ? (v ? 1 : 0) : cannot('Edm.Boolean');
