@@ -49,8 +49,25 @@ const labelOf = (v: unknown): string => {
   return typeof l === 'string' ? l : '';
 };
 
-/** Reads a table's definition and columns through the metadata API (a few calls, one per metadata type). */
-export async function describe(ctx: ToolContext, table: string): Promise<TableInfo> {
+/** Definitions read during one tool call; a confirmed write re-checks its preview and then writes, reading the same table. */
+const perCall = new WeakMap<ToolContext, Map<string, Promise<TableInfo>>>();
+
+/** Reads a table's definition and columns through the metadata API, once per tool call. */
+export function describe(ctx: ToolContext, table: string): Promise<TableInfo> {
+  let known = perCall.get(ctx);
+  if (!known) perCall.set(ctx, (known = new Map()));
+  let info = known.get(table);
+  if (!info) {
+    info = readDefinition(ctx, table);
+    known.set(table, info);
+    // A failed read is not remembered: the caller sees the error, a later call tries again.
+    info.catch(() => known.delete(table));
+  }
+  return info;
+}
+
+/** A few calls, one per metadata type. */
+async function readDefinition(ctx: ToolContext, table: string): Promise<TableInfo> {
   let def: Row;
   try {
     def = await ctx.dataverse.entityDefinition(

@@ -51,6 +51,12 @@ export async function loadCaseFacts(ctx: ToolContext, caseId: string): Promise<{
   };
 }
 
+/** Who a reply about the case goes to, reading only the case and its contacts (no notes or articles). */
+export async function loadCaseRecipient(ctx: ToolContext, caseId: string): Promise<Recipient | undefined> {
+  const c = toCase(await orNotFound('case', caseId, () => ctx.dataverse.get('incidents', caseId, { select: CASE_COLUMNS })));
+  return findRecipient(ctx, c.primaryContact?.id, c.customer);
+}
+
 /** The case's primary contact, else the customer contact, else the customer account's primary contact. */
 async function findRecipient(ctx: ToolContext, primaryContactId: string | undefined, customer: { id: string; table: string } | undefined): Promise<Recipient | undefined> {
   const contactIds = [primaryContactId, customer?.table === 'contact' ? customer.id : undefined].filter((v): v is string => Boolean(v));

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 
 import { draftCaseReply } from '../../copilot/grounded.js';
-import { defineTool, ToolError } from '../defineTool.js';
+import { defineTool, type ToolContext, ToolError } from '../defineTool.js';
 import { bodyArg, currentSender, performSend, previewSend, type Recipient, SentEmailSchema, subjectArg } from '../email.js';
 import { guidArg } from '../shared.js';
-import { loadCaseFacts } from './caseFacts.js';
+import { loadCaseFacts, loadCaseRecipient } from './caseFacts.js';
 
 const GroundingSchema = z.array(z.object({ text: z.string(), fields: z.array(z.string()) })).describe('Each sentence with the CRM fields it is based on');
 
@@ -67,11 +67,11 @@ export const sendEmailResponse = defineTool({
   },
 });
 
-async function caseRecipient(args: { caseId: string; subject?: string | undefined; body?: string | undefined }, ctx: Parameters<typeof loadCaseFacts>[0]): Promise<Recipient> {
+async function caseRecipient(args: { caseId: string; subject?: string | undefined; body?: string | undefined }, ctx: ToolContext): Promise<Recipient> {
   if (!args.subject || !args.body) {
     throw new ToolError('Give subject and body (draft them with D365_CustomerService_DraftEmailResponse), or draftId of a draft email on the case.', 'invalid_argument');
   }
-  const { recipient } = await loadCaseFacts(ctx, args.caseId);
+  const recipient = await loadCaseRecipient(ctx, args.caseId);
   if (!recipient) {
     throw new ToolError('This case has no contact with an email address. Set a primary contact with D365_CustomerService_UpdateCase first.', 'invalid_argument');
   }
