@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
 import { importPKCS8, SignJWT } from 'jose';
@@ -225,9 +225,4 @@ export function describeOboFailure(status: number, body: Record<string, unknown>
         code,
       );
   }
-}
-
-/** A stable fingerprint for logs: which token, without the token. */
-export function tokenFingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 12);
 }

@@ -18,14 +18,6 @@ export const topArg = z.number().int().min(1).max(MAX_TOP).default(DEFAULT_TOP).
 export const cursorArg = z.string().max(4096).optional().describe('nextCursor from a previous call, to get the next page with the same filters.');
 export const searchArg = (what: string) => z.string().trim().min(1).max(200).optional().describe(what);
 
-/** An ISO date, `YYYY-MM-DD` or a full timestamp. */
-export const dateArg = (description: string) =>
-  z
-    .string()
-    .trim()
-    .refine((v) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date such as 2026-01-31')
-    .describe(description);
-
 export const str = (row: Row, field: string): string | undefined => {
   const v = row[field];
   return typeof v === 'string' && v.length > 0 ? v : undefined;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Row } from '../../dataverse/client.js';
 import { and, contains, eq, ge, guid, inList, type OrderBy, or, queryFunction } from '../../dataverse/odata.js';
 import { defineTool, type ToolContext, ToolError } from '../defineTool.js';
-import { cursorArg, guidArg, PAGE_BYTES, pageWithCursor, pagingNote, searchArg } from '../shared.js';
+import { cursorArg, guidArg, PAGE_BYTES, pageWithCursor, pagingNote, searchArg, topArg } from '../shared.js';
 import { type Engagement, engagementFor, getLead, LEAD_COLUMNS, LEAD_RATING, LEAD_SOURCE, LEAD_STATE, LeadSchema, leadLine, SCORE_EXPAND, toLead } from './leadData.js';
 
 /** Orderings Dataverse can do itself; score and last activity are ranked here over a bounded window. */
@@ -31,7 +31,7 @@ const input = z.object({
     .enum(['newest', 'oldest', 'name', 'company', 'estimated_value', 'rating', 'score', 'last_activity'])
     .default('newest')
     .describe('Sort order; score and last_activity rank up to 1,000 matching leads.'),
-  top: z.number().int().min(1).max(100).default(25).describe('Rows to return (1-100, default 25).'),
+  top: topArg,
   cursor: cursorArg,
 });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { and, contains, eq, type Expand, or } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
-import { cursorArg, guidArg, orNotFound, PAGE_BYTES, pageWithCursor, pagingNote, searchArg } from '../shared.js';
+import { cursorArg, guidArg, orNotFound, PAGE_BYTES, pageWithCursor, pagingNote, searchArg, topArg } from '../shared.js';
 import { ACCOUNT_COLUMNS, AccountSchema, accountLine, CONTACT_COLUMNS, toAccount } from './accountFields.js';
 
 export const listAccounts = defineTool({
@@ -17,7 +17,7 @@ export const listAccounts = defineTool({
     city: z.string().trim().min(1).max(100).optional().describe('Only accounts in this city.'),
     includeInactive: z.boolean().default(false).describe('Include inactive accounts.'),
     includeContacts: z.boolean().default(false).describe("Also return each account's contacts (up to 25)."),
-    top: z.number().int().min(1).max(100).default(25).describe('Rows to return (1-100, default 25).'),
+    top: topArg,
     cursor: cursorArg,
   }),
   output: z.object({ accounts: z.array(AccountSchema), nextCursor: z.string().optional(), totalCount: z.number().optional() }),

@@ -18,7 +18,7 @@ export const listCases = defineTool({
     priority: z.enum(['high', 'normal', 'low']).optional(),
     customerId: guidArg('Only cases of this account or contact.').optional(),
     createdWithinDays: z.number().int().min(1).max(3650).optional().describe('Only cases created in the last N days.'),
-    top: z.number().int().min(1).max(100).default(25).describe('Rows to return (1-100, default 25).'),
+    top: topArg,
     cursor: cursorArg,
   }),
   output: z.object({
