@@ -5,11 +5,22 @@ import { startAzurite } from '../src/dev/azurite.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     tablesConnectionString: string;
+    /** The instant test servers are pinned to (ISO 8601). */
+    testNow: string;
   }
 }
 
+/**
+ * Tests run on a pinned clock, never the wall clock. The default instant is fixed; `TEST_NOW`
+ * moves a whole run (e.g. to a minute before or after midnight, UTC or local).
+ */
+const DEFAULT_TEST_NOW = '2026-11-24T15:30:00.000Z';
+
 /** One in-memory Azurite for the whole run; each test server uses its own table prefix. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const now = new Date(process.env['TEST_NOW'] ?? DEFAULT_TEST_NOW);
+  if (Number.isNaN(now.getTime())) throw new Error(`TEST_NOW is not an ISO 8601 instant: ${process.env['TEST_NOW']}`);
+  project.provide('testNow', now.toISOString());
   const azurite = await startAzurite();
   project.provide('tablesConnectionString', azurite.connectionString);
   return () => azurite.close();

@@ -65,7 +65,9 @@ export async function authenticate(request: Request, verifier: TokenVerifier, po
               token: '',
               clientId: verified.principal.clientAppId ?? '',
               scopes: verified.principal.scopes.map((s) => fullScope(s, policy.scopePrefix)),
-              expiresAt: verified.principal.expiresAt,
+              // The SDK re-checks expiry against the wall clock; the verifier already checked it on
+              // the server's clock, so the SDK gets the remaining lifetime on the wall clock's scale.
+              expiresAt: Date.now() / 1000 + verifier.secondsLeft(verified.principal),
             };
           } catch (err) {
             if (err instanceof TokenRejectedError) throw new OAuthError(OAuthErrorCode.InvalidToken, err.message);

@@ -99,6 +99,8 @@ export interface LocalIdpOptions {
   /** Resources (e.g. the emulator's org URL) that OBO may issue tokens for. */
   resources: readonly string[];
   accessTokenLifetimeSeconds?: number;
+  /** Time source for issued and verified tokens (ms since the epoch); default the wall clock. */
+  now?: () => number;
 }
 
 export interface MintOptions {
@@ -110,6 +112,8 @@ export interface MintOptions {
   clientAppId?: string;
   /** Overrides for tests (e.g. an expired `exp`, another `tid`). */
   claims?: Record<string, unknown>;
+  /** Issue time (ms since the epoch); default now. */
+  issuedAt?: number;
 }
 
 /** Entra-shaped OBO failures the local issuer can be told to produce (for tests and demos). */
@@ -140,7 +144,7 @@ export async function mintToken(
   options: MintOptions,
 ): Promise<string> {
   const privateKey = await importJWK(key.privateJwk, 'RS256');
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor((options.issuedAt ?? Date.now()) / 1000);
   const claims: Record<string, unknown> = {
     iss: issuer,
     aud: options.audience,
@@ -179,6 +183,8 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
   const failures = new Map<string, SimulatedOboFailure>();
   const stats = { oboExchanges: 0, jwksRequests: 0 };
   const t = options.tenantId;
+  const clock = options.now ?? Date.now;
+  const currentDate = () => new Date(clock());
 
   const server: Server = createServer((req, res) => {
     void serve(req).then(
@@ -224,7 +230,7 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
     }
     const client = options.clients.find((c) => c.clientId === form.get('client_id'));
     if (!client) return aadError(400, 'unauthorized_client', 700016, `Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory.`);
-    const credentialError = await checkClientCredential(form, client, `${url}/${t}/oauth2/v2.0/token`, { keys: keySet, issuer });
+    const credentialError = await checkClientCredential(form, client, `${url}/${t}/oauth2/v2.0/token`, { keys: keySet, issuer, currentDate: currentDate() });
     if (credentialError) return credentialError;
     const scope = form.get('scope') ?? '';
     const resource = scope.endsWith('/.default') ? scope.slice(0, -'/.default'.length) : '';
@@ -233,7 +239,7 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
     }
     let payload;
     try {
-      ({ payload } = await jwtVerify(form.get('assertion') ?? '', keySet, { issuer, audience: [...client.audiences], algorithms: ['RS256'] }));
+      ({ payload } = await jwtVerify(form.get('assertion') ?? '', keySet, { issuer, audience: [...client.audiences], algorithms: ['RS256'], currentDate: currentDate() }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) return aadError(400, 'invalid_grant', 500133, 'Assertion is not within its valid time range.');
       return aadError(400, 'invalid_grant', 50013, 'Assertion failed signature validation or is not intended for this application.');
@@ -256,6 +262,7 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
       scopes: ['user_impersonation'],
       lifetimeSeconds: lifetime,
       clientAppId: client.clientId,
+      issuedAt: clock(),
     });
     return {
       status: 200,
@@ -274,9 +281,9 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
       if (failure) failures.set(objectId, failure);
       else failures.delete(objectId);
     },
-    mintUserToken: (user, mint) => mintToken(options.key, issuer, t, user, mint),
+    mintUserToken: (user, mint) => mintToken(options.key, issuer, t, user, { issuedAt: clock(), ...mint }),
     async mintManagedIdentityToken(subject) {
-      const now = Math.floor(Date.now() / 1000);
+      const now = Math.floor(clock() / 1000);
       return new SignJWT({ sub: subject, oid: subject, tid: t })
         .setProtectedHeader({ alg: 'RS256', kid: options.key.kid, typ: 'JWT' })
         .setIssuer(issuer)
@@ -286,7 +293,7 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
         .sign(await importJWK(options.key.privateJwk, 'RS256'));
     },
     async verifyDownstreamToken(token, resource) {
-      const { payload } = await jwtVerify(token, keySet, { issuer, audience: resource, algorithms: ['RS256'] });
+      const { payload } = await jwtVerify(token, keySet, { issuer, audience: resource, algorithms: ['RS256'], currentDate: currentDate() });
       if (typeof payload['oid'] !== 'string') throw new Error('token has no oid');
       return { objectId: payload['oid'] };
     },
@@ -303,7 +310,7 @@ async function checkClientCredential(
   form: URLSearchParams,
   client: ConfidentialClient,
   tokenEndpoint: string,
-  self: { keys: ReturnType<typeof createLocalJWKSet>; issuer: string },
+  self: { keys: ReturnType<typeof createLocalJWKSet>; issuer: string; currentDate: Date },
 ): Promise<{ status: number; body: unknown } | undefined> {
   const assertion = form.get('client_assertion');
   if (assertion) {
@@ -316,13 +323,13 @@ async function checkClientCredential(
         if (header.x5t !== Buffer.from(client.certificate.thumbprint, 'hex').toString('base64url')) {
           return aadError(401, 'invalid_client', 700027, 'Client assertion contains an invalid signature: the certificate thumbprint is not registered.');
         }
-        await jwtVerify(assertion, await importJWK(client.certificate.publicJwk, 'RS256'), { audience: tokenEndpoint, issuer: client.clientId, subject: client.clientId });
+        await jwtVerify(assertion, await importJWK(client.certificate.publicJwk, 'RS256'), { audience: tokenEndpoint, issuer: client.clientId, subject: client.clientId, currentDate: self.currentDate });
         return undefined;
       }
       if (client.federated) {
         // Only the local issuer's own keys are known here, so only `self` federation can verify.
         const issuer = client.federated.issuer === 'self' ? self.issuer : client.federated.issuer;
-        const { payload } = await jwtVerify(assertion, self.keys, { audience: 'api://AzureADTokenExchange', issuer });
+        const { payload } = await jwtVerify(assertion, self.keys, { audience: 'api://AzureADTokenExchange', issuer, currentDate: self.currentDate });
         if (payload.sub !== client.federated.subject) return aadError(401, 'invalid_client', 70021, 'No matching federated identity record found for the presented assertion.');
         return undefined;
       }

@@ -65,6 +65,11 @@ export class TokenVerifier {
     this.now = options.now ?? Date.now;
   }
 
+  /** Seconds until the token expires, on this verifier's clock. */
+  secondsLeft(principal: Principal): number {
+    return principal.expiresAt - this.now() / 1000;
+  }
+
   async verify(token: string, acceptedAudiences: readonly string[]): Promise<VerifiedToken> {
     if (token.length > MAX_TOKEN_BYTES) throw new TokenRejectedError('The access token is too large.');
     const key = createHash('sha256').update(token).digest('base64url');

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import { type ConfidentialClient, generateSigningKey, loadOrCreateSecret, loadOrCreateSigningKey, type LocalIdp, startLocalIdp } from '../auth/localIdp.js';
 import { TokenVerifier } from '../auth/tokenVerifier.js';
+import { type Clock, systemClock } from '../config/clock.js';
 import { type AppConfig, type Env, loadConfig } from '../config/config.js';
 import type { EmulatorHandle } from '../emulator/index.js';
 import { LOCAL_TENANT_ID, LOCAL_USERS } from '../emulator/users.js';
@@ -31,6 +32,8 @@ export interface EmbeddedOptions {
   emulator?: boolean;
   /** Extra credentials the local app registration accepts (certificate, federated), for tests of those paths. */
   appCredentials?: Pick<ConfidentialClient, 'certificate' | 'federated'>;
+  /** One time source for every part (server, identity provider, emulator); tests pin it. */
+  clock?: Clock;
 }
 
 export type EmbeddedEmulator = EmulatorHandle;
@@ -59,6 +62,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const dataDir = options.dataDir;
   if (dataDir && options.reset) await rm(dataDir, { recursive: true, force: true });
   const basePort = options.port ?? 0;
+  const clock = options.clock ?? systemClock;
   const portFor = (offset: number) => (basePort === 0 ? 0 : basePort + offset);
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
@@ -89,6 +93,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       emulator = await startDataverseEmulator({
         port: portFor(2),
         ...(dataDir && { dataFile: join(dataDir, 'emulator', 'dataverse.sqlite') }),
+        clock,
         verifyToken: async (token) => {
           if (!idp || !emulator) throw new Error('identity provider not ready');
           return idp.verifyDownstreamToken(token, emulator.url);
@@ -108,6 +113,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
         users: LOCAL_USERS,
         clients: [{ clientId: LOCAL_APP_CLIENT_ID, clientSecret, audiences: [LOCAL_APP_ID_URI, LOCAL_APP_CLIENT_ID], ...options.appCredentials }],
         resources: env['DATAVERSE_URL'] ? [env['DATAVERSE_URL']] : [],
+        now: clock,
       });
       closers.push(() => idp!.close());
       Object.assign(env, {
@@ -125,8 +131,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     env['PUBLIC_BASE_URL'] ??= `http://127.0.0.1:${hostPort}`;
     const config = loadConfig(env);
     const tables = await openTables(config.tables.connectionString ?? '', config.tables.prefix);
-    const verifier = new TokenVerifier({ authority: config.auth.authority, v1IssuerBase: config.auth.v1IssuerBase, tenants: config.auth.tenants });
-    const app = createMcpApp({ config, tables, verifier, log });
+    const verifier = new TokenVerifier({ authority: config.auth.authority, v1IssuerBase: config.auth.v1IssuerBase, tenants: config.auth.tenants, now: clock });
+    const app = createMcpApp({ config, tables, verifier, log, clock });
     closers.push(() => app.close());
     const host = await startNodeHost(app, {
       port: hostPort,
@@ -157,6 +163,7 @@ async function secretOrEphemeral(file: string | undefined): Promise<string> {
 interface EmulatorStartOptions {
   port: number;
   dataFile?: string;
+  clock: Clock;
   verifyToken: (token: string) => Promise<{ objectId: string }>;
 }
 

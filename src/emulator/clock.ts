@@ -3,10 +3,14 @@
  * the database), so seeded dates, query functions and new records agree across restarts.
  */
 export class Clock {
-  constructor(readonly offsetMs: number) {}
+  constructor(
+    readonly offsetMs: number,
+    /** The time source the offset applies to (the wall clock unless a test pins one). */
+    private readonly source: () => number = Date.now,
+  ) {}
 
   now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+    return new Date(this.source() + this.offsetMs);
   }
 }
 

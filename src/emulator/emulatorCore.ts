@@ -34,6 +34,8 @@ export interface CoreOptions {
   reset?: boolean;
   anchorTime?: Date;
   seed?: number;
+  /** Time source (ms since the epoch); default the wall clock. Tests pin it. */
+  clock?: () => number;
 }
 
 /** Writes the database file atomically (temp file + rename), debounced after writes. */
@@ -98,16 +100,17 @@ export class EmulatorCore {
     const file = opts.dataFile;
     const load = file !== undefined && !opts.reset && existsSync(file);
     const store = await Store.open(model, load && file ? new Uint8Array(await readFile(file)) : undefined);
+    const source = opts.clock ?? Date.now;
     let core: EmulatorCore;
     if (load) {
       if (!store.hasTable('_emulator_meta')) throw new Error(`${file} is not an emulator database (use reset to overwrite it).`);
       applyCustomSchema(model, store);
-      const anchor = new Date(store.getMeta('anchorTime') ?? Date.now());
+      const anchor = new Date(store.getMeta('anchorTime') ?? source());
       const offset = Number(store.getMeta('clockOffsetMs') ?? '0');
       core = new EmulatorCore(
         model,
         store,
-        new Clock(Number.isFinite(offset) ? offset : 0),
+        new Clock(Number.isFinite(offset) ? offset : 0, source),
         store.getMeta('organizationId') ?? '',
         store.getMeta('businessUnitId') ?? '',
         anchor,
@@ -116,9 +119,9 @@ export class EmulatorCore {
       store.rebuildNames();
       store.reloadVersion();
     } else {
-      const anchor = opts.anchorTime ?? new Date();
+      const anchor = opts.anchorTime ?? new Date(source());
       const seed = opts.seed ?? DEFAULT_SEED;
-      const offset = opts.anchorTime ? anchor.getTime() - Date.now() : 0;
+      const offset = opts.anchorTime ? anchor.getTime() - source() : 0;
       store.initMetaTables();
       for (const t of model.allTables()) store.createTable(t, false);
       store.createIntersectTables();
@@ -133,7 +136,7 @@ export class EmulatorCore {
       store.setMeta('seed', String(seed));
       store.setMeta('organizationId', info.organizationId);
       store.setMeta('businessUnitId', info.businessUnitId);
-      core = new EmulatorCore(model, store, new Clock(offset), info.organizationId, info.businessUnitId, anchor, seed);
+      core = new EmulatorCore(model, store, new Clock(offset, source), info.organizationId, info.businessUnitId, anchor, seed);
     }
     if (file) {
       core.persister = new Persister(store, file);

@@ -24,6 +24,8 @@ export interface EmulatorOptions {
   anchorTime?: Date;
   /** PRNG seed; default a fixed constant, so the org is identical every time for the same anchor. */
   seed?: number;
+  /** Time source (ms since the epoch) the organisation's clock runs on; default the wall clock. */
+  clock?: () => number;
   /** Verifies the caller's bearer token (signature, issuer, audience, expiry are the caller's concern) and returns the Entra object id. Throw to refuse (-> 401). */
   verifyToken: (token: string) => Promise<{ objectId: string }>;
 }
@@ -48,6 +50,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     ...(options.reset !== undefined ? { reset: options.reset } : {}),
     ...(options.anchorTime !== undefined ? { anchorTime: options.anchorTime } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
   });
   const faults = new Faults();
   const log: EmulatorRequestLogEntry[] = [];

@@ -15,6 +15,7 @@ import { principalKey } from '../auth/principal.js';
 import type { TokenVerifier } from '../auth/tokenVerifier.js';
 import type { AgentConfig } from '../config/agents.js';
 import { ConfigError } from '../config/agents.js';
+import { type Clock, systemClock } from '../config/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { DataverseClient } from '../dataverse/client.js';
 import { type AgentSurface, createServer, type ServerDeps } from '../mcp/createServer.js';
@@ -62,9 +63,11 @@ export interface McpAppDeps {
   log: Logger;
   /** For tests that need to observe outbound calls. */
   fetch?: typeof fetch;
+  /** Time source for expiries, cursors and audit rows; default the wall clock. */
+  clock?: Clock;
 }
 
-export function createMcpApp({ config, tables, verifier, log, fetch: fetchImpl }: McpAppDeps): McpApp {
+export function createMcpApp({ config, tables, verifier, log, fetch: fetchImpl, clock = systemClock }: McpAppDeps): McpApp {
   if (!config.stateSecret) {
     throw new ConfigError('MCP_STATE_SECRET is required (32+ characters, the same on every instance): it protects confirmations and cursors.');
   }
@@ -75,7 +78,7 @@ export function createMcpApp({ config, tables, verifier, log, fetch: fetchImpl }
     routes.set(agent.id, buildRoute(agent, compiled, config));
   }
 
-  const confirmations = new ConfirmationStore(tables.handles);
+  const confirmations = new ConfirmationStore(tables.handles, 600, clock);
   const stateCodec = createRequestStateCodec<ConfirmState>({
     key: deriveKey(config.stateSecret, 'request-state'),
     ttlSeconds: 600,
@@ -92,6 +95,7 @@ export function createMcpApp({ config, tables, verifier, log, fetch: fetchImpl }
         credential: config.auth.obo,
         ...(config.auth.managedIdentity && { managedIdentity: config.auth.managedIdentity }),
         ...(fetchImpl && { fetch: fetchImpl }),
+        now: clock,
       })
     : undefined;
   const dataverseUrl = config.dataverse.url;
@@ -100,10 +104,10 @@ export function createMcpApp({ config, tables, verifier, log, fetch: fetchImpl }
     // One validator for every per-request server: building Ajv per instance costs ~200 µs.
     validator: new AjvJsonSchemaValidator(),
     confirmations,
-    audit: new AuditLog(tables.audit, log),
+    audit: new AuditLog(tables.audit, log, clock),
     stateCodec,
     cursorKey: deriveKey(config.stateSecret, 'cursor'),
-    now: Date.now,
+    now: clock,
     dataverse: (rc, signal) =>
       new DataverseClient({
         url: dataverseUrl ?? 'https://dataverse.invalid',
@@ -132,7 +136,7 @@ export function createMcpApp({ config, tables, verifier, log, fetch: fetchImpl }
     config,
     log,
     routes,
-    sessions: new SessionStore(tables.sessions, config.sessions),
+    sessions: new SessionStore(tables.sessions, config.sessions, clock),
     confirmations,
     tables,
     verifier,

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { TestClock } from '../helpers/clock.js';
 import { startTestServer, type TestServer } from '../helpers/harness.js';
 import { connect } from '../helpers/mcpClient.js';
 
@@ -61,6 +62,7 @@ describe('on-behalf-of credentials other than a secret', () => {
 
   it('managed identity: a federated credential from the identity endpoint', async () => {
     const subject = 'f0000000-0000-4000-8000-00000000f00d';
+    const clock = new TestClock();
     let mint: ((sub: string) => Promise<string>) | undefined;
     const header = randomBytes(8).toString('hex');
     const identityEndpoint: Server = createServer((req, res) => {
@@ -69,12 +71,13 @@ describe('on-behalf-of credentials other than a secret', () => {
         res.writeHead(400).end();
         return;
       }
-      void mint(subject).then((token) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + 3600) })));
+      void mint(subject).then((token) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: token, expires_on: String(Math.floor(clock.now() / 1000) + 3600) })));
     });
     identityEndpoint.listen(0, '127.0.0.1');
     await once(identityEndpoint, 'listening');
     const server = await startTestServer({
       emulator: true,
+      clock,
       env: {
         AUTH_OBO_MODE: 'managed-identity',
         IDENTITY_ENDPOINT: `http://127.0.0.1:${(identityEndpoint.address() as AddressInfo).port}/msi/token`,

@@ -58,7 +58,8 @@ export interface TestOrg {
 
 export async function startOrg(options: Partial<EmulatorOptions> = {}, existingKeys?: Keys): Promise<TestOrg> {
   const keys = existingKeys ?? (await makeKeys());
-  const emu = await startEmulator({ anchorTime: ANCHOR, verifyToken: verifier(keys), ...options });
+  // The organisation's clock stands still at ANCHOR, so date functions never depend on when tests run.
+  const emu = await startEmulator({ anchorTime: ANCHOR, clock: () => ANCHOR.getTime(), verifyToken: verifier(keys), ...options });
   const base = `${emu.url}/api/data/v9.2/`;
   const tokens = new Map<string, string>();
   const token = async (alias: Alias) => {

@@ -7,8 +7,11 @@ import type { Env } from '../../src/config/config.js';
 import { type Embedded, type EmbeddedOptions, LOCAL_APP_ID_URI, startEmbedded } from '../../src/dev/embedded.js';
 import { findLocalUser, LOCAL_USERS } from '../../src/emulator/users.js';
 import { silentLogger } from '../../src/telemetry/log.js';
+import { TestClock } from './clock.js';
 
 export interface TestServer extends Embedded {
+  /** The pinned clock every part of this server runs on. */
+  clock: TestClock;
   url: string;
   mcpUrl(agentId: string): string;
   /** A delegated token for a seeded user, as `npm run token` would mint it. */
@@ -19,8 +22,12 @@ export function uniquePrefix(): string {
   return `t${randomBytes(5).toString('hex')}`;
 }
 
-export async function startTestServer(options: { env?: Env; emulator?: boolean; appCredentials?: EmbeddedOptions['appCredentials'] } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { env?: Env; emulator?: boolean; appCredentials?: EmbeddedOptions['appCredentials']; clock?: TestClock } = {},
+): Promise<TestServer> {
+  const clock = options.clock ?? new TestClock();
   const embedded = await startEmbedded({
+    clock: clock.now,
     env: { TABLES_PREFIX: uniquePrefix(), AGENTS_FILE: 'agents.json', ...options.env },
     tablesConnectionString: inject('tablesConnectionString'),
     emulator: options.emulator ?? false,
@@ -30,6 +37,7 @@ export async function startTestServer(options: { env?: Env; emulator?: boolean; 
   const url = embedded.host.url;
   return {
     ...embedded,
+    clock,
     url,
     mcpUrl: (agentId) => `${url}/mcp/${agentId}`,
     async token(alias = 'alice', overrides = {}) {

@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 
 import { SessionStore } from '../../src/sessions/sessionStore.js';
 import { openTables } from '../../src/sessions/tableStorage.js';
+import { TestClock } from '../helpers/clock.js';
 import { uniquePrefix } from '../helpers/harness.js';
 
 let table: TableClient;
@@ -33,7 +34,7 @@ describe('SessionStore over Table Storage', () => {
   });
 
   it('throttles sliding-expiry writes to the touch interval', async () => {
-    let now = Date.now();
+    let now = new TestClock().now();
     const store = new SessionStore(table, policy, () => now);
     const s = await store.create(owner);
     const etag0 = await rowTimestamp(s.id);
@@ -48,7 +49,7 @@ describe('SessionStore over Table Storage', () => {
   });
 
   it('expires idle sessions, caps total lifetime, and sweeps expired rows', async () => {
-    let now = Date.now();
+    let now = new TestClock().now();
     const store = new SessionStore(table, policy, () => now);
     const idle = await store.create(owner);
     const busy = await store.create(owner);

@@ -79,7 +79,7 @@ describe('tool inventory guards', () => {
       expect(tool.def.auditTarget, 'writes are audited').toBeTypeOf('function');
       expect(d.inputSchema.properties).toHaveProperty('confirmationHandle');
     }
-    if (tool.def.annotations.destructiveHint) expect(tool.def.confirmation).toBe('always');
+    expect(!tool.def.annotations.destructiveHint || tool.def.confirmation === 'always', 'destructive tools always confirm').toBe(true);
   });
 
   it('destructive and outbound tools always confirm', () => {
@@ -101,7 +101,8 @@ describe('tool inventory guards', () => {
   it('read-only agents list no write tools, whatever their tool sets', () => {
     for (const agent of agents) {
       const tools = toolsForAgent(agent, compiled);
-      if (agent.readOnly) expect(tools.filter((t) => !t.def.annotations.readOnlyHint).map((t) => t.def.name)).toEqual([]);
+      const writes = tools.filter((t) => !t.def.annotations.readOnlyHint).map((t) => t.def.name);
+      expect(agent.readOnly ? writes : [], `${agent.id} is read-only`).toEqual([]);
       expect(tools.every((t) => agent.toolsets.includes(t.def.toolset))).toBe(true);
     }
     const insights = agents.find((a) => a.id === 'insights')!;

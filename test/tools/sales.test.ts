@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { utcDayStart } from '../helpers/clock.js';
 import { startTestServer, type TestServer } from '../helpers/harness.js';
 import { connect, resultOf, type TestClient } from '../helpers/mcpClient.js';
 
@@ -32,14 +33,18 @@ interface Lead {
 const leadsOf = (r: { data: Record<string, unknown> }) => (r.data['leads'] ?? []) as Lead[];
 
 describe('D365_Sales_ListLeads', () => {
+  // Calendar windows open at midnight (UTC on the emulator) N days before the pinned clock's day, as
+  // Dataverse's LastXDays does; hour windows are rolling, as LastXHours is.
+  const since = (iso: string | undefined, start: number) => iso !== undefined && Date.parse(iso) >= start && Date.parse(iso) <= server.clock.now();
   const cases: Array<[string, Record<string, unknown>, (l: Lead) => boolean]> = [
     ['open by default', {}, (l) => l.state === 'Open'],
     ['qualified', { status: 'qualified' }, (l) => l.state === 'Qualified'],
     ['hot rating', { rating: 'hot' }, (l) => l.rating === 'Hot'],
     ['trade show source', { source: 'trade_show', status: 'all' }, (l) => l.source === 'Trade Show'],
     ['score threshold', { minScore: 70 }, (l) => (l.score ?? 0) >= 70],
-    ['created in the last 7 days', { createdWithinDays: 7 }, (l) => Date.now() - Date.parse(l.createdOn) <= 7.1 * 86_400_000],
-    ['activity in the last 3 days', { activityWithinDays: 3 }, (l) => l.lastActivityOn !== undefined && Date.now() - Date.parse(l.lastActivityOn) <= 3.1 * 86_400_000],
+    ['created in the last 7 days', { createdWithinDays: 7 }, (l) => since(l.createdOn, utcDayStart(server.clock.date(), 7))],
+    ['activity in the last 3 days', { activityWithinDays: 3 }, (l) => since(l.lastActivityOn, utcDayStart(server.clock.date(), 3))],
+    ['activity in the last 48 hours', { activityWithinHours: 48 }, (l) => since(l.lastActivityOn, server.clock.now() - 48 * 3_600_000)],
   ];
   it.each(cases)('%s', async (_name, args, check) => {
     const r = await alice.call('D365_Sales_ListLeads', { top: 50, ...args });
@@ -136,7 +141,8 @@ describe('summary and outreach', () => {
     const data = r.data as { summary: string; grounding: Array<{ text: string; fields: string[] }>; nextStep: string };
     expect(data.summary).toContain(lead.fullName);
     expect(data.summary).toContain(lead.company);
-    if (lead.score !== undefined) expect(data.summary).toContain(`${lead.score}/100`);
+    expect(lead.score, 'the top-ranked lead has a score').toBeTypeOf('number');
+    expect(data.summary).toContain(`${lead.score}/100`);
     for (const s of data.grounding) expect(s.fields.length, s.text).toBeGreaterThan(0);
     expect(data.grounding.map((g) => g.text).join(' ')).toBe(data.summary);
     expect(data.nextStep.length).toBeGreaterThan(10);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { utcDayStart } from '../helpers/clock.js';
 import { startTestServer, type TestServer } from '../helpers/harness.js';
 import { connect, resultOf, type TestClient } from '../helpers/mcpClient.js';
 
@@ -32,7 +33,7 @@ describe('D365_CustomerService_ListCases', () => {
     ['resolved', { state: 'resolved' }, (c) => c.state === 'Resolved'],
     ['cancelled', { state: 'cancelled' }, (c) => c.state === 'Cancelled'],
     ['high priority', { priority: 'high' }, (c) => c.priority === 'High'],
-    ['last 30 days', { createdWithinDays: 30, state: 'all' }, (c) => Date.now() - Date.parse(c.createdOn) <= 30.1 * 86_400_000],
+    ['last 30 days', { createdWithinDays: 30, state: 'all' }, (c) => Date.parse(c.createdOn) >= utcDayStart(server.clock.date(), 30) && Date.parse(c.createdOn) <= server.clock.now()],
   ];
   it.each(cases)('%s', async (_n, args, check) => {
     const r = await bob.call('D365_CustomerService_ListCases', { top: 40, ...args });

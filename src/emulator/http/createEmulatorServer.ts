@@ -23,6 +23,8 @@ export interface EmulatorRequestLogEntry {
   /** Entra object id of the caller, when a token was verified. */
   objectId: string | null;
   ms: number;
+  /** Latency a fault rule added before answering (0 when none fired). */
+  delayedMs: number;
   requestId: string;
   time: string;
 }
@@ -107,12 +109,13 @@ export function createEmulatorServer(deps: ServerDeps, getOrigin: () => string):
     if (clientRequestId) baseHeaders['x-ms-client-request-id'] = clientRequestId;
     let objectId: string | null = null;
     let status = 500;
+    let delayedMs = 0;
     const finish = (s: number, body: unknown, headers: Record<string, string> = {}) => {
       status = s;
       send(res, s, body, { ...baseHeaders, ...headers }, method);
     };
     const log = () => {
-      deps.log.push({ method, path: rawPath, status, objectId, ms: Math.round((performance.now() - started) * 1000) / 1000, requestId, time: new Date().toISOString() });
+      deps.log.push({ method, path: rawPath, status, objectId, ms: Math.round((performance.now() - started) * 1000) / 1000, delayedMs, requestId, time: new Date().toISOString() });
       if (deps.log.length > LOG_LIMIT) deps.log.splice(0, deps.log.length - LOG_LIMIT);
     };
 
@@ -137,7 +140,11 @@ export function createEmulatorServer(deps: ServerDeps, getOrigin: () => string):
 
       // Faults fire before anything else, like a gateway in front of the service.
       const fired: FaultRule[] = faults.take(method, `${path}${url.search}`);
-      for (const f of fired) if (f.kind === 'latency') await sleep(f.latencyMs ?? 1000);
+      for (const f of fired) {
+        if (f.kind !== 'latency') continue;
+        delayedMs += f.latencyMs ?? 1000;
+        await sleep(f.latencyMs ?? 1000);
+      }
       const blocking = fired.find((f) => f.kind !== 'latency');
       if (blocking?.kind === 'drop') {
         status = 0;

@@ -125,7 +125,7 @@ const ACTIVITY_TYPES = new Set(['email', 'phonecall', 'task', 'appointment']);
  * Engagement for many leads in one query (activitypointers regarding them), never one per lead.
  * A user without activity privileges gets no engagement rather than an error.
  */
-export async function engagementFor(ctx: ToolContext, leadIds: readonly string[], withinDays?: number): Promise<Map<string, Engagement> | undefined> {
+export async function engagementFor(ctx: ToolContext, leadIds: readonly string[]): Promise<Map<string, Engagement> | undefined> {
   const out = new Map<string, Engagement>();
   if (leadIds.length === 0) return out;
   const nowIso = ctx.now().toISOString();
@@ -161,10 +161,6 @@ export async function engagementFor(ctx: ToolContext, leadIds: readonly string[]
   } catch (err) {
     if (err instanceof DataverseError && err.kind === 'forbidden') return undefined;
     throw err;
-  }
-  if (withinDays !== undefined) {
-    const cutoff = new Date(ctx.now().getTime() - withinDays * 86_400_000).toISOString();
-    for (const [id, e] of out) if (!e.lastOn || e.lastOn < cutoff) out.delete(id);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import type { Row } from '../../dataverse/client.js';
-import { and, contains, eq, ge, guid, inList, type OrderBy, or, queryFunction } from '../../dataverse/odata.js';
+import { and, contains, eq, ge, gt, guid, inList, le, ne, type OrderBy, or, queryFunction } from '../../dataverse/odata.js';
 import { defineTool, type ToolContext, ToolError } from '../defineTool.js';
 import { cursorArg, guidArg, PAGE_BYTES, pageWithCursor, pagingNote, searchArg, topArg } from '../shared.js';
 import { type Engagement, engagementFor, getLead, LEAD_COLUMNS, LEAD_RATING, LEAD_SOURCE, LEAD_STATE, LeadSchema, leadLine, SCORE_EXPAND, toLead } from './leadData.js';
@@ -24,8 +24,27 @@ const input = z.object({
   status: z.enum(['open', 'qualified', 'disqualified', 'all']).default('open').describe('Lead state; default open.'),
   source: z.enum(Object.keys(LEAD_SOURCE) as [keyof typeof LEAD_SOURCE, ...Array<keyof typeof LEAD_SOURCE>]).optional().describe('Lead source.'),
   rating: z.enum(['hot', 'warm', 'cold']).optional(),
-  createdWithinDays: z.number().int().min(1).max(3650).optional().describe('Only leads created in the last N days.'),
-  activityWithinDays: z.number().int().min(1).max(3650).optional().describe('Only leads with an email, call, task or appointment in the last N days.'),
+  createdWithinDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .optional()
+    .describe("Only leads created in the last N calendar days, counted as Dataverse's LastXDays does: from midnight N days before today until now (1 = yesterday and today)."),
+  activityWithinDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .optional()
+    .describe('Only leads with an email, call, task or appointment in the last N calendar days (from midnight N days before today, as LastXDays counts). For a rolling window use activityWithinHours.'),
+  activityWithinHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(8760)
+    .optional()
+    .describe('Only leads with an email, call, task or appointment in the last N hours, a rolling window ending now (48 = the last two days to the minute).'),
   minScore: z.number().int().min(0).max(100).optional().describe('Only leads whose predictive score is at least this (0-100).'),
   orderBy: z
     .enum(['newest', 'oldest', 'name', 'company', 'estimated_value', 'rating', 'score', 'last_activity'])
@@ -57,8 +76,12 @@ export const listLeads = defineTool({
       return { data: { leads: [lead], engagementAvailable: engagement !== undefined }, text: leadLine(lead) };
     }
 
+    if (args.activityWithinDays !== undefined && args.activityWithinHours !== undefined) {
+      throw new ToolError('Give activityWithinDays (calendar days) or activityWithinHours (rolling hours), not both.', 'invalid_argument');
+    }
     let restrictTo: string[] | undefined;
-    if (args.activityWithinDays !== undefined) restrictTo = await recentlyActiveLeads(ctx, args.activityWithinDays);
+    if (args.activityWithinDays !== undefined) restrictTo = await recentlyActiveLeads(ctx, 'LastXDays', args.activityWithinDays);
+    if (args.activityWithinHours !== undefined) restrictTo = await recentlyActiveLeads(ctx, 'LastXHours', args.activityWithinHours);
     if (restrictTo && restrictTo.length === 0) return { data: { leads: [], engagementAvailable: true }, text: 'No leads had activity in that window.' };
 
     const filter = and(
@@ -123,13 +146,20 @@ export const listLeads = defineTool({
   },
 });
 
-/** Leads with activity in the window, from one activity query (at most 500, newest first). */
-async function recentlyActiveLeads(ctx: ToolContext, days: number): Promise<string[]> {
+/**
+ * Leads with an interaction in the window, from one activity query (at most 500, newest first).
+ * The interaction date is the one the lead rows report (`lastActivityOn`): when the activity ended,
+ * or when it was recorded if it has not ended yet.
+ */
+async function recentlyActiveLeads(ctx: ToolContext, window: 'LastXDays' | 'LastXHours', n: number): Promise<string[]> {
   const page = await ctx.dataverse.list(
     'activitypointers',
     {
       select: ['activityid', '_regardingobjectid_value'],
-      filter: queryFunction('LastXDays', 'createdon', days),
+      filter: or(
+        and(ne('actualend', null), le('actualend', ctx.now()), queryFunction(window, 'actualend', n)),
+        and(or(eq('actualend', null), gt('actualend', ctx.now())), queryFunction(window, 'createdon', n)),
+      ),
       orderby: [{ property: 'createdon', descending: true }],
     },
     { pageSize: 5000, maxRows: 5000 },

@@ -17,7 +17,13 @@ export const listCases = defineTool({
     state: z.enum(['active', 'resolved', 'cancelled', 'all']).default('active').describe('Case state; default active.'),
     priority: z.enum(['high', 'normal', 'low']).optional(),
     customerId: guidArg('Only cases of this account or contact.').optional(),
-    createdWithinDays: z.number().int().min(1).max(3650).optional().describe('Only cases created in the last N days.'),
+    createdWithinDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .optional()
+      .describe("Only cases created in the last N calendar days, counted as Dataverse's LastXDays does: from midnight N days before today until now (1 = yesterday and today)."),
     top: topArg,
     cursor: cursorArg,
   }),
