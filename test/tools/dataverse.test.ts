@@ -41,6 +41,10 @@ describe('tables', () => {
 });
 
 describe('read_query', () => {
+  /** The `sql` query options the emulator received since the last `clearRequests()`. */
+  const sentSql = () => server.emulator!.requests.filter((r) => r.path.includes('?sql=')).map((r) => new URL(r.path, 'http://emulator').searchParams.get('sql'));
+  const long = `q${'z'.repeat(4999)}`;
+
   it('runs a joined aggregate query', async () => {
     const r = await alice.call('read_query', {
       sql_query: 'SELECT a.name, COUNT(c.contactid) AS contacts FROM account a INNER JOIN contact c ON c.parentcustomerid = a.accountid GROUP BY a.name ORDER BY contacts DESC',
@@ -50,31 +54,116 @@ describe('read_query', () => {
     expect(data.columns).toEqual(['name', 'contacts']);
     expect(data.rows.length).toBeGreaterThan(10);
     expect(data.rows[0]!.contacts).toBeGreaterThanOrEqual(data.rows[1]!.contacts);
-    expect(data.executedSql).toMatch(/^SELECT TOP 100 /);
+    expect(data.executedSql).toMatch(/^SELECT /);
+    expect(data.executedSql).not.toMatch(/\bTOP\b/i);
+  });
+
+  it('sends a TOP n as the page size, not in the SQL, and reads one page', async () => {
+    server.emulator!.clearRequests();
+    const r = await alice.call('read_query', { sql_query: 'SELECT TOP 3 name FROM account ORDER BY name' });
+    expect(r.isError, r.text).toBeFalsy();
+    const data = r.data as { rowCount: number; truncated: boolean; executedSql: string };
+    expect(data).toMatchObject({ rowCount: 3, truncated: false });
+    expect(data.executedSql).not.toMatch(/\bTOP\b/i);
+    expect(sentSql()).toEqual([data.executedSql]);
+  });
+
+  it('caps a query without TOP at 500 rows, reads one page and says more rows match', async () => {
+    server.emulator!.clearRequests();
+    // 562 lead-contact pairs share an account in the seeded organisation.
+    const r = await alice.call('read_query', { sql_query: 'SELECT l.subject, c.fullname FROM lead l INNER JOIN contact c ON l.parentaccountid = c.parentcustomerid' });
+    expect(r.isError, r.text).toBeFalsy();
+    expect(r.data).toMatchObject({ rowCount: 500, truncated: true });
+    expect(sentSql()).toHaveLength(1);
+  });
+
+  it('returns every row, not truncated, when the matches fill the cap exactly', async () => {
+    // The seeded organisation has exactly 500 leads, all visible to dana (System Administrator).
+    const r = await dana.call('read_query', { sql_query: 'SELECT subject FROM lead' });
+    expect(r.isError, r.text).toBeFalsy();
+    expect(r.data).toMatchObject({ rowCount: 500, truncated: false });
+  });
+
+  it('keeps the primary key Dataverse adds and strips its annotations', async () => {
+    const r = await alice.call('read_query', { sql_query: "SELECT name FROM account WHERE name = 'Fourth Coffee'" });
+    expect(r.isError, r.text).toBeFalsy();
+    expect(r.data['rows']).toEqual([{ accountid: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'Fourth Coffee' }]);
   });
 
   it.each([
     ['a write', 'DELETE FROM account', /Only SELECT/],
-    ['two statements', 'SELECT name FROM account; DELETE FROM account', /exactly one/],
+    ['two statements', 'SELECT name FROM account; DELETE FROM account', /exactly one SELECT/],
     ['UNION', 'SELECT name FROM account UNION SELECT fullname FROM contact', /UNION/],
     ['a subquery', 'SELECT name FROM account WHERE accountid IN (SELECT parentcustomerid FROM contact)', /Subqueries/],
     ['HAVING', 'SELECT name, COUNT(*) AS n FROM account GROUP BY name HAVING COUNT(*) > 1', /HAVING/],
-    ['a CTE', 'WITH x AS (SELECT name FROM account) SELECT name FROM x', /WITH|exactly one/],
+    ['a CTE', 'WITH x AS (SELECT name FROM account) SELECT name FROM x', /WITH/],
     ['SELECT *', 'SELECT * FROM lead', /Name the columns/],
     ['RIGHT JOIN', 'SELECT a.name FROM account a RIGHT JOIN contact c ON c.parentcustomerid = a.accountid', /RIGHT JOIN/],
     ['a table outside the allowlist', 'SELECT name FROM role', /not available on this agent/],
-    ['a comment smuggling a statement', "SELECT name FROM account -- '; DELETE FROM account", undefined],
-    ['garbage', 'SELEKT naem FRUM acount', /could not be parsed|exactly one/],
     ['another schema', 'SELECT fullname FROM [dbo::account].systemuser', /default schema/],
-  ])('refuses or neutralises %s', async (_name, sql, message) => {
+    ['OFFSET … FETCH', 'SELECT name FROM account ORDER BY name OFFSET 5 ROWS FETCH NEXT 5 ROWS ONLY', /OFFSET … FETCH is not supported by Dataverse's Web API SQL.*capped at 500 rows/],
+    ['TOP … PERCENT', 'SELECT TOP 10 PERCENT name FROM account', /TOP is not supported by Dataverse's Web API SQL.*capped at 500 rows/],
+    ['a literal in the select list', "SELECT name, 'x' AS tag FROM account", /select list.*a literal/],
+    ['a function in the select list', 'SELECT UPPER(name) AS n FROM account', /select list.*the function UPPER/],
+    ['an expression in the select list', 'SELECT revenue * 2 AS r FROM account', /select list.*an expression/],
+    ['a JOIN on a literal', 'SELECT a.name FROM account a INNER JOIN contact c ON c.statecode = 0', /ON .*one = between a column of c and a column of an earlier table/],
+    ['a JOIN on an inequality', 'SELECT a.name FROM account a INNER JOIN contact c ON a.accountid < c.parentcustomerid', /ON .*one = between a column of c and a column of an earlier table/],
+    ['a JOIN on two columns of the joined table', 'SELECT a.name FROM account a INNER JOIN contact c ON c.contactid = c.parentcustomerid', /ON .*one = between a column of c and a column of an earlier table/],
+    ['a JOIN condition on the base table', 'SELECT a.name FROM account a INNER JOIN contact c ON a.accountid = c.parentcustomerid AND a.statecode = 0', /only use columns of the joined table c/],
+    ['a column-to-column WHERE', 'SELECT name FROM account WHERE name = accountnumber', /compare a column with a literal.*two columns/],
+    ['a literal-to-literal WHERE', 'SELECT name FROM account WHERE 1 = 1', /compare a column with a literal.*two literals/],
+    ['a function in WHERE', 'SELECT name FROM account WHERE LEN(name) > 3', /compare a column with a literal.*functions/],
+    ['NOT before a condition', "SELECT name FROM account WHERE NOT name LIKE 'A%'", /NOT before a condition is not supported by Dataverse SQL/],
+    ['NOT before parentheses', 'SELECT name FROM account WHERE NOT (statecode = 0)', /NOT before a condition is not supported by Dataverse SQL/],
+    ['a function in ORDER BY', 'SELECT name FROM account ORDER BY UPPER(name)', /ORDER BY takes column names only/],
+  ])('refuses %s', async (_name, sql, message) => {
     const r = await alice.call('read_query', { sql_query: sql });
-    if (message) {
-      expect(r.isError).toBe(true);
-      expect(r.text).toMatch(message);
-    } else {
-      expect(r.isError, r.text).toBeFalsy();
-      expect((r.data as { executedSql: string }).executedSql).not.toMatch(/DELETE/i);
-    }
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(message);
+  });
+
+  it('accepts the documented WHERE operators, grouped with AND, OR and parentheses', async () => {
+    const r = await alice.call('read_query', {
+      sql_query:
+        "SELECT name FROM account WHERE name NOT LIKE 'Z%' AND statecode NOT IN (1) AND name IS NOT NULL AND revenue NOT BETWEEN 1 AND 2 AND (statecode = 0 OR statecode <> 1) AND revenue >= 0",
+    });
+    expect(r.isError, r.text).toBeFalsy();
+    expect(r.data['rowCount']).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['a line comment smuggling a statement', "SELECT name FROM account -- '; DELETE FROM account"],
+    ['a block comment smuggling a statement', 'SELECT name /* ; DELETE FROM account */ FROM account'],
+  ])('neutralises %s', async (_name, sql) => {
+    const r = await alice.call('read_query', { sql_query: sql });
+    expect(r.isError, r.text).toBeFalsy();
+    expect((r.data as { executedSql: string }).executedSql).not.toMatch(/DELETE/i);
+  });
+
+  it.each([
+    ['a misspelt SELECT', 'SELEC name FROM account', /^Incorrect syntax near "SELEC" at line 1, column 1: a query starts with SELECT\.$/],
+    ['misspelt keywords and names', 'SELEKT naem FRUM acount', /^Incorrect syntax near "SELEKT" at line 1, column 1: a query starts with SELECT\.$/],
+    ['a misspelt FROM', 'SELECT name FRUM account', /^Incorrect syntax near "account" at line 1, column 18 \(is "FRUM" meant to be FROM\?\)\.$/],
+    ['a statement without a table', 'SELECT name FROM', /^The query is incomplete: it ends after "FROM" at line 1, column 17\.$/],
+    ['a WHERE without a condition', 'SELECT name FROM account WHERE', /^The query is incomplete: it ends after "WHERE" at line 1, column 31\.$/],
+    ['an unclosed string', "SELECT name FROM account WHERE name = 'x", /^The query is incomplete: the string that starts at line 1, column 39 is not closed\.$/],
+  ])('names the spot of %s in one line', async (_name, sql, message) => {
+    const r = await alice.call('read_query', { sql_query: sql });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(message);
+  });
+
+  it.each([
+    ['table', `SELECT name FROM ${long}`],
+    ['column', `SELECT ${long} FROM account`],
+    ['schema', `SELECT name FROM ${long}.account`],
+    ['first word', `${long} name FROM account`],
+    ['misplaced word', `SELECT name FROM account a ${long}`],
+  ])('repeats at most 100 characters of a long %s name', async (_name, sql) => {
+    const r = await alice.call('read_query', { sql_query: sql });
+    expect(r.isError).toBe(true);
+    expect(r.text).toContain(`q${'z'.repeat(99)}`);
+    expect(r.text).not.toContain('z'.repeat(100));
   });
 
   it('keeps a large result well under the 500 KB client cap, and says it was cut', async () => {
@@ -82,18 +171,21 @@ describe('read_query', () => {
     const res = await fetch(server.mcpUrl('dataverse'), {
       method: 'POST',
       headers: modernHeaders(token, 'tools/call', 'read_query'),
-      body: JSON.stringify(modernRequest('tools/call', { name: 'read_query', arguments: { sql_query: 'SELECT TOP 5000 leadid, subject, description, fullname, companyname, emailaddress1 FROM lead' } })),
+      body: JSON.stringify(modernRequest('tools/call', { name: 'read_query', arguments: { sql_query: 'SELECT TOP 5000 leadid, subject, description, description AS notes, fullname, companyname, emailaddress1, address1_city, jobtitle, websiteurl FROM lead' } })),
     });
     const body = await res.text();
     expect(body.length).toBeLessThan(400_000);
     const result = (JSON.parse(body) as { result: { structuredContent: { truncated: boolean; rowCount: number } } }).result.structuredContent;
+    // All 500 seeded leads fit one page; the size budget, not the row cap, cuts them.
     expect(result.truncated).toBe(true);
     expect(result.rowCount).toBeGreaterThan(50);
+    expect(result.rowCount).toBeLessThan(500);
   });
 
-  it('caps TOP', () => {
-    expect(checkQuery('SELECT TOP 100000 name FROM account').top).toBe(500);
-    expect(checkQuery('SELECT TOP 5 name FROM account')).toMatchObject({ top: 5, capped: false });
+  it('caps the page size at 500 rows; a smaller TOP asks for fewer', () => {
+    expect(checkQuery('SELECT TOP 100000 name FROM account')).toMatchObject({ rowLimit: 500, capped: true, sql: 'SELECT [name] FROM [account]' });
+    expect(checkQuery('SELECT TOP 5 name FROM account')).toMatchObject({ rowLimit: 5, capped: false, sql: 'SELECT [name] FROM [account]' });
+    expect(checkQuery('SELECT name FROM account')).toMatchObject({ rowLimit: 500, capped: true });
     expect(checkQuery("SELECT name FROM account WHERE name = 'O''Brien'").sql).toContain("'O''Brien'");
   });
 

@@ -9,11 +9,15 @@ import { MAX_PAGE } from '../odata/queryEngine.js';
 import { FORMATTED, formattedValue, toJsonValue } from '../odata/values.js';
 import type { SqlValue } from '../store/store.js';
 import { quoteIdent } from '../store/store.js';
+import { clip, firstWord, syntaxErrorMessage } from './sqlSyntax.js';
 
 /**
  * The Web API `?sql=` query option: one T-SQL SELECT, parsed with node-sql-parser, checked against a
  * whitelist, and rebuilt as SQLite from validated identifiers and bound literals. Nothing the caller
- * typed is pasted into the SQL that runs.
+ * typed is pasted into the SQL that runs. The rules are those of "Use SQL to query data by using the
+ * Dataverse Web API", https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/sql
+ * (the SQL doc below), as of its 2026-03 version: DATEADD/GETUTCDATE over literals, which the 2026-06
+ * version allows in WHERE and ON, are refused here like any other function.
  */
 
 const parser = new transactsql.Parser();
@@ -26,6 +30,12 @@ function refuse(message: string): never {
 
 function isNode(v: unknown): v is Node {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The upper-case name of a parsed function call (`{ name: { name: [{ value }] } }`). */
+function functionName(node: Node): string {
+  const parts = isNode(node.name) && Array.isArray(node.name.name) ? (node.name.name as unknown[]) : [];
+  return parts.map((p) => (isNode(p) ? String(p.value) : '')).join('.').toUpperCase();
 }
 
 /** Finds `;` and comments outside string literals and bracketed identifiers. */
@@ -65,6 +75,8 @@ interface TableRef {
 
 interface Resolved {
   sql: string;
+  /** The table (alias) the column belongs to. */
+  alias: string;
   attr?: AttributeDef;
   /** Column name as it should appear in the output. */
   name: string;
@@ -93,6 +105,8 @@ class Translator {
   /** Bound values go to the clause being translated; clauses are concatenated in SQL order later. */
   params: SqlValue[] = [];
   readonly tables: TableRef[] = [];
+  /** While translating the extra conditions of a JOIN's ON: the joined table, the only one they may use. */
+  private onlyAlias: string | undefined;
 
   constructor(private readonly ctx: EngineContext) {}
 
@@ -108,14 +122,15 @@ class Translator {
 
   addTable(from: Node, first: boolean): string {
     if (from.expr !== undefined || typeof from.table !== 'string') refuse('Derived tables and subqueries are not supported.');
-    if (from.db !== null && from.db !== undefined && String(from.db).toLowerCase() !== 'dbo') refuse(`Database or schema '${String(from.db)}' is not supported.`);
+    if (from.db !== null && from.db !== undefined && String(from.db).toLowerCase() !== 'dbo') refuse(`Database or schema '${clip(String(from.db))}' is not supported.`);
     const name = from.table.toLowerCase();
     const table = this.ctx.model.table(name);
-    if (!table) refuse(`Invalid object name '${from.table}'.`);
+    if (!table) refuse(`Invalid object name '${clip(from.table)}'.`);
     this.ctx.access.require('Read', table);
     const alias = typeof from.as === 'string' && from.as ? from.as.toLowerCase() : name;
-    if (this.tables.some((t) => t.alias === alias)) refuse(`The correlation name '${alias}' is specified multiple times.`);
-    this.tables.push({ alias, table });
+    if (this.tables.some((t) => t.alias === alias)) refuse(`The correlation name '${clip(alias)}' is specified multiple times.`);
+    const joined: TableRef = { alias, table };
+    this.tables.push(joined);
     const sqlAlias = quoteIdent(`a_${alias}`);
     if (first) {
       if (from.join) refuse('The first table cannot be a join.');
@@ -126,7 +141,43 @@ class Translator {
     if (!kind) refuse(join ? `${join} is not supported; use INNER JOIN or LEFT JOIN.` : 'Comma-separated tables (cross joins) are not supported; use INNER JOIN or LEFT JOIN.');
     if (!isNode(from.on)) refuse('A JOIN needs an ON condition.');
     if (from.using) refuse('JOIN ... USING is not supported.');
-    return `${kind} ${quoteIdent(table.logicalName)} ${sqlAlias} ON ${this.condition(from.on, true)}`;
+    return `${kind} ${quoteIdent(table.logicalName)} ${sqlAlias} ON ${this.joinCondition(from.on, joined)}`;
+  }
+
+  /**
+   * SQL doc: a JOIN's ON is one `=` between a column of the joined table and a column of a table
+   * before it; further AND conditions may only filter the joined table (column against literal).
+   */
+  private joinCondition(on: Node, joined: TableRef): string {
+    const conjuncts: Node[] = [];
+    const flatten = (n: Node): void => {
+      if (n.type === 'binary_expr' && String(n.operator).toUpperCase() === 'AND' && isNode(n.left) && isNode(n.right)) {
+        flatten(n.left);
+        flatten(n.right);
+      } else conjuncts.push(n);
+    };
+    flatten(on);
+    const pairRule = `The ON condition of a JOIN must compare a column of '${clip(joined.alias)}' with a column of a table before it, using =.`;
+    let equality: string | undefined;
+    const filters: string[] = [];
+    for (const c of conjuncts) {
+      if (c.type === 'binary_expr' && isNode(c.left) && isNode(c.right) && c.left.type === 'column_ref' && c.right.type === 'column_ref') {
+        if (c.operator !== '=' || equality !== undefined) refuse(pairRule);
+        const left = this.column(c.left);
+        const right = this.column(c.right);
+        if ((left.alias === joined.alias) === (right.alias === joined.alias)) refuse(pairRule);
+        equality = `(${left.sql} = ${right.sql})`;
+        continue;
+      }
+      this.onlyAlias = joined.alias;
+      try {
+        filters.push(this.condition(c));
+      } finally {
+        this.onlyAlias = undefined;
+      }
+    }
+    if (equality === undefined) refuse(pairRule);
+    return [equality, ...filters].join(' AND ');
   }
 
   /** A column reference: logical attribute name, or a `<lookup>name` / `<choice>name` label column. */
@@ -139,28 +190,31 @@ class Translator {
     const column = colName.toLowerCase();
     const qualifier = typeof ref.table === 'string' && ref.table ? ref.table.toLowerCase() : undefined;
     const candidates = qualifier ? this.tables.filter((t) => t.alias === qualifier) : this.tables;
-    if (qualifier && candidates.length === 0) refuse(`The multi-part identifier '${qualifier}.${column}' could not be bound.`);
+    if (qualifier && candidates.length === 0) refuse(`The multi-part identifier '${clip(qualifier)}.${clip(column)}' could not be bound.`);
     const hits: Resolved[] = [];
     for (const t of candidates) {
       const r = this.columnIn(t, column);
       if (r) hits.push(r);
     }
-    if (hits.length === 0) refuse(`Invalid column name '${column}'.`);
-    if (hits.length > 1) refuse(`Ambiguous column name '${column}'.`);
+    if (hits.length === 0) refuse(`Invalid column name '${clip(column)}'.`);
+    if (hits.length > 1) refuse(`Ambiguous column name '${clip(column)}'.`);
     const hit = hits[0];
-    if (!hit) refuse(`Invalid column name '${column}'.`);
+    if (!hit) refuse(`Invalid column name '${clip(column)}'.`);
+    if (this.onlyAlias !== undefined && hit.alias !== this.onlyAlias) {
+      refuse(`Further conditions in the ON clause of a JOIN may only use columns of the joined table '${clip(this.onlyAlias)}'; filter '${clip(hit.alias)}' in WHERE.`);
+    }
     return hit;
   }
 
   private columnIn(t: TableRef, column: string): Resolved | undefined {
     const alias = quoteIdent(`a_${t.alias}`);
     const a = this.ctx.model.attribute(t.table.logicalName, column);
-    if (a) return { sql: `${alias}.${quoteIdent(a.logicalName)}`, attr: a, name: a.logicalName };
+    if (a) return { sql: `${alias}.${quoteIdent(a.logicalName)}`, alias: t.alias, attr: a, name: a.logicalName };
     if (column.endsWith('name')) {
       const base = this.ctx.model.attribute(t.table.logicalName, column.slice(0, -4));
-      if (base && isLookupType(base.type)) return { sql: `dv_name(${alias}.${quoteIdent(base.logicalName)})`, name: column };
+      if (base && isLookupType(base.type)) return { sql: `dv_name(${alias}.${quoteIdent(base.logicalName)})`, alias: t.alias, name: column };
       if (base && (isChoiceType(base.type) || base.type === 'Boolean')) {
-        return { sql: `dv_label(${this.bind(t.table.logicalName)}, ${this.bind(base.logicalName)}, ${alias}.${quoteIdent(base.logicalName)})`, name: column };
+        return { sql: `dv_label(${this.bind(t.table.logicalName)}, ${this.bind(base.logicalName)}, ${alias}.${quoteIdent(base.logicalName)})`, alias: t.alias, name: column };
       }
     }
     return undefined;
@@ -198,29 +252,35 @@ class Translator {
     return this.bind(v);
   }
 
-  private isLiteral(n: unknown): boolean {
+  isLiteral(n: unknown): boolean {
     return isNode(n) && ['number', 'single_quote_string', 'string', 'natural_string', 'var_string', 'bool', 'null'].includes(String(n.type));
   }
 
-  /** WHERE and ON conditions. In WHERE a comparison is column-to-literal; ON also allows column-to-column. */
-  condition(node: Node, allowColumnPairs: boolean): string {
-    if (node.type === 'unary_expr' && String(node.operator).toUpperCase() === 'NOT' && isNode(node.expr)) return `(NOT ${this.condition(node.expr, allowColumnPairs)})`;
-    if (node.type !== 'binary_expr') refuse(`Unsupported expression in condition: ${String(node.type)}.`);
+  /**
+   * WHERE conditions, and the filters of a JOIN's ON. SQL doc: each comparison is between a column
+   * and a literal (no column-to-column or literal-to-literal, no expressions, functions, subqueries
+   * or EXISTS), combined with AND, OR and parentheses.
+   */
+  condition(node: Node): string {
+    const unary = node.type === 'unary_expr' ? String(node.operator).toUpperCase() : '';
+    const fn = node.type === 'function' ? functionName(node) : '';
+    if (unary === 'NOT EXISTS' || fn === 'EXISTS') refuse('EXISTS and subqueries are not supported in SQL queries.');
+    // The SQL doc lists NOT only inside NOT LIKE, NOT IN and IS NOT NULL; `NOT (…)` parses as a function named NOT.
+    if (unary === 'NOT' || fn === 'NOT') refuse('NOT is supported only as part of NOT LIKE, NOT IN and IS NOT NULL; use <> or those operators.');
+    if (node.type !== 'binary_expr') refuse(`Unsupported expression in condition: ${String(node.type)}. Compare a column with a literal value.`);
     const op = String(node.operator).toUpperCase();
     const left = node.left;
     const right = node.right;
     if (!isNode(left)) refuse('Invalid condition.');
     if (op === 'AND' || op === 'OR') {
       if (!isNode(right)) refuse('Invalid condition.');
-      return `(${this.condition(left, allowColumnPairs)} ${op} ${this.condition(right, allowColumnPairs)})`;
+      return `(${this.condition(left)} ${op} ${this.condition(right)})`;
     }
     if (['=', '!=', '<>', '<', '>', '<=', '>='].includes(op)) {
       if (!isNode(right)) refuse('Invalid condition.');
       const sqlOp = op === '!=' ? '<>' : op;
-      if (left.type === 'column_ref' && right.type === 'column_ref') {
-        if (!allowColumnPairs) refuse('Comparisons in WHERE must be between a column and a literal value.');
-        return `(${this.column(left).sql} ${sqlOp} ${this.column(right).sql})`;
-      }
+      if (left.type === 'column_ref' && right.type === 'column_ref') refuse('Comparisons must be between a column and a literal value; comparing two columns is not supported.');
+      if (this.isLiteral(left) && this.isLiteral(right)) refuse('Comparisons must be between a column and a literal value; comparing two literals (such as 1 = 1) is not supported.');
       if (left.type === 'column_ref' && this.isLiteral(right)) {
         const c = this.column(left);
         return `(${c.sql} ${sqlOp} ${this.literal(right, c.attr)})`;
@@ -230,7 +290,7 @@ class Translator {
         const flipped: Record<string, string> = { '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
         return `(${c.sql} ${flipped[sqlOp] ?? sqlOp} ${this.literal(left, c.attr)})`;
       }
-      refuse('Comparisons must be between a column and a literal value (expressions, functions, subqueries and literal-to-literal comparisons are not supported).');
+      refuse('Comparisons must be between a column and a literal value (expressions, functions and subqueries are not supported).');
     }
     if (op === 'LIKE' || op === 'NOT LIKE') {
       if (!isNode(right) || !['single_quote_string', 'string', 'natural_string'].includes(String(right.type)) || typeof right.value !== 'string') refuse('LIKE needs a string pattern.');
@@ -271,11 +331,16 @@ export function runSqlQuery(ctx: EngineContext, entitySet: TableDef, sql: string
   if (sql.trim() === '') refuse('The sql query option is empty.');
   if (sql.length > 20000) refuse('The SQL query is too long.');
   lexicalChecks(sql);
+  // SQL doc: "Each command must contain a single SELECT statement."
+  const first = firstWord(sql);
+  if (first === 'other') refuse('Only SELECT statements are supported.');
+  if (first !== 'select') refuse(first.message);
   let ast: unknown;
   try {
-    ast = parser.astify(sql, { database: 'transactsql' });
+    // Untrimmed, so the parser's offsets are offsets into the caller's text.
+    ast = parser.astify(sql, { database: 'transactsql', trimQuery: false });
   } catch (e) {
-    refuse(`Incorrect syntax in SQL query: ${e instanceof Error ? e.message.split('\n')[0] : 'parse error'}`);
+    refuse(syntaxErrorMessage(sql, e));
   }
   if (Array.isArray(ast)) {
     if (ast.length !== 1) refuse('Only a single SELECT statement is supported.');
@@ -292,6 +357,12 @@ export function runSqlQuery(ctx: EngineContext, entitySet: TableDef, sql: string
   if (ast.window || ast.qualify) refuse('Window functions are not supported.');
   if (isNode(ast.into) && (ast.into.position || ast.into.expr)) refuse('SELECT ... INTO is not supported.');
   if (ast.options) refuse('Query options and hints are not supported.');
+  // SQL doc: "TOP and OFFSET ... FETCH aren't supported in queries. Use Prefer: odata.maxpagesize".
+  const limit = isNode(ast.limit) ? ast.limit : undefined;
+  if ((ast.top !== null && ast.top !== undefined) || limit?.offset || limit?.fetch) {
+    refuse('TOP and OFFSET ... FETCH are not supported in SQL queries. Limit the rows with the Prefer: odata.maxpagesize header and follow @odata.nextLink for more.');
+  }
+  if (Array.isArray(limit?.value) && limit.value.length > 0) refuse('LIMIT is not supported in SQL queries. Limit the rows with the Prefer: odata.maxpagesize header.');
 
   const tr = new Translator(ctx);
   const from = ast.from;
@@ -336,7 +407,7 @@ export function runSqlQuery(ctx: EngineContext, entitySet: TableDef, sql: string
     }
     if (expr.type === 'aggr_func') {
       const fn = String(expr.name).toUpperCase();
-      if (!AGGREGATES.has(fn)) refuse(`The aggregate function '${fn}' is not supported.`);
+      if (!AGGREGATES.has(fn)) refuse(`The aggregate function '${clip(fn)}' is not supported.`);
       if (expr.over) refuse('Window functions are not supported.');
       const args = isNode(expr.args) ? expr.args : undefined;
       const argExpr = args && isNode(args.expr) ? args.expr : undefined;
@@ -356,14 +427,16 @@ export function runSqlQuery(ctx: EngineContext, entitySet: TableDef, sql: string
       outputs.push({ key, name: uniqueName(alias ?? `${fn.toLowerCase()}_${argName}`) });
       return;
     }
-    refuse(`Unsupported expression in the select list (${String(expr.type)}). Use column names and COUNT, SUM, AVG, MIN or MAX.`);
+    // SQL doc: literals, expressions and functions other than the aggregates are not supported here.
+    const what = expr.type === 'function' ? 'a function' : expr.type === 'binary_expr' || expr.type === 'unary_expr' || expr.type === 'case' || expr.type === 'cast' ? 'an expression' : tr.isLiteral(expr) ? 'a literal' : `a ${String(expr.type)}`;
+    refuse(`Unsupported expression in the select list (${what}). Use column names and COUNT, SUM, AVG, MIN or MAX.`);
   });
 
   const whereParams = tr.section();
   let where = '';
   if (ast.where !== null && ast.where !== undefined) {
     if (!isNode(ast.where)) refuse('Invalid WHERE clause.');
-    where = ` WHERE ${tr.condition(ast.where, false)}`;
+    where = ` WHERE ${tr.condition(ast.where)}`;
   }
 
   const groupParams = tr.section();
@@ -389,27 +462,6 @@ export function runSqlQuery(ctx: EngineContext, entitySet: TableDef, sql: string
       .join(', ')}`;
   }
 
-  let maxRows = MAX_PAGE;
-  if (ast.top !== null && ast.top !== undefined) {
-    if (!isNode(ast.top) || ast.top.percent) refuse('TOP PERCENT is not supported.');
-    const n = ast.top.value;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_PAGE) refuse(`TOP must be an integer literal between 0 and ${MAX_PAGE}.`);
-    maxRows = n;
-  }
-  let baseOffset = 0;
-  if (ast.limit !== null && ast.limit !== undefined) {
-    const lim = ast.limit;
-    if (!isNode(lim)) refuse('Invalid OFFSET/FETCH clause.');
-    const value = (x: unknown): number => {
-      const v = isNode(x) && isNode(x.value) ? x.value.value : undefined;
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) refuse('OFFSET and FETCH need non-negative integer literals.');
-      return v;
-    };
-    if (isNode(lim.offset)) baseOffset = value(lim.offset);
-    if (isNode(lim.fetch)) maxRows = Math.min(maxRows, value(lim.fetch));
-    if (Array.isArray(lim.value) && lim.value.length > 0) refuse('LIMIT is not T-SQL; use TOP or OFFSET ... FETCH.');
-  }
-
   const distinct = ast.distinct ? 'DISTINCT ' : '';
   // Plain row queries also return the base row's key and version, as Dataverse does.
   const rowQuery = !aggregate && !distinct;
@@ -417,13 +469,12 @@ export function runSqlQuery(ctx: EngineContext, entitySet: TableDef, sql: string
   if (rowQuery) {
     selects.push(`${baseAlias}.${quoteIdent(base.table.primaryIdAttribute)} AS "__id"`, `${baseAlias}.versionnumber AS "__v"`);
   }
-  const remaining = Math.max(0, maxRows - page.offset);
-  const take = Math.min(page.pageSize, remaining);
-  const hasMoreAllowed = page.offset + take < maxRows;
+  // Paging is the only row limit (Prefer: odata.maxpagesize, at most 5000 a page); one extra row says whether a next page exists.
+  const take = Math.max(1, Math.min(page.pageSize, MAX_PAGE));
   const finalSql = `SELECT ${distinct}${selects.join(', ')} FROM ${fromSql.join(' ')}${where}${groupBy}${orderBy} LIMIT ? OFFSET ?`;
   const params = [...selectParams, ...fromParams, ...whereParams, ...groupParams, ...orderParams];
-  const rows = ctx.store.all(finalSql, [...params, take + (hasMoreAllowed ? 1 : 0), baseOffset + page.offset]);
-  const hasMore = hasMoreAllowed && rows.length > take;
+  const rows = ctx.store.all(finalSql, [...params, take + 1, page.offset]);
+  const hasMore = rows.length > take;
   if (hasMore) rows.pop();
 
   const wantFormatted = ctx.annotations.any && ctx.annotations.includes(FORMATTED);
