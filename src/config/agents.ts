@@ -56,6 +56,11 @@ export const AgentConfigSchema = z
     requiredScopes: z.array(z.string().min(1)).optional(),
     /** Settings of the research tool set (ideal customer profile, competitor names). */
     research: ResearchSchema.optional(),
+    /**
+     * Customer-facing drafts (case replies) may quote the case's notes. Notes are internal by
+     * default: a reply never repeats them unless this is set.
+     */
+    quoteCaseNotes: z.boolean().default(false),
     /** Shown to the model as the server's instructions. */
     instructions: z.string().max(4000).optional(),
     /** Fixture routes (e.g. for the conformance suite): only served when ENABLE_TEST_AGENTS=true. */

@@ -143,6 +143,11 @@ export interface DraftEmail {
   sentences: GroundedSentence[];
 }
 
+/** Every field a grounded text used, once each, in order of first use. */
+export function factsUsed(sentences: readonly GroundedSentence[]): string[] {
+  return [...new Set(sentences.flatMap((s) => s.fields))];
+}
+
 /** A short outreach email grounded in the lead's own enquiry and history; no invented claims. */
 export function draftLeadOutreach(
   f: LeadFacts,
@@ -186,10 +191,15 @@ export interface CaseFacts {
   statusReason?: string | undefined;
   createdOn?: string | undefined;
   notes: Array<{ subject: string; text: string; on: string }>;
+  /** Internal notes exist but may not be quoted to the customer (agent setting). */
+  notesWithheld?: boolean;
   articles: Array<{ number: string; title: string }>;
 }
 
-/** A reply to the customer about their case, grounded in the case, its notes and published articles. */
+/**
+ * A reply to the customer about their case, grounded in the case, published articles and (only when
+ * the agent allows it) the case's internal notes.
+ */
 export function draftCaseReply(f: CaseFacts, sender: { name: string; title?: string | undefined }, instructions: string | undefined): DraftEmail {
   const w = new GroundedWriter();
   w.say(`Hello ${f.contactFirstName ?? f.contactName ?? 'there'},`, ['contact.firstname']);

@@ -162,10 +162,26 @@ export class DataverseClient {
     return this.callFunction('WhoAmI');
   }
 
-  /** Read-only Dataverse SQL through the Web API `?sql=` option. */
-  async sql<T extends Row = Row>(entitySet: string, sql: string): Promise<T[]> {
-    const res = await this.request<{ value?: T[] }>('GET', `${checkName(entitySet)}?sql=${encodeURIComponent(sql)}`);
-    return res.body?.value ?? [];
+  /** Every privilege a user's security roles (and teams) grant, with its depth. */
+  async retrieveUserPrivileges(systemUserId: string): Promise<Array<{ PrivilegeName: string; Depth: string }>> {
+    const res = await this.request<{ RolePrivileges?: Array<{ PrivilegeName?: unknown; Depth?: unknown }> }>(
+      'GET',
+      `${entityPath('systemusers', systemUserId)}/Microsoft.Dynamics.CRM.RetrieveUserPrivileges`,
+    );
+    return (res.body?.RolePrivileges ?? []).flatMap((p) => (typeof p.PrivilegeName === 'string' ? [{ PrivilegeName: p.PrivilegeName, Depth: String(p.Depth ?? '') }] : []));
+  }
+
+  /**
+   * Read-only Dataverse SQL through the Web API `?sql=` option, first page only. The SQL takes no TOP
+   * ("TOP and OFFSET ... FETCH aren't supported in queries. Use Prefer: odata.maxpagesize",
+   * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/sql), so `pageSize`
+   * limits the rows; `more` says Dataverse offered a next page, which is not read.
+   */
+  async sql<T extends Row = Row>(entitySet: string, sql: string, options: { pageSize: number }): Promise<{ rows: T[]; more: boolean }> {
+    const res = await this.request<{ value?: T[]; '@odata.nextLink'?: unknown }>('GET', `${checkName(entitySet)}?sql=${encodeURIComponent(sql)}`, undefined, {
+      prefer: [maxPageSize(options.pageSize)],
+    });
+    return { rows: res.body?.value ?? [], more: typeof res.body?.['@odata.nextLink'] === 'string' };
   }
 
   /** Table metadata: `EntityDefinitions` with optional property filter. */
@@ -203,7 +219,7 @@ export class DataverseClient {
   private async readPages<T extends Row>(firstPath: string, options: ListOptions): Promise<Page<T>> {
     const maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
     const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
-    const prefer = options.pageSize ? [`odata.maxpagesize=${Math.max(1, Math.min(5000, Math.floor(options.pageSize)))}`] : [];
+    const prefer = options.pageSize ? [maxPageSize(options.pageSize)] : [];
     const rows: T[] = [];
     let bytes = 0;
     let count: number | undefined;
@@ -343,6 +359,11 @@ interface Response_<T> {
   body: T | undefined;
   bytes: number;
   requestId: string;
+}
+
+/** `odata.maxpagesize` within what Dataverse honours: 1 to 5000 (larger requests are ignored; page-results doc). */
+function maxPageSize(rows: number): string {
+  return `odata.maxpagesize=${Math.max(1, Math.min(5000, Math.floor(rows)))}`;
 }
 
 function checkName(name: string): string {

@@ -29,9 +29,9 @@ export class DataverseError extends Error {
     super(message);
   }
 
-  /** The privilege named in a 0x80040220 message (e.g. `prvReadIncident`). */
-  get privilege(): string | undefined {
-    return /\b(prv[A-Za-z_]+)\b/.exec(this.message)?.[1];
+  /** The privileges named in a 0x80040220 message (e.g. `prvReadIncident`). */
+  get privileges(): string[] {
+    return [...new Set(this.message.match(/\bprv[A-Za-z0-9_]+\b/g) ?? [])];
   }
 }
 
@@ -70,10 +70,12 @@ export function describeDataverseError(err: DataverseError, what: string): strin
   switch (err.kind) {
     case 'not_found':
       return `${what}: not found. Check the id, or search for the record first.`;
-    case 'forbidden':
-      return err.privilege
-        ? `${what}: your Dataverse security role lacks the ${err.privilege} privilege. Ask an administrator to grant it.`
-        : `${what}: you do not have permission in Dataverse. ${err.message}`;
+    case 'forbidden': {
+      const names = err.privileges;
+      if (names.length === 0) return `${what}: you do not have permission in Dataverse. ${err.message}`;
+      const many = names.length > 1;
+      return `${what}: your Dataverse security role lacks the ${names.join(', ')} privilege${many ? 's' : ''}. Ask an administrator to grant ${many ? 'them' : 'it'}.`;
+    }
     case 'unauthorized':
       return `${what}: Dataverse did not accept your sign-in. Sign in again and retry.`;
     case 'conflict':

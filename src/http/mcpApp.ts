@@ -18,6 +18,7 @@ import { ConfigError } from '../config/agents.js';
 import { type Clock, systemClock } from '../config/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { DataverseClient } from '../dataverse/client.js';
+import { PrivilegeCaches } from '../dataverse/privileges.js';
 import { type AgentSurface, createServer, type ServerDeps } from '../mcp/createServer.js';
 import type { ConfirmState } from '../mcp/dispatch.js';
 import { fromAuthInfo } from '../mcp/requestContext.js';
@@ -107,6 +108,7 @@ export function createMcpApp({ config, tables, verifier, log, fetch: fetchImpl, 
     audit: new AuditLog(tables.audit, log, clock),
     stateCodec,
     cursorKey: deriveKey(config.stateSecret, 'cursor'),
+    privilegeCaches: new PrivilegeCaches(clock),
     now: clock,
     dataverse: (rc, signal) =>
       new DataverseClient({
@@ -159,6 +161,7 @@ function buildRoute(agent: AgentConfig, compiled: readonly CompiledTool[], confi
       tables: agent.tables ?? DEFAULT_TABLES,
       confirmAllWrites: agent.confirmWrites === 'all',
       research: agent.research ?? {},
+      quoteCaseNotes: agent.quoteCaseNotes,
     },
     tools: new Map(tools.map((t) => [t.def.name, t])),
     listResult: { tools: tools.map((t) => t.descriptor) },

@@ -7,7 +7,9 @@ import {
   Server,
 } from '@modelcontextprotocol/server';
 
+import { principalKey } from '../auth/principal.js';
 import type { DataverseClient } from '../dataverse/client.js';
+import { PrivilegeChecker, type PrivilegeCaches } from '../dataverse/privileges.js';
 import type { AgentView, ToolContext } from '../tools/defineTool.js';
 import { dispatch, type DispatchDeps } from './dispatch.js';
 import type { RequestContext } from './requestContext.js';
@@ -32,6 +34,7 @@ export interface ServerDeps extends DispatchDeps {
   cursorKey: Buffer;
   /** A Dataverse client acting for this request's user. */
   dataverse(rc: RequestContext, signal: AbortSignal): DataverseClient;
+  privilegeCaches: PrivilegeCaches;
   now(): number;
 }
 
@@ -76,6 +79,7 @@ export function createServer(surface: AgentSurface, rc: RequestContext, deps: Se
         ? (rc.session?.protocolVersion ?? '2025-03-26')
         : (envelopeString(sdkCtx.mcpReq.envelope, PROTOCOL_VERSION_META_KEY) ?? MODERN_VERSION);
     const signal = sdkCtx.mcpReq.signal;
+    const dataverse = deps.dataverse(rc, signal);
     const ctx: ToolContext = {
       principal: rc.principal,
       agent: surface.view,
@@ -84,9 +88,12 @@ export function createServer(surface: AgentSurface, rc: RequestContext, deps: Se
       requestId: rc.requestId,
       log: rc.log.child({ tool: name }),
       signal,
-      dataverse: deps.dataverse(rc, signal),
+      dataverse,
+      privileges: new PrivilegeChecker(dataverse, deps.privilegeCaches, `${dataverse.apiBase}|${principalKey(rc.principal)}`),
       cursors: cursorSealer(deps.cursorKey, rc.principal, surface.view.id, name, deps.now),
       now: () => new Date(deps.now()),
+      // Set by dispatch for the confirmed round of a write.
+      confirmedId: () => undefined,
     };
     return dispatch(tool, rawArgs ?? {}, ctx, sdkCtx, deps);
   });

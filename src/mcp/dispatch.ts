@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 import {
   acceptedContent,
@@ -15,8 +15,9 @@ import { z } from 'zod';
 import { OboError } from '../auth/obo.js';
 import { DataverseError, describeDataverseError } from '../dataverse/errors.js';
 import { ODataBuildError } from '../dataverse/odata.js';
-import type { AuditLog } from '../sessions/auditLog.js';
+import type { AuditEntry, AuditLog } from '../sessions/auditLog.js';
 import type { ConfirmationStore } from '../sessions/confirmationStore.js';
+import { StorageUnavailableError } from '../sessions/tableStorage.js';
 import { type ConfirmationPreview, type ToolContext, ToolError } from '../tools/defineTool.js';
 import { argsHash } from './secrets.js';
 import type { CompiledTool } from './toolInventory.js';
@@ -39,6 +40,9 @@ export interface DispatchDeps {
 
 type CallResult = CallToolResult | InputRequiredResult;
 
+/** What a client is told to wait when confirmation storage is down (the 2025-era path answers 503 with the same). */
+const STORAGE_RETRY_SECONDS = 5;
+
 /** Structured results larger than this are not repeated as JSON text. */
 export const INLINE_JSON_LIMIT = 64 * 1024;
 
@@ -50,10 +54,18 @@ const CONFIRM_REQUEST = {
 };
 
 /** Runs one tools/call: argument validation, confirmation where the tool needs it, audit of writes. */
-export async function dispatch(tool: CompiledTool, rawArgs: unknown, ctx: ToolContext, sdk: ServerContext, deps: DispatchDeps): Promise<CallResult> {
-  const parsed = tool.input.safeParse(withAliases(rawArgs, tool.def.aliases));
+export async function dispatch(tool: CompiledTool, rawArgs: unknown, requestCtx: ToolContext, sdk: ServerContext, deps: DispatchDeps): Promise<CallResult> {
+  const malformed = checkArgumentValues(rawArgs);
+  if (malformed) return errorResult(`Invalid arguments for ${tool.def.name}: ${malformed}`);
+  const named = withAliases(rawArgs, tool.def.aliases);
+  const unknown = unknownArguments(named, tool);
+  if (unknown) return errorResult(`Invalid arguments for ${tool.def.name}: ${unknown}`);
+  const parsed = tool.input.safeParse(named);
   if (!parsed.success) return errorResult(`Invalid arguments for ${tool.def.name}: ${describeIssues(parsed.error)}`);
   const { confirmationHandle, ...args } = parsed.data as Record<string, unknown> & { confirmationHandle?: string };
+  // A cursor continues the listing that made it: same filters (page size may change).
+  const { cursor: _cursor, top: _top, ...filters } = args;
+  const ctx: ToolContext = { ...requestCtx, cursors: requestCtx.cursors.scoped(argsHash(tool.def.name, filters)) };
 
   const mustConfirm = tool.def.confirm && (tool.def.confirmation === 'always' || ctx.agent.confirmAllWrites);
   if (!mustConfirm) return execute(tool, args, ctx, deps);
@@ -64,7 +76,7 @@ export async function dispatch(tool: CompiledTool, rawArgs: unknown, ctx: ToolCo
     if (confirmationHandle) {
       const outcome = await deps.confirmations.consume(ctx.principal, confirmationHandle, expect);
       if (!outcome.ok) return errorResult(handleRefusal(outcome.reason, tool.def.name));
-      return executeIfUnchanged(tool, args, ctx, deps, outcome.confirmation.previewHash);
+      return executeIfUnchanged(tool, args, confirmedContext(ctx, tool, confirmationHandle), deps, outcome.confirmation.previewHash);
     }
 
     if (ctx.era === 'modern' && canElicit(sdk)) {
@@ -80,7 +92,7 @@ export async function dispatch(tool: CompiledTool, rawArgs: unknown, ctx: ToolCo
         if (answer?.confirm === true) {
           const fresh = await deps.confirmations.useNonce(ctx.principal, state.n, new Date(ctx.now().getTime() + 3600_000));
           if (!fresh) return errorResult('This confirmation was already used. Call the tool again to make a new request.');
-          return executeIfUnchanged(tool, args, ctx, deps, state.p);
+          return executeIfUnchanged(tool, args, confirmedContext(ctx, tool, state.n), deps, state.p);
         }
       }
       const previewed = await previewOf(tool, args, ctx);
@@ -112,6 +124,96 @@ export async function dispatch(tool: CompiledTool, rawArgs: unknown, ctx: ToolCo
   } catch (err) {
     return failure(err, tool, ctx);
   }
+}
+
+/** The context of a confirmed write: new records get ids derived from the confirmation. */
+function confirmedContext(ctx: ToolContext, tool: CompiledTool, confirmation: string): ToolContext {
+  return { ...ctx, confirmedId: (purpose) => derivedGuid(`${confirmation}\0${tool.def.name}\0${purpose}`) };
+}
+
+/** A GUID from a hash (RFC 9562 version 8, "custom"): the same confirmation always names the same record. */
+export function derivedGuid(seed: string): string {
+  const b = createHash('sha256').update(seed).digest().subarray(0, 16);
+  b[6] = (b[6]! & 0x0f) | 0x80;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one (String#isWellFormed is ES2024). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Deeper than this, arguments are refused before anything walks them recursively. */
+export const MAX_ARGUMENT_DEPTH = 32;
+
+/**
+ * Refuses argument values no tool can use, before validation walks them: nesting deeper than
+ * MAX_ARGUMENT_DEPTH (recursive code would overflow the stack) and text with unpaired UTF-16
+ * surrogates (it cannot be encoded into a URL or a Dataverse request). Iterative on purpose.
+ */
+export function checkArgumentValues(raw: unknown): string | undefined {
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: raw, path: '', depth: 0 }];
+  while (stack.length) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return `${path || '(arguments)'}: the text contains an unpaired UTF-16 surrogate (broken Unicode); send valid Unicode text.`;
+      continue;
+    }
+    if (!value || typeof value !== 'object') continue;
+    if (depth >= MAX_ARGUMENT_DEPTH) return `${clipPath(path)}: nested deeper than ${MAX_ARGUMENT_DEPTH} levels, the limit for any argument.`;
+    const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+    for (const [key, child] of entries) {
+      if (LONE_SURROGATE.test(key)) return `${path || '(arguments)'}: a property name contains an unpaired UTF-16 surrogate; send valid Unicode text.`;
+      stack.push({ value: child, path: path ? `${path}.${key}` : key, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+function clipPath(path: string): string {
+  return path.length <= 100 ? path : `${path.slice(0, 97)}...`;
+}
+
+/**
+ * Arguments a tool does not declare are refused, not dropped: a misspelt filter would otherwise
+ * quietly return an unfiltered list. The message names the closest declared argument.
+ */
+function unknownArguments(raw: unknown, tool: CompiledTool): string | undefined {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const declared = Object.keys(tool.input.shape);
+  const extra = Object.keys(raw).filter((k) => !declared.includes(k));
+  if (extra.length === 0) return undefined;
+  const first = extra[0]!;
+  const shown = first.length > 100 ? `${first.slice(0, 100)}…` : first;
+  const suggestion = closest(first, declared);
+  const others = extra.length > 1 ? ` (and ${extra.length - 1} more)` : '';
+  return `unknown argument "${shown}"${others}.${suggestion ? ` Did you mean "${suggestion}"?` : ''} Declared arguments: ${declared.join(', ')}.`;
+}
+
+/** The declared name most like `name`: shared words count most (engagementScore → minScore), then edit distance. */
+export function closest(name: string, candidates: readonly string[]): string | undefined {
+  const words = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[\s_.-]+/).filter(Boolean);
+  const mine = new Set(words(name));
+  let best: { name: string; score: number } | undefined;
+  for (const c of candidates) {
+    const shared = words(c).filter((w) => mine.has(w)).length;
+    const distance = editDistance(name.toLowerCase(), c.toLowerCase());
+    const similar = 1 - distance / Math.max(name.length, c.length);
+    const score = shared + similar;
+    if ((shared > 0 || similar >= 0.5) && (!best || score > best.score)) best = { name: c, score };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  if (a.length > 200 || b.length > 200) return Math.max(a.length, b.length);
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
 }
 
 function detailsOf(preview: ConfirmationPreview): Record<string, string> {
@@ -162,7 +264,7 @@ async function execute(tool: CompiledTool, args: Record<string, unknown>, ctx: T
     const data = tool.def.confirm ? { status: 'completed', result: out.data } : out.data;
     const checked = tool.output.safeParse(data);
     if (!checked.success) throw new Error(`output of ${tool.def.name} violates its schema: ${describeIssues(checked.error)}`);
-    if (isWrite) await deps.audit.record(auditEntry(ctx, tool, out.target ?? auditTarget(), 'succeeded'));
+    if (isWrite) await deps.audit.record(auditEntry(ctx, tool, out.target ?? auditTarget(), out.partial ? 'partial' : 'succeeded', out.partial));
     const structured = checked.data as Record<string, unknown>;
     const json = JSON.stringify(structured);
     return {
@@ -224,7 +326,7 @@ function handleRefusal(reason: 'unknown' | 'expired' | 'mismatch' | 'replayed', 
   }
 }
 
-function auditEntry(ctx: ToolContext, tool: CompiledTool, target: string, outcome: 'succeeded' | 'failed' | 'cancelled' | 'unknown', detail?: string) {
+function auditEntry(ctx: ToolContext, tool: CompiledTool, target: string, outcome: AuditEntry['outcome'], detail?: string) {
   return { principal: ctx.principal, agentId: ctx.agent.id, tool: tool.def.name, target, outcome, ...(detail && { detail }), requestId: ctx.requestId, era: ctx.era };
 }
 
@@ -238,6 +340,10 @@ function failureKind(err: unknown): string {
 /** Everything a user or model can act on becomes an `isError` result; anything else is a bug with a reference. */
 export function failure(err: unknown, tool: CompiledTool, ctx: ToolContext): CallToolResult {
   if (err instanceof ToolError) return errorResult(err.message);
+  if (err instanceof StorageUnavailableError) {
+    ctx.log.warn('confirmation storage unavailable', { error: err.message });
+    return errorResult(`${tool.def.title}: confirmations are temporarily unavailable (their storage could not be reached). Nothing was changed. Retry in ${STORAGE_RETRY_SECONDS} s.`);
+  }
   if (err instanceof DataverseError) {
     ctx.log.info('dataverse error', { kind: err.kind, code: err.code, status: err.status, dataverseRequestId: err.requestId });
     return errorResult(describeDataverseError(err, tool.def.title));

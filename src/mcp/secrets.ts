@@ -8,10 +8,12 @@ export function deriveKey(secret: string, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'dataverse-mcp', purpose, 32));
 }
 
+/** Short keys keep cursors short (they travel in every paging call): principal, agent, tool, filters, expiry, state. */
 interface SealedCursor {
   p: string;
   a: string;
   t: string;
+  f: string;
   e: number;
   s: CursorState;
 }
@@ -20,13 +22,14 @@ interface SealedCursor {
  * Listing cursors are encrypted (AES-256-GCM), not just signed: they carry Dataverse continuation
  * paths, which must not leak to clients. They are bound to the user, agent and tool and expire.
  */
-export function cursorSealer(key: Buffer, principal: Principal, agentId: string, tool: string, now: () => number, ttlSeconds = 3600): CursorSealer {
+export function cursorSealer(key: Buffer, principal: Principal, agentId: string, tool: string, now: () => number, ttlSeconds = 3600, filters = ''): CursorSealer {
   const owner = principalKey(principal);
   return {
+    scoped: (f) => cursorSealer(key, principal, agentId, tool, now, ttlSeconds, f),
     seal(state) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const plain = Buffer.from(JSON.stringify({ p: owner, a: agentId, t: tool, e: Math.floor(now() / 1000) + ttlSeconds, s: state } satisfies SealedCursor));
+      const plain = Buffer.from(JSON.stringify({ p: owner, a: agentId, t: tool, f: filters, e: Math.floor(now() / 1000) + ttlSeconds, s: state } satisfies SealedCursor));
       const body = Buffer.concat([cipher.update(plain), cipher.final()]);
       return `c1.${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}`;
     },
@@ -43,6 +46,9 @@ export function cursorSealer(key: Buffer, principal: Principal, agentId: string,
         throw invalid;
       }
       if (sealed.p !== owner || sealed.a !== agentId || sealed.t !== tool || sealed.e * 1000 < now()) throw invalid;
+      if (sealed.f !== filters) {
+        throw new ToolError('This cursor belongs to a listing with other filters. Repeat the call with the filters that produced it, or start again without a cursor.', 'invalid_argument');
+      }
       return sealed.s;
     },
   };

@@ -11,9 +11,12 @@ export interface AuditEntry {
   tool: string;
   /** What the write touched, e.g. `lead:<guid>` (never the arguments). */
   target: string;
-  /** `unknown`: the write may or may not have happened (timeout, dropped connection). */
-  outcome: 'succeeded' | 'failed' | 'cancelled' | 'unknown';
-  /** Short failure class when outcome is failed (e.g. `forbidden`). */
+  /**
+   * `unknown`: the write may or may not have happened (timeout, dropped connection); `partial`:
+   * some of it happened (e.g. some columns added), `detail` says which parts did not.
+   */
+  outcome: 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'unknown';
+  /** Short failure class when outcome is failed (e.g. `forbidden`), or what did not happen when partial. */
   detail?: string;
   requestId: string;
   era: 'modern' | 'legacy';

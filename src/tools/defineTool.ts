@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { ResearchConfig, Toolset } from '../config/agents.js';
 import type { DataverseClient } from '../dataverse/client.js';
+import type { PrivilegeChecker } from '../dataverse/privileges.js';
 import type { Logger } from '../telemetry/log.js';
 
 /** MCP tool annotations; every tool states each hint explicitly (the spec's defaults are unsafe). */
@@ -25,13 +26,17 @@ export interface AgentView {
   confirmAllWrites: boolean;
   /** Research settings: ideal customer profile and competitor names. */
   research: ResearchConfig;
+  /** Customer-facing drafts may quote internal case notes (off unless the agent says so). */
+  quoteCaseNotes: boolean;
 }
 
-/** Seals listing continuations into opaque, encrypted cursors bound to the user, agent and tool. */
+/** Seals listing continuations into opaque, encrypted cursors bound to the user, agent, tool and filters. */
 export interface CursorSealer {
   seal(state: CursorState): string;
-  /** Opens a cursor made by `seal` for the same user, agent and tool; throws `ToolError` otherwise. */
+  /** Opens a cursor made by `seal` for the same user, agent, tool and filters; throws `ToolError` otherwise. */
   open(cursor: string): CursorState;
+  /** The same sealer, bound to one set of filters (a hash of the arguments other than cursor and page size). */
+  scoped(filters: string): CursorSealer;
 }
 
 export interface CursorState {
@@ -53,8 +58,16 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Dataverse on behalf of the signed-in user (their security roles apply). */
   dataverse: DataverseClient;
+  /** The user's privileges, checked before a preview is shown (cached per user). */
+  privileges: PrivilegeChecker;
   cursors: CursorSealer;
   now(): Date;
+  /**
+   * A new record's id derived from the confirmation being carried out, or undefined when the call
+   * was not confirmed. Creates send it as the row's primary key, so a confirmation applied twice
+   * (a lost handle row, a replayed request) meets a duplicate key instead of making a second record.
+   */
+  confirmedId(purpose: string): string | undefined;
 }
 
 export interface ToolOutput<O> {
@@ -64,6 +77,8 @@ export interface ToolOutput<O> {
   text: string;
   /** For the audit log of write tools: the record the call changed, e.g. `lead:<id>`. */
   target?: string;
+  /** Set when only part of a write happened: what did not (audited as `partial`). */
+  partial?: string;
 }
 
 /** A mistake the caller can fix; becomes an `isError` result carrying this message. */

@@ -1,9 +1,13 @@
 import { z } from 'zod';
 
 import { toHtml } from '../copilot/grounded.js';
-import { bind, eq, guid } from '../dataverse/odata.js';
+import type { Row } from '../dataverse/client.js';
+import { DataverseError } from '../dataverse/errors.js';
+import { bind, guid } from '../dataverse/odata.js';
+import type { PrivilegeNeed } from '../dataverse/privileges.js';
 import { type ConfirmationPreview, type ToolContext, ToolError } from './defineTool.js';
-import { str } from './shared.js';
+import { canonicalEmailText } from './emailBody.js';
+import { orNotFound, str } from './shared.js';
 
 export const subjectArg = z.string().trim().min(1).max(200).describe('Email subject (from the draft tool, edited if needed).');
 export const bodyArg = z.string().trim().min(1).max(20_000).describe('Email body as plain text (from the draft tool, edited if needed).');
@@ -12,14 +16,44 @@ export const SentEmailSchema = z.object({
   emailId: z.string(),
   subject: z.string(),
   to: z.string().describe('Recipient name and address'),
-  status: z.string(),
+  status: z.string().describe('As Dataverse reports it: "Sent", or "Pending Send" until the mailbox hands it over'),
 });
 
+export type RecipientTable = 'contact' | 'lead' | 'account';
+
 export interface Recipient {
-  table: 'contact' | 'lead' | 'account';
+  table: RecipientTable;
   id: string;
   name: string;
   email: string;
+}
+
+/** What the recipient policy reads of each kind of record. */
+export const RECIPIENT_SOURCES: Record<RecipientTable, { set: string; id: string; name: string; select: readonly string[] }> = {
+  lead: { set: 'leads', id: 'leadid', name: 'fullname', select: ['leadid', 'fullname', 'emailaddress1', 'donotemail'] },
+  contact: { set: 'contacts', id: 'contactid', name: 'fullname', select: ['contactid', 'fullname', 'emailaddress1', 'donotemail'] },
+  account: { set: 'accounts', id: 'accountid', name: 'name', select: ['accountid', 'name', 'emailaddress1', 'donotemail'] },
+};
+
+/**
+ * The one recipient policy every send applies (subject and body, or a draft; lead, contact or
+ * account): the record has an email address and does not have "Do not allow Emails" set.
+ */
+export function recipientFrom(table: RecipientTable, row: Row): Recipient {
+  const source = RECIPIENT_SOURCES[table];
+  const email = str(row, 'emailaddress1');
+  const name = str(row, source.name) ?? email ?? `${table} ${str(row, source.id) ?? ''}`.trim();
+  if (row['donotemail'] === true) {
+    throw new ToolError(`${name} (${table}) does not allow emails ("Do not allow Emails" is set in Dynamics), so nothing can be sent to them.`, 'forbidden');
+  }
+  if (!email) throw new ToolError(`${name} (${table}) has no email address. Add one in Dynamics first.`, 'invalid_argument');
+  return { table, id: String(str(row, source.id) ?? '').toLowerCase(), name, email };
+}
+
+/** Reads a recipient record and applies the policy. */
+export async function loadRecipient(ctx: ToolContext, table: RecipientTable, id: string): Promise<Recipient> {
+  const source = RECIPIENT_SOURCES[table];
+  return recipientFrom(table, await orNotFound(table, id, () => ctx.dataverse.get(source.set, id, { select: source.select })));
 }
 
 export interface Sender {
@@ -35,35 +69,20 @@ export async function currentSender(ctx: ToolContext): Promise<Sender> {
   return { systemUserId: me.UserId, name: str(row, 'fullname') ?? ctx.principal.name ?? 'Your account team', title: str(row, 'title') };
 }
 
-/**
- * Creates the email activity (from the user, to the recipient, regarding the record) and sends it.
- * If sending fails after the record exists, the error says a draft was kept, so nothing is sent twice.
- */
-export async function createAndSend(
-  ctx: ToolContext,
-  input: { regarding: { table: 'lead' | 'incident'; id: string }; recipient: Recipient; sender: Sender; subject: string; body: string },
-): Promise<{ emailId: string; status: string }> {
-  const sets = { lead: 'leads', incident: 'incidents', contact: 'contacts', account: 'accounts' } as const;
-  const { id } = await ctx.dataverse.create('emails', {
-    subject: input.subject,
-    description: toHtml(input.body),
-    directioncode: true,
-    [`regardingobjectid_${input.regarding.table}_email@odata.bind`]: bind(sets[input.regarding.table], input.regarding.id),
-    email_activity_parties: [
-      { 'partyid_systemuser@odata.bind': bind('systemusers', input.sender.systemUserId), participationtypemask: 1 },
-      { [`partyid_${input.recipient.table}@odata.bind`]: bind(sets[input.recipient.table], input.recipient.id), participationtypemask: 2 },
-    ],
-  });
-  return { emailId: id, status: await sendExisting(ctx, id) };
+export interface Regarding {
+  table: 'lead' | 'incident';
+  id: string;
 }
 
-/** Sends an existing draft email; a failure names the draft so the user can finish in Dynamics. */
-export async function sendExisting(ctx: ToolContext, emailId: string): Promise<string> {
+const REGARDING_SETS = { lead: 'leads', incident: 'incidents' } as const;
+
+/** Sends an existing email; a failure names it so the user can finish in Dynamics. Returns the status Dataverse reports. */
+async function sendExisting(ctx: ToolContext, emailId: string, saved: 'draft' | 'created'): Promise<string> {
   try {
     await ctx.dataverse.boundAction('emails', emailId, 'SendEmail', { IssueSend: true });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new ToolError(`The email was saved as draft ${emailId} but could not be sent: ${reason} Do not call send again blindly; check the draft in Dynamics.`, 'failed');
+    throw new ToolError(`${saved === 'draft' ? 'The draft' : 'The email was saved as draft'} ${emailId} ${saved === 'draft' ? 'was' : 'but'} not sent: ${reason} Do not call send again blindly; check the draft in Dynamics.`, 'failed');
   }
   const row = await ctx.dataverse.get('emails', emailId, { select: ['activityid', 'statuscode'] });
   const status = row['statuscode@OData.Community.Display.V1.FormattedValue'];
@@ -75,31 +94,56 @@ export interface Draft {
   to: string;
   cc: string;
   bcc: string;
-  /** The body as plain text, exactly as it would be sent. */
+  /** The body in its canonical plain-text form: exactly what the preview shows and what is sent. */
   body: string;
   /** Changes whenever the draft is edited; part of what the user confirms. */
   version: string;
 }
 
-/** A draft email regarding the given record, ready to send: checks its state and reads every recipient. */
-export async function loadDraft(ctx: ToolContext, draftId: string, regarding: { table: 'lead' | 'incident'; id: string }): Promise<Draft> {
-  const row = await ctx.dataverse.get('emails', draftId, {
-    select: ['activityid', 'subject', 'description', 'statecode', 'modifiedon', '_regardingobjectid_value'],
-    expand: [{ nav: 'email_activity_parties', select: ['participationtypemask', 'addressused', '_partyid_value'] }],
-  });
+const PARTY_TABLES = new Set<string>(['contact', 'lead', 'account']);
+
+/**
+ * A draft email regarding the given record, ready to send: checks its state, reads every recipient
+ * (To, Cc, Bcc) and applies the recipient policy to each one bound to a contact, lead or account.
+ */
+export async function loadDraft(ctx: ToolContext, draftId: string, regarding: Regarding): Promise<Draft> {
+  const row = await orNotFound('draft email', draftId, () =>
+    ctx.dataverse.get('emails', draftId, {
+      select: ['activityid', 'subject', 'description', 'statecode', 'modifiedon', '_regardingobjectid_value'],
+      expand: [{ nav: 'email_activity_parties', select: ['participationtypemask', 'addressused', '_partyid_value'] }],
+    }),
+  );
   if (str(row, '_regardingobjectid_value')?.toLowerCase() !== guidText(regarding.id)) {
     throw new ToolError(`Email ${draftId} is not regarding this ${regarding.table === 'incident' ? 'case' : 'lead'}.`, 'invalid_argument');
   }
   if (row['statecode'] !== 0) throw new ToolError(`Email ${draftId} is not a draft (it was already sent or cancelled).`, 'conflict');
-  const parties = Array.isArray(row['email_activity_parties']) ? (row['email_activity_parties'] as Array<Record<string, unknown>>) : [];
-  // A party bound to a record may not carry the address yet; the preview must show where it goes.
+  const parties = Array.isArray(row['email_activity_parties']) ? (row['email_activity_parties'] as Row[]) : [];
+  const recipients = parties.filter((p) => p['participationtypemask'] === 2 || p['participationtypemask'] === 3 || p['participationtypemask'] === 4);
+  const refused: string[] = [];
   const described = await Promise.all(
-    parties.map(async (p) => {
-      const name = str(p, '_partyid_value@OData.Community.Display.V1.FormattedValue');
-      const address = str(p, 'addressused') ?? (await partyAddress(ctx, p));
+    recipients.map(async (p) => {
+      const table = str(p, '_partyid_value@Microsoft.Dynamics.CRM.lookuplogicalname');
+      const id = str(p, '_partyid_value');
+      let name = str(p, '_partyid_value@OData.Community.Display.V1.FormattedValue');
+      let address = str(p, 'addressused');
+      if (table && id && PARTY_TABLES.has(table)) {
+        try {
+          const r = await loadRecipient(ctx, table as RecipientTable, id);
+          name = r.name;
+          address ??= r.email;
+        } catch (err) {
+          if (!(err instanceof ToolError)) throw err;
+          refused.push(err.message);
+        }
+      } else if (table === 'systemuser' && id && !address) {
+        const user = await ctx.dataverse.get('systemusers', id, { select: ['internalemailaddress'] }).catch(() => undefined);
+        address = user ? str(user, 'internalemailaddress') : undefined;
+      }
+      if (!address) refused.push(`${name ?? 'A recipient'} has no email address.`);
       return { mask: p['participationtypemask'], text: name && address ? `${name} <${address}>` : (address ?? name ?? '') };
     }),
   );
+  if (refused.length) throw new ToolError(`Draft ${draftId} cannot be sent: ${refused.join(' ')}`, 'forbidden');
   const list = (mask: number) =>
     described
       .filter((p) => p.mask === mask && p.text)
@@ -108,39 +152,7 @@ export async function loadDraft(ctx: ToolContext, draftId: string, regarding: { 
       .join(', ');
   const to = list(2);
   if (!to) throw new ToolError(`Draft ${draftId} has no recipient; add one in Dynamics first.`, 'invalid_argument');
-  return { subject: str(row, 'subject') ?? '', to, cc: list(3), bcc: list(4), body: htmlToText(str(row, 'description') ?? ''), version: str(row, 'modifiedon') ?? '' };
-}
-
-const PARTY_EMAIL: Record<string, { set: string; column: string }> = {
-  contact: { set: 'contacts', column: 'emailaddress1' },
-  lead: { set: 'leads', column: 'emailaddress1' },
-  account: { set: 'accounts', column: 'emailaddress1' },
-  systemuser: { set: 'systemusers', column: 'internalemailaddress' },
-};
-
-async function partyAddress(ctx: ToolContext, party: Record<string, unknown>): Promise<string | undefined> {
-  const id = str(party, '_partyid_value');
-  const table = str(party, '_partyid_value@Microsoft.Dynamics.CRM.lookuplogicalname');
-  const target = table ? PARTY_EMAIL[table] : undefined;
-  if (!id || !target) return undefined;
-  const row = await ctx.dataverse.get(target.set, id, { select: [target.column] }).catch(() => undefined);
-  return row ? str(row, target.column) : undefined;
-}
-
-/** Email HTML → the text a reader sees (for previews; the message itself is sent unchanged). */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div|li|h[1-6])>/gi, '\n\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&nbsp;/g, ' ')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  return { subject: str(row, 'subject') ?? '', to, cc: list(3), bcc: list(4), body: canonicalEmailText(str(row, 'description') ?? ''), version: str(row, 'modifiedon') ?? '' };
 }
 
 function guidText(id: string): string {
@@ -154,16 +166,26 @@ export interface SendArgs {
   draftId?: string | undefined;
 }
 
-export interface Regarding {
-  table: 'lead' | 'incident';
-  id: string;
+/** What a send needs of the user's roles (SendEmail: prvReadActivity, prvReadUser, prvWriteActivity). */
+function sendPrivileges(args: SendArgs, regarding: Regarding): PrivilegeNeed[] {
+  return args.draftId
+    ? [{ table: 'email', ops: ['Read', 'Write'] }, { table: 'systemuser', ops: ['Read'] }]
+    : [
+        { table: 'email', ops: ['Create', 'Read', 'Write', 'Append'] },
+        { table: regarding.table, ops: ['AppendTo'] },
+        { table: 'systemuser', ops: ['Read'] },
+      ];
 }
 
 /**
- * What a send tool shows before anything leaves: every recipient (To, Cc, Bcc) and the whole body,
- * because the confirmation covers exactly this preview.
+ * What a send tool shows before anything leaves: every recipient (To, Cc, Bcc) and the whole body
+ * in the form it will be sent, because the confirmation covers exactly this preview.
  */
 export async function previewSend(ctx: ToolContext, args: SendArgs, regarding: Regarding, recipientOf: () => Promise<Recipient>): Promise<ConfirmationPreview> {
+  if (!args.draftId && (!args.subject || !args.body)) {
+    throw new ToolError('Give subject and body (from the draft tool), or draftId of a draft email regarding the record.', 'invalid_argument');
+  }
+  await ctx.privileges.require(...sendPrivileges(args, regarding));
   if (args.draftId) {
     const d = await loadDraft(ctx, args.draftId, regarding);
     return {
@@ -178,7 +200,11 @@ export async function previewSend(ctx: ToolContext, args: SendArgs, regarding: R
   };
 }
 
-/** Sends the draft, or creates the email from subject and body and sends it; recorded on the record. */
+/**
+ * Sends what the preview showed. A draft is sent in its canonical form (the preview's text, written
+ * back to the draft first), so hidden content never leaves. A new email gets the id derived from the
+ * confirmation: carried out twice, the second create meets a duplicate key and nothing is sent again.
+ */
 export async function performSend(
   ctx: ToolContext,
   args: SendArgs,
@@ -187,17 +213,37 @@ export async function performSend(
 ): Promise<{ emailId: string; subject: string; to: string; status: string; target: string }> {
   if (args.draftId) {
     const draft = await loadDraft(ctx, args.draftId, regarding);
-    const status = await sendExisting(ctx, args.draftId);
+    await ctx.dataverse.update('emails', args.draftId, { description: toHtml(draft.body) });
+    const status = await sendExisting(ctx, args.draftId, 'draft');
     return { emailId: args.draftId, subject: draft.subject, to: draft.to, status, target: `email:${args.draftId} regarding ${regarding.table}:${regarding.id}` };
   }
-  const recipient = await recipientOf();
-  const sender = await currentSender(ctx);
-  const sent = await createAndSend(ctx, { regarding, recipient, sender, subject: args.subject!, body: args.body! });
+  const [recipient, sender] = await Promise.all([recipientOf(), currentSender(ctx)]);
+  const emailId = ctx.confirmedId('email');
+  let created: string;
+  try {
+    ({ id: created } = await ctx.dataverse.create('emails', {
+      ...(emailId && { activityid: emailId }),
+      subject: args.subject,
+      description: toHtml(args.body ?? ''),
+      directioncode: true,
+      [`regardingobjectid_${regarding.table}_email@odata.bind`]: bind(REGARDING_SETS[regarding.table], regarding.id),
+      email_activity_parties: [
+        { 'partyid_systemuser@odata.bind': bind('systemusers', sender.systemUserId), participationtypemask: 1 },
+        { [`partyid_${recipient.table}@odata.bind`]: bind(RECIPIENT_SOURCES[recipient.table].set, recipient.id), participationtypemask: 2 },
+      ],
+    }));
+  } catch (err) {
+    if (emailId && err instanceof DataverseError && err.kind === 'duplicate') {
+      throw new ToolError(`This confirmed email was already created (email ${emailId}); nothing was sent again. Check it in Dynamics.`, 'conflict');
+    }
+    throw err;
+  }
+  const status = await sendExisting(ctx, created, 'created');
   return {
-    emailId: sent.emailId,
-    subject: args.subject!,
+    emailId: created,
+    subject: args.subject ?? '',
     to: `${recipient.name} <${recipient.email}>`,
-    status: sent.status,
-    target: `email:${sent.emailId} regarding ${regarding.table}:${regarding.id}`,
+    status,
+    target: `email:${created} regarding ${regarding.table}:${regarding.id}`,
   };
 }

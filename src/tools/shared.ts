@@ -98,3 +98,36 @@ export async function contactName(ctx: ToolContext, id: string): Promise<string>
   const email = str(row, 'emailaddress1');
   return email ? `${name} <${email}>` : name;
 }
+
+/** "a" or "an" before a word, by its first sound as far as the spelling tells ("an Account", "a User"). */
+export function article(word: string): string {
+  return /^(?:[aeio]|u(?!ni|s[eu]|ti))/i.test(word.trim()) ? 'an' : 'a';
+}
+
+/** Ends a sentence once: a name that already ends in a full stop ("Contoso Ltd.") gets no second one. */
+export function sentence(text: string): string {
+  const t = text.trimEnd();
+  return /[.!?]["')\]]?$/.test(t) ? t : `${t}.`;
+}
+
+/**
+ * Creates a row whose id is derived from the confirmation being carried out (when there is one), so
+ * the same confirmation applied twice meets Dataverse's duplicate-key refusal instead of making a
+ * second record. A primary key the caller chose stays theirs.
+ */
+export async function createConfirmed(
+  ctx: ToolContext,
+  what: { table: string; entitySet: string; primaryId: string },
+  body: Row,
+  options: { select?: readonly string[] } = {},
+): Promise<{ id: string; row: Row | undefined }> {
+  const id = body[what.primaryId] === undefined ? ctx.confirmedId(what.table) : undefined;
+  try {
+    return await ctx.dataverse.create(what.entitySet, id ? { [what.primaryId]: id, ...body } : body, { ...options, primaryId: what.primaryId });
+  } catch (err) {
+    if (id && err instanceof DataverseError && err.kind === 'duplicate') {
+      throw new ToolError(`This confirmation was already carried out: ${what.table} ${id} exists. Nothing more was created.`, 'conflict');
+    }
+    throw err;
+  }
+}

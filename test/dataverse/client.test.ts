@@ -154,7 +154,7 @@ describe('DataverseClient against the emulator over HTTP', () => {
     await expect(alice.get('accounts', '00000000-0000-4000-8000-000000000000', { select: ['name'] })).rejects.toMatchObject({ kind: 'not_found', code: '0x80040217', status: 404 });
     const denied = (await bob.list('leads', { select: ['fullname'], top: 1 }).catch((e: unknown) => e)) as DataverseError;
     expect(denied).toMatchObject({ kind: 'forbidden', status: 403, code: '0x80040220' });
-    expect(denied.privilege).toBe('prvReadLead');
+    expect(denied.privileges).toEqual(['prvReadLead']);
     expect(denied.requestId).toBeTruthy();
 
     const { id } = await alice.create('accounts', { name: 'ETag Test' });

@@ -43,7 +43,7 @@ describe('privileges per seeded user', () => {
       method: 'POST',
       body: { CreateAccount: true, CreateContact: true, CreateOpportunity: true, Status: 3 },
     });
-    await denied('bob', 'knowledgearticles', 'prvCreateknowledgearticle', { method: 'POST', body: { title: 'x' } });
+    await denied('bob', 'knowledgearticles', 'prvCreateKnowledgeArticle', { method: 'POST', body: { title: 'x' } });
   });
 
   it('bob cannot attach a note to a lead (AppendTo)', async () => {
@@ -98,9 +98,30 @@ describe('privileges per seeded user', () => {
     await denied('alice', "EntityDefinitions(LogicalName='new_widget')", 'prvDeleteEntity', { method: 'DELETE' });
   });
 
-  it('sending email needs prvSendEmail, which rita lacks', async () => {
+  it('sending email needs prvWriteActivity (there is no send privilege of its own), which rita lacks', async () => {
     const id = await anyId('emails', 'activityid');
     await denied('rita', `emails(${id})/Microsoft.Dynamics.CRM.SendEmail`, 'prvWriteActivity', { method: 'POST', body: { IssueSend: true } });
+  });
+
+  it('RetrieveUserPrivileges lists what the roles grant, in the documented RolePrivilege shape', async () => {
+    const path = (alias: 'alice' | 'rita' | 'bob') => `systemusers(${user(alias).systemUserId})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges`;
+    const names = async (alias: 'alice' | 'rita' | 'bob') => {
+      const r = await org.api<{ RolePrivileges: Rec[] }>('alice', path(alias));
+      expect(r.status, r.text).toBe(200);
+      return r.body.RolePrivileges;
+    };
+    const alice = await names('alice');
+    expect(Object.keys(alice[0] ?? {}).sort()).toEqual(['BusinessUnitId', 'Depth', 'PrivilegeId', 'PrivilegeName']);
+    const aliceNames = alice.map((p) => p.PrivilegeName);
+    expect(aliceNames).toEqual(expect.arrayContaining(['prvCreateLead', 'prvWriteLead', 'prvCreateActivity', 'prvReadUser']));
+    expect(aliceNames).not.toContain('prvReadIncident');
+    expect(aliceNames).not.toContain('prvSendEmail');
+    const rita = (await names('rita')).map((p) => p.PrivilegeName);
+    expect(rita).toContain('prvReadIncident');
+    expect(rita.filter((n) => !String(n).startsWith('prvRead'))).toEqual([]);
+    expect((await names('bob')).map((p) => p.PrivilegeName)).toEqual(expect.arrayContaining(['prvCreateIncident', 'prvAppendToIncident']));
+    expect((await org.api('alice', `systemusers(00000000-0000-4000-8000-00000000abcd)/Microsoft.Dynamics.CRM.RetrieveUserPrivileges`)).status).toBe(404);
+    expect((await org.api('alice', `leads(${await anyId('leads', 'leadid')})/Microsoft.Dynamics.CRM.RetrieveUserPrivileges`)).status).toBe(404);
   });
 
   it('WhoAmI works for every seeded user', async () => {

@@ -79,9 +79,13 @@ describe('a case from opening to closing (each write confirmed first)', () => {
     expect(updated.statusReason).toBe('Researching');
 
     const draft = await bob.call('D365_CustomerService_DraftEmailResponse', { caseId: created.caseId, instructions: 'We will call you tomorrow morning.' });
-    const d = draft.data as { subject: string; body: string; to: string };
+    expect(draft.isError, draft.text).toBeFalsy();
+    const d = draft.data as { subject: string; body: string; to: string; factsUsed: string[]; withheld: string[] };
     expect(d.subject).toContain(created.ticketNumber);
-    expect(d.body).toContain('Rolled back firmware');
+    // The note is internal: a customer-facing draft does not quote it unless the agent allows it.
+    expect(d.body).not.toContain('Rolled back firmware');
+    expect(d.withheld.join(' ')).toMatch(/internal notes/);
+    expect(d.factsUsed).toEqual(expect.arrayContaining(['incident.title', 'incident.ticketnumber', 'instructions']));
     expect(d.body).toContain('We will call you tomorrow morning.');
     const before = server.emulator!.outbox.length;
     const sent = resultOf<{ to: string; emailId: string }>(await bob.callConfirmed('D365_CustomerService_SendEmailResponse', { caseId: created.caseId, subject: d.subject, body: d.body }));

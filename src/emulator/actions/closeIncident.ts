@@ -23,8 +23,11 @@ export function closeIncident(scope: RequestScope): ApiResponse {
   if (!ref || ref.table.logicalName !== 'incident') throw payloadError('incidents', `'incidentid@odata.bind' must reference an incident, e.g. '/incidents(<guid>)'.`);
   const incident = actionTable(scope, 'incident');
   const resolutionT = actionTable(scope, 'incidentresolution');
+  // "CloseIncident message privileges" (https://learn.microsoft.com/previous-versions/dynamicscrm-2016/developers-guide/gg334798(v=crm.8)):
+  // the resolution is an activity appended to the case, and the case is written.
   scope.access.require('Write', incident);
-  scope.access.require('Create', resolutionT);
+  scope.access.require('AppendTo', incident);
+  for (const op of ['Create', 'Read', 'Write', 'Append'] as const) scope.access.require(op, resolutionT);
   const row = loadRow(scope.core.store, incident, ref.id);
   if (!row) throw notFound('incident', ref.id);
   const status = p.Status as number;

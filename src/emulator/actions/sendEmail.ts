@@ -11,9 +11,11 @@ export function sendEmail(scope: RequestScope, emailId: string): ApiResponse {
     TrackingToken: { type: 'string', required: false },
   });
   const email = actionTable(scope, 'email');
+  // "SendEmail message privileges": prvReadActivity, prvReadUser, prvWriteActivity; there is no
+  // send privilege of its own (https://learn.microsoft.com/previous-versions/dynamicscrm-2016/developers-guide/gg334270(v=crm.8)).
   scope.access.require('Read', email);
   scope.access.require('Write', email);
-  scope.access.requireNamed('prvSendEmail', email);
+  scope.access.require('Read', actionTable(scope, 'systemuser'));
   const store = scope.core.store;
   const row = loadRow(store, email, emailId);
   if (!row) throw notFound('email', emailId);

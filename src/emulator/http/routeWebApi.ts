@@ -1,5 +1,6 @@
 import { closeIncident } from '../actions/closeIncident.js';
 import { qualifyLead } from '../actions/qualifyLead.js';
+import { retrieveUserPrivileges } from '../actions/retrieveUserPrivileges.js';
 import { sendEmail } from '../actions/sendEmail.js';
 import { whoAmI } from '../actions/whoAmI.js';
 import type { EmulatorCore } from '../emulatorCore.js';
@@ -113,6 +114,11 @@ export function routeWebApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
     if (table.logicalName !== 'lead') throw resourceNotFound(second);
     if (method !== 'POST') throw methodNotAllowed(method, 'QualifyLead');
     return qualifyLead(scope, id);
+  }
+  if (second === 'Microsoft.Dynamics.CRM.RetrieveUserPrivileges' || second === 'Microsoft.Dynamics.CRM.RetrieveUserPrivileges()') {
+    if (table.logicalName !== 'systemuser') throw resourceNotFound(second);
+    if (method !== 'GET') throw methodNotAllowed(method, 'RetrieveUserPrivileges');
+    return retrieveUserPrivileges(scope, id);
   }
   if (second === 'Microsoft.Dynamics.CRM.SendEmail') {
     if (table.logicalName !== 'email') throw resourceNotFound(second);

@@ -27,8 +27,7 @@ const READ_REFERENCE = grants(['User', 'BusinessUnit', 'Role', 'Entity', 'Attrib
 const SALES_TABLES = ['Lead', 'Opportunity', 'Account', 'Contact', 'Activity', 'Note'];
 const SALES_MANAGER = new Set<string>([
   ...grants(SALES_TABLES, ALL_OPS),
-  'prvSendEmail',
-  ...grants(['knowledgearticle'], ['Read']),
+  ...grants(['KnowledgeArticle'], ['Read']),
   ...grants(['msdyn_predictivescore'], ['Read', 'AppendTo']),
   ...grants(['User'], ['AppendTo']),
   ...READ_REFERENCE,
@@ -38,8 +37,7 @@ const SERVICE_REP = new Set<string>([
   ...grants(['Incident'], ['Create', 'Read', 'Write', 'Append', 'AppendTo']),
   ...grants(['Account', 'Contact'], ['Create', 'Read', 'Write', 'Append', 'AppendTo']),
   ...grants(['Activity', 'Note'], ALL_OPS),
-  'prvSendEmail',
-  ...grants(['knowledgearticle'], ['Read', 'AppendTo']),
+  ...grants(['KnowledgeArticle'], ['Read', 'AppendTo']),
   ...grants(['User'], ['AppendTo']),
   ...READ_REFERENCE,
 ]);
@@ -71,10 +69,15 @@ export function privilegeName(op: PrivilegeOp, table: TableDef): string {
 }
 
 function allPrivilegeNames(model: MetadataModel): string[] {
-  const names = new Set<string>(['prvSendEmail']);
+  const names = new Set<string>();
   for (const t of model.allTables()) for (const op of ALL_OPS) names.add(privilegeName(op, t));
   for (const e of ['Entity', 'Attribute', 'Relationship', 'OptionSet']) for (const op of ALL_OPS) names.add(`prv${op}${e}`);
   return [...names];
+}
+
+/** Every privilege the given roles grant, by name (for RetrieveUserPrivileges). */
+export function grantedPrivileges(roles: readonly string[], model: MetadataModel): string[] {
+  return allPrivilegeNames(model).filter((n) => roles.some((r) => roleGrants(r, n)));
 }
 
 export function privilegeDenied(p: Principal, privilege: string, entity: { logicalName: string; objectTypeCode: number }, model: MetadataModel): DataverseError {
@@ -98,7 +101,7 @@ export class AccessChecker {
     if (!hasPrivilege(this.principal, name)) throw privilegeDenied(this.principal, name, table, this.model);
   }
 
-  /** Metadata and miscellaneous privileges (prvCreateEntity, prvSendEmail…). */
+  /** Metadata and miscellaneous privileges (prvCreateEntity, prvReadEntity…). */
   requireNamed(privilege: string, entity: { logicalName: string; objectTypeCode: number }): void {
     if (!hasPrivilege(this.principal, privilege)) throw privilegeDenied(this.principal, privilege, entity, this.model);
   }

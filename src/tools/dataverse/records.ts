@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Row } from '../../dataverse/client.js';
 import { bind, isGuid } from '../../dataverse/odata.js';
 import { defineTool, type ToolContext, ToolError } from '../defineTool.js';
-import { clip, guidArg, orNotFound, str } from '../shared.js';
+import type { PrivilegeNeed } from '../../dataverse/privileges.js';
+import { article, clip, createConfirmed, guidArg, orNotFound, str } from '../shared.js';
 import { type AttributeInfo, describe, requireTable, type TableInfo, tableNameArg } from './tableAccess.js';
 
 const recordDataArg = (what: string) =>
@@ -28,11 +29,13 @@ export function normaliseColumns(data: Record<string, unknown>): Map<string, unk
 }
 
 /** Turns user-friendly column values into a Web API body, checking every column against metadata. */
-async function toBody(ctx: ToolContext, info: TableInfo, data: Record<string, unknown>, mode: 'create' | 'update'): Promise<Row> {
+async function toBody(ctx: ToolContext, info: TableInfo, data: Record<string, unknown>, mode: 'create' | 'update'): Promise<{ body: Row; boundTables: string[] }> {
   const body: Row = {};
   const problems: string[] = [];
   const setNames = new Map<string, string>();
+  const boundTables = new Set<string>();
   const entitySetOf = async (table: string) => {
+    boundTables.add(table);
     if (!setNames.has(table)) setNames.set(table, String((await ctx.dataverse.entityDefinition(table, ['EntitySetName']))['EntitySetName']));
     return setNames.get(table)!;
   };
@@ -64,7 +67,14 @@ async function toBody(ctx: ToolContext, info: TableInfo, data: Record<string, un
     for (const a of missing) problems.push(`${a.name}: required`);
   }
   if (problems.length) throw new ToolError(`The record data is not valid for ${info.logicalName}: ${problems.join('; ')}. describe_table lists the columns.`, 'invalid_argument');
-  return body;
+  return { body, boundTables: [...boundTables] };
+}
+
+/** A write needs its own privilege, and each lookup it sets appends the row to the target (Append/AppendTo). */
+function writePrivileges(table: string, op: 'Create' | 'Write', boundTables: readonly string[]): PrivilegeNeed[] {
+  // Pointing at a user (owner, party) needs no Append privileges.
+  const targets = boundTables.filter((t) => t !== 'systemuser');
+  return [{ table, ops: targets.length ? [op, 'Append'] : [op] }, ...targets.map((t) => ({ table: t, ops: ['AppendTo'] as const }))];
 }
 
 async function convert(attr: AttributeInfo, value: unknown, body: Row, entitySetOf: (t: string) => Promise<string>): Promise<void> {
@@ -174,14 +184,16 @@ export const createRecord = defineTool({
   auditTarget: (args) => `${args.table_name}:new`,
   async confirm(args, ctx) {
     const info = await allowedTable(ctx, args.table_name);
-    await toBody(ctx, info, args.record_data, 'create');
-    return { summary: `Create a ${info.displayName || info.logicalName} record.`, details: describeData(args.record_data) };
+    const { boundTables } = await toBody(ctx, info, args.record_data, 'create');
+    await ctx.privileges.require(...writePrivileges(info.logicalName, 'Create', boundTables));
+    const name = info.displayName || info.logicalName;
+    return { summary: `Create ${article(name)} ${name} record.`, details: describeData(args.record_data) };
   },
   async handler(args, ctx) {
     const info = await allowedTable(ctx, args.table_name);
-    const body = await toBody(ctx, info, args.record_data, 'create');
+    const { body } = await toBody(ctx, info, args.record_data, 'create');
     const select = [info.primaryId, ...(info.primaryName ? [info.primaryName] : []), ...Object.keys(body).filter((k) => !k.includes('@'))];
-    const { id, row } = await ctx.dataverse.create(info.entitySetName, body, { select: [...new Set(select)], primaryId: info.primaryId });
+    const { id, row } = await createConfirmed(ctx, { table: info.logicalName, entitySet: info.entitySetName, primaryId: info.primaryId }, body, { select: [...new Set(select)] });
     const record = Object.fromEntries(Object.entries(row ?? {}).filter(([k]) => !k.includes('@')));
     return { data: { table: info.logicalName, recordId: id, record }, text: `Created ${recordLabel(info, row ?? {}, id)}.`, target: `${info.logicalName}:${id}` };
   },
@@ -198,13 +210,13 @@ export const updateRecord = defineTool({
   auditTarget: (args) => `${args.table_name}:${args.record_id}`,
   async confirm(args, ctx) {
     const info = await allowedTable(ctx, args.table_name);
-    await toBody(ctx, info, args.update_data, 'update');
-    const row = await existingRow(ctx, info, args.record_id);
+    const { boundTables } = await toBody(ctx, info, args.update_data, 'update');
+    const [row] = await Promise.all([existingRow(ctx, info, args.record_id), ctx.privileges.require(...writePrivileges(info.logicalName, 'Write', boundTables))]);
     return { summary: `Update ${recordLabel(info, row, args.record_id)}.`, details: describeData(args.update_data) };
   },
   async handler(args, ctx) {
     const info = await allowedTable(ctx, args.table_name);
-    const body = await toBody(ctx, info, args.update_data, 'update');
+    const { body } = await toBody(ctx, info, args.update_data, 'update');
     const select = [...new Set([info.primaryId, ...(info.primaryName ? [info.primaryName] : []), ...Object.keys(body).filter((k) => !k.includes('@'))])];
     const row = await orNotFound(info.logicalName, args.record_id, () => ctx.dataverse.update(info.entitySetName, args.record_id, body, { select }));
     const record = Object.fromEntries(Object.entries(row ?? {}).filter(([k]) => !k.includes('@')));
@@ -224,7 +236,7 @@ export const deleteRecord = defineTool({
   auditTarget: (args) => `${args.table_name}:${args.record_id}`,
   async confirm(args, ctx) {
     const info = await allowedTable(ctx, args.table_name);
-    const row = await existingRow(ctx, info, args.record_id);
+    const [row] = await Promise.all([existingRow(ctx, info, args.record_id), ctx.privileges.require({ table: info.logicalName, ops: ['Delete'] })]);
     return { summary: `Permanently delete ${recordLabel(info, row, args.record_id)}. This cannot be undone.`, details: { table: info.logicalName, id: args.record_id } };
   },
   async handler(args, ctx) {

@@ -103,6 +103,9 @@ async function addColumns(ctx: ToolContext, table: string, specs: ColumnSpec[]):
   return { added, failed };
 }
 
+/** The column name of an addColumns failure line ("name: reason"). */
+const columnOf = (failure: string) => failure.split(':', 1)[0] ?? failure;
+
 function checkSpecs(table: string, specs: ColumnSpec[]): void {
   const names = specs.map((s) => columnName(table, s.name));
   const dup = names.find((n, i) => names.indexOf(n) !== i);
@@ -149,6 +152,7 @@ export const createTable = defineTool({
   async confirm(args, ctx) {
     requireTable(ctx, args.table_name);
     checkSpecs(args.table_name, args.columns);
+    await ctx.privileges.requireNamed('prvCreateEntity', ...(args.columns.length ? ['prvCreateAttribute'] : []));
     return {
       summary: `Create the table ${args.table_name} ("${args.display_name ?? titleCase(args.table_name.split('_').slice(1).join('_'))}") with ${args.columns.length} column(s) besides Name.`,
       details: { columns: columnsSummary(args.table_name, args.columns) || '(only Name)' },
@@ -181,6 +185,7 @@ export const createTable = defineTool({
       data: { table: info.logicalName, entitySetName: info.entitySetName, columnsAdded: added, columnsFailed: failed },
       text: `Created table ${info.logicalName} (entity set ${info.entitySetName}) with ${added.length} column(s) besides Name.${failed.length ? ` These columns could not be added: ${failed.join('; ')}` : ''}`,
       target: `table:${info.logicalName}`,
+      ...(failed.length && { partial: `columns not added: ${failed.map(columnOf).join(', ')}` }),
     };
   },
 });
@@ -196,16 +201,19 @@ export const updateTable = defineTool({
   confirmation: 'always',
   auditTarget: (args) => `table:${args.table_name}`,
   async confirm(args, ctx) {
-    const info = await extendable(ctx, args.table_name, args.new_columns);
+    const [info] = await Promise.all([extendable(ctx, args.table_name, args.new_columns), ctx.privileges.requireNamed('prvCreateAttribute')]);
     return { summary: `Add ${args.new_columns.length} column(s) to ${info.logicalName}.`, details: { columns: columnsSummary(args.table_name, args.new_columns) } };
   },
   async handler(args, ctx) {
     const info = await extendable(ctx, args.table_name, args.new_columns);
     const { added, failed } = await addColumns(ctx, args.table_name, args.new_columns);
+    // Nothing added is a failure the caller must see (and the audit records), not a success with an empty list.
+    if (added.length === 0) throw new ToolError(`No column was added to ${info.logicalName}: ${failed.join('; ')}`, 'failed');
     return {
       data: { table: info.logicalName, columnsAdded: added, columnsFailed: failed },
-      text: `Added ${added.length} column(s) to ${info.logicalName}: ${added.join(', ') || 'none'}.${failed.length ? ` Not added: ${failed.join('; ')}` : ''}`,
+      text: `Added ${added.length} column(s) to ${info.logicalName}: ${added.join(', ')}.${failed.length ? ` Not added: ${failed.join('; ')}` : ''}`,
       target: `table:${info.logicalName}`,
+      ...(failed.length && { partial: `columns not added: ${failed.map(columnOf).join(', ')}` }),
     };
   },
 });
@@ -221,7 +229,7 @@ export const deleteTable = defineTool({
   confirmation: 'always',
   auditTarget: (args) => `table:${args.table_name}`,
   async confirm(args, ctx) {
-    const info = await deletable(ctx, args.table_name);
+    const [info] = await Promise.all([deletable(ctx, args.table_name), ctx.privileges.requireNamed('prvDeleteEntity')]);
     return { summary: `Permanently delete the table ${info.logicalName} ("${info.displayName}") and every row in it. This cannot be undone.`, details: { table: info.logicalName } };
   },
   async handler(args, ctx) {

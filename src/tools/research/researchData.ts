@@ -48,7 +48,7 @@ export async function optionalRead<T>(read: () => Promise<T>, gaps: string[], wh
     return await read();
   } catch (err) {
     if (err instanceof DataverseError && err.kind === 'forbidden') {
-      gaps.push(`${what} could not be read with your security role${err.privilege ? ` (${err.privilege})` : ''}.`);
+      gaps.push(`${what} could not be read with your security role${err.privileges.length ? ` (${err.privileges.join(', ')})` : ''}.`);
       return undefined;
     }
     throw err;

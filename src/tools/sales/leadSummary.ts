@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 import { draftLeadOutreach, summarizeLead } from '../../copilot/grounded.js';
-import { defineTool, ToolError } from '../defineTool.js';
-import { bodyArg, currentSender, performSend, previewSend, type Recipient, SentEmailSchema, subjectArg } from '../email.js';
-import { guidArg, orNotFound, str } from '../shared.js';
+import { defineTool } from '../defineTool.js';
+import { bodyArg, currentSender, loadRecipient, performSend, previewSend, SentEmailSchema, subjectArg } from '../email.js';
+import { guidArg, str } from '../shared.js';
 import { loadLeadFacts } from './leadData.js';
 
 const GroundingSchema = z.array(z.object({ text: z.string(), fields: z.array(z.string()) })).describe('Each sentence with the CRM fields it is based on');
@@ -71,10 +71,10 @@ export const sendOutreachEmail = defineTool({
   confirmation: 'always',
   auditTarget: (args) => `lead:${args.leadId} email`,
   async confirm(args, ctx) {
-    return previewSend(ctx, args, { table: 'lead', id: args.leadId }, () => leadRecipient(args, ctx));
+    return previewSend(ctx, args, { table: 'lead', id: args.leadId }, () => loadRecipient(ctx, 'lead', args.leadId));
   },
   async handler(args, ctx) {
-    const sent = await performSend(ctx, args, { table: 'lead', id: args.leadId }, () => leadRecipient(args, ctx));
+    const sent = await performSend(ctx, args, { table: 'lead', id: args.leadId }, () => loadRecipient(ctx, 'lead', args.leadId));
     return {
       data: { leadId: args.leadId, emailId: sent.emailId, subject: sent.subject, to: sent.to, status: sent.status },
       text: `Sent "${sent.subject}" to ${sent.to}; it is recorded on the lead.`,
@@ -82,14 +82,3 @@ export const sendOutreachEmail = defineTool({
     };
   },
 });
-
-async function leadRecipient(args: { leadId: string; subject?: string | undefined; body?: string | undefined }, ctx: Parameters<typeof loadLeadFacts>[0]): Promise<Recipient> {
-  if (!args.subject || !args.body) {
-    throw new ToolError('Give subject and body (draft them with D365_Sales_DraftOutreachEmail), or draftId of a draft email regarding the lead.', 'invalid_argument');
-  }
-  const row = await orNotFound('lead', args.leadId, () => ctx.dataverse.get('leads', args.leadId, { select: ['leadid', 'fullname', 'emailaddress1', 'donotemail', 'statecode'] }));
-  const email = str(row, 'emailaddress1');
-  if (!email) throw new ToolError('This lead has no email address. Add one in Dynamics first.', 'invalid_argument');
-  if (row['donotemail'] === true) throw new ToolError('This lead has asked not to be emailed (Do not allow Emails is set).', 'forbidden');
-  return { table: 'lead' as const, id: args.leadId, name: str(row, 'fullname') ?? email, email };
-}

@@ -3,9 +3,19 @@ import { z } from 'zod';
 import { eq } from '../../dataverse/odata.js';
 import { defineTool, ToolError } from '../defineTool.js';
 import { guidArg, str } from '../shared.js';
-import { getLead, toLead } from './leadData.js';
+import type { Row } from '../../dataverse/client.js';
+import { getLead, LEAD_STATE, type LeadView, toLead } from './leadData.js';
 
 const CreatedSchema = z.object({ table: z.string(), id: z.string() });
+
+/** The lead, if it is open; judged by the numeric statecode, since labels are localised. */
+function openLead(row: Row): LeadView {
+  const lead = toLead(row);
+  if (row['statecode'] !== LEAD_STATE.open) {
+    throw new ToolError(`Lead ${lead.fullName} is already ${lead.state.toLowerCase() || 'closed'}; only open leads can be qualified.`, 'conflict');
+  }
+  return lead;
+}
 
 export const qualifyLeadToOpportunity = defineTool({
   name: 'D365_Sales_QualifyLeadToOpportunity',
@@ -30,8 +40,16 @@ export const qualifyLeadToOpportunity = defineTool({
   confirmation: 'always',
   auditTarget: (args) => `lead:${args.leadId}`,
   async confirm(args, ctx) {
-    const lead = toLead(await getLead(ctx, args.leadId));
-    if (lead.state !== 'Open') throw new ToolError(`Lead ${lead.fullName} is already ${lead.state.toLowerCase()}; only open leads can be qualified.`, 'conflict');
+    const [row] = await Promise.all([
+      getLead(ctx, args.leadId),
+      ctx.privileges.require(
+        { table: 'lead', ops: ['Read', 'Write'] },
+        ...(args.createAccount ? [{ table: 'account', ops: ['Create'] as const }] : []),
+        ...(args.createContact ? [{ table: 'contact', ops: ['Create'] as const }] : []),
+        ...(args.createOpportunity ? [{ table: 'opportunity', ops: ['Create'] as const }] : []),
+      ),
+    ]);
+    const lead = openLead(row);
     const creates = [
       args.createAccount && `account "${lead.company || lead.fullName}"`,
       args.createContact && `contact "${lead.fullName}"`,
@@ -46,8 +64,7 @@ export const qualifyLeadToOpportunity = defineTool({
     return { summary: `Qualify lead ${lead.fullName} and create ${creates.join(', ') || 'no records'}.`, details };
   },
   async handler(args, ctx) {
-    const lead = toLead(await getLead(ctx, args.leadId));
-    if (lead.state !== 'Open') throw new ToolError(`Lead ${lead.fullName} is already ${lead.state.toLowerCase()}; only open leads can be qualified.`, 'conflict');
+    const lead = openLead(await getLead(ctx, args.leadId));
     const result = await ctx.dataverse.boundAction<{ value?: Array<Record<string, unknown>> }>('leads', args.leadId, 'QualifyLead', {
       CreateAccount: args.createAccount,
       CreateContact: args.createContact,

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 
 import { bind } from '../../dataverse/odata.js';
+import type { PrivilegeNeed } from '../../dataverse/privileges.js';
 import { defineTool, type ToolContext } from '../defineTool.js';
 import { optionValue } from '../optionSets.js';
-import { atLeastOne, contactName, guidArg, orNotFound } from '../shared.js';
+import { atLeastOne, contactName, createConfirmed, guidArg, orNotFound } from '../shared.js';
 import { ACCOUNT_COLUMNS, AccountSchema, accountLine, toAccount } from './accountFields.js';
 
 const accountFields = {
@@ -40,6 +41,16 @@ async function toBody(args: AccountArgs, ctx: ToolContext): Promise<Record<strin
   return body;
 }
 
+/** Writing an account; pointing it at a primary contact also appends the account to the contact. */
+function accountPrivileges(op: 'Create' | 'Write', args: AccountArgs): PrivilegeNeed[] {
+  return args.primaryContactId
+    ? [
+        { table: 'account', ops: [op, 'Append'] },
+        { table: 'contact', ops: ['AppendTo'] },
+      ]
+    : [{ table: 'account', ops: [op] }];
+}
+
 async function describeChanges(args: AccountArgs, ctx: ToolContext): Promise<Record<string, string>> {
   const out: Record<string, string> = Object.fromEntries(
     Object.entries(args)
@@ -60,10 +71,11 @@ export const addAccount = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   auditTarget: (args) => `account:new(${args.name})`,
   async confirm(args, ctx) {
-    return { summary: `Create the account "${args.name}".`, details: await describeChanges(args, ctx) };
+    const [details] = await Promise.all([describeChanges(args, ctx), ctx.privileges.require(...accountPrivileges('Create', args))]);
+    return { summary: `Create the account "${args.name}".`, details };
   },
   async handler(args, ctx) {
-    const { id, row } = await ctx.dataverse.create('accounts', await toBody(args, ctx), { select: ACCOUNT_COLUMNS, primaryId: 'accountid' });
+    const { id, row } = await createConfirmed(ctx, { table: 'account', entitySet: 'accounts', primaryId: 'accountid' }, await toBody(args, ctx), { select: ACCOUNT_COLUMNS });
     const account = toAccount(row ?? { accountid: id, name: args.name });
     return { data: { account }, text: `Created account ${accountLine(account)}.`, target: `account:${id}` };
   },
@@ -80,8 +92,12 @@ export const updateAccount = defineTool({
   auditTarget: (args) => `account:${args.accountId}`,
   async confirm(args, ctx) {
     atLeastOne(args, ['name', ...(Object.keys(accountFields) as Array<keyof typeof accountFields>)], 'a field to change');
-    const current = toAccount(await orNotFound('account', args.accountId, () => ctx.dataverse.get('accounts', args.accountId, { select: ACCOUNT_COLUMNS })));
-    return { summary: `Update account "${current.name}".`, details: await describeChanges(args, ctx) };
+    const [row, details] = await Promise.all([
+      orNotFound('account', args.accountId, () => ctx.dataverse.get('accounts', args.accountId, { select: ACCOUNT_COLUMNS })),
+      describeChanges(args, ctx),
+      ctx.privileges.require(...accountPrivileges('Write', args)),
+    ]);
+    return { summary: `Update account "${toAccount(row).name}".`, details };
   },
   async handler(args, ctx) {
     atLeastOne(args, ['name', ...(Object.keys(accountFields) as Array<keyof typeof accountFields>)], 'a field to change');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { bind } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
-import { contactName, guidArg, orNotFound, previewText, str } from '../shared.js';
+import { contactName, createConfirmed, guidArg, orNotFound, previewText, sentence, str } from '../shared.js';
 import { CASE_COLUMNS, CaseSchema, caseLine, ORIGIN, PRIORITY, toCase } from './caseFields.js';
 import { ENTITY_SET, resolveCustomer } from './customers.js';
 
@@ -25,8 +25,13 @@ export const addCase = defineTool({
   auditTarget: (args) => `incident:new(customer ${args.customerId})`,
   async confirm(args, ctx) {
     const customer = await resolveCustomer(ctx, args.customerId, args.customerType);
+    await ctx.privileges.require(
+      { table: 'incident', ops: ['Create', 'Append'] },
+      { table: customer.table, ops: ['AppendTo'] },
+      ...(args.primaryContactId ? [{ table: 'contact', ops: ['AppendTo'] as const }] : []),
+    );
     return {
-      summary: `Open a ${args.priority}-priority case "${args.title}" for ${customer.table} ${customer.name}.`,
+      summary: sentence(`Open a ${args.priority}-priority case "${args.title}" for ${customer.table} ${customer.name}`),
       details: {
         customer: `${customer.name} (${customer.table})`,
         priority: args.priority,
@@ -49,7 +54,7 @@ export const addCase = defineTool({
     if (args.description) body['description'] = args.description;
     if (args.origin) body['caseorigincode'] = ORIGIN[args.origin];
     if (args.primaryContactId) body['primarycontactid@odata.bind'] = bind('contacts', args.primaryContactId);
-    const { id, row } = await ctx.dataverse.create('incidents', body, { select: CASE_COLUMNS, primaryId: 'incidentid' });
+    const { id, row } = await createConfirmed(ctx, { table: 'incident', entitySet: 'incidents', primaryId: 'incidentid' }, body, { select: CASE_COLUMNS });
     const created = toCase(row ?? { incidentid: id, title: args.title });
     return {
       data: { case: created },

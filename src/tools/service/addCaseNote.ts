@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { bind } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
-import { clip, guidArg, orNotFound, previewText, str } from '../shared.js';
+import { clip, createConfirmed, guidArg, orNotFound, previewText, str } from '../shared.js';
 
 export const addCaseNote = defineTool({
   name: 'D365_CustomerService_AddCaseNote',
@@ -18,7 +18,10 @@ export const addCaseNote = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   auditTarget: (args) => `incident:${args.caseId}`,
   async confirm(args, ctx) {
-    const row = await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: ['incidentid', 'title', 'ticketnumber'] }));
+    const [row] = await Promise.all([
+      orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: ['incidentid', 'title', 'ticketnumber'] })),
+      ctx.privileges.require({ table: 'annotation', ops: ['Create', 'Append'] }, { table: 'incident', ops: ['AppendTo'] }),
+    ]);
     return {
       summary: `Add a note to case ${str(row, 'ticketnumber') ?? ''} "${str(row, 'title') ?? ''}".`,
       details: { title: args.title ?? clip(args.text.replace(/\s+/g, ' '), 60)!, text: previewText(args.text) },
@@ -27,7 +30,7 @@ export const addCaseNote = defineTool({
   async handler(args, ctx) {
     await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: ['incidentid'] }));
     const title = args.title ?? clip(args.text.replace(/\s+/g, ' '), 60)!;
-    const { id } = await ctx.dataverse.create('annotations', {
+    const { id } = await createConfirmed(ctx, { table: 'annotation', entitySet: 'annotations', primaryId: 'annotationid' }, {
       subject: title,
       notetext: args.text,
       'objectid_incident@odata.bind': bind('incidents', args.caseId),

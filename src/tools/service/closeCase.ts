@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 import { bind } from '../../dataverse/odata.js';
-import { defineTool, ToolError } from '../defineTool.js';
+import { defineTool } from '../defineTool.js';
 import { guidArg, orNotFound, previewText } from '../shared.js';
-import { CASE_COLUMNS, CaseSchema, caseLine, RESOLVED_STATUS, toCase } from './caseFields.js';
+import { activeCase, CASE_COLUMNS, CaseSchema, caseLine, RESOLVED_STATUS, toCase } from './caseFields.js';
 
 export const closeCase = defineTool({
   name: 'D365_CustomerService_CloseCase',
@@ -21,16 +21,19 @@ export const closeCase = defineTool({
   confirmation: 'always',
   auditTarget: (args) => `incident:${args.caseId}`,
   async confirm(args, ctx) {
-    const c = toCase(await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })));
-    if (c.state !== 'Active') throw new ToolError(`Case ${c.ticketNumber} is already ${c.state.toLowerCase()}.`, 'conflict');
+    const [row] = await Promise.all([
+      orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })),
+      // CloseIncident: the resolution is an activity appended to the case, and the case is written.
+      ctx.privileges.require({ table: 'incident', ops: ['Write', 'AppendTo'] }, { table: 'incidentresolution', ops: ['Create', 'Read', 'Write', 'Append'] }),
+    ]);
+    const c = activeCase(row, 'resolved');
     return {
       summary: `Resolve case ${c.ticketNumber} "${c.title}" as ${args.statusReason.replace(/_/g, ' ')}.`,
       details: { customer: c.customer?.name ?? '', resolution: args.resolution, ...(args.details && { details: previewText(args.details) }) },
     };
   },
   async handler(args, ctx) {
-    const before = toCase(await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })));
-    if (before.state !== 'Active') throw new ToolError(`Case ${before.ticketNumber} is already ${before.state.toLowerCase()}.`, 'conflict');
+    activeCase(await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })), 'resolved');
     await ctx.dataverse.action('CloseIncident', {
       IncidentResolution: {
         '@odata.type': 'Microsoft.Dynamics.CRM.incidentresolution',

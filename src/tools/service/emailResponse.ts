@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
-import { draftCaseReply } from '../../copilot/grounded.js';
-import { defineTool, type ToolContext, ToolError } from '../defineTool.js';
-import { bodyArg, currentSender, performSend, previewSend, type Recipient, SentEmailSchema, subjectArg } from '../email.js';
+import { draftCaseReply, factsUsed } from '../../copilot/grounded.js';
+import { defineTool } from '../defineTool.js';
+import { bodyArg, currentSender, performSend, previewSend, SentEmailSchema, subjectArg } from '../email.js';
 import { guidArg } from '../shared.js';
 import { loadCaseFacts, loadCaseRecipient } from './caseFacts.js';
 
@@ -13,27 +13,50 @@ export const draftEmailResponse = defineTool({
   toolset: 'service',
   title: 'Draft email response',
   description:
-    "Drafts a reply to the customer about a case, grounded only in the case, its notes and published knowledge articles you can read. Nothing is saved or sent: review it, then send with D365_CustomerService_SendEmailResponse.",
+    "Drafts a reply to the customer about a case, grounded only in the case and published knowledge articles you can read (internal case notes are quoted only where the agent allows it). Says which facts it used. Nothing is saved or sent: review it, then send with D365_CustomerService_SendEmailResponse.",
   input: z.object({
     caseId: guidArg('The case to reply about.'),
     instructions: z.string().trim().max(1000).optional().describe('Extra points to include, in your words (e.g. "offer a callback tomorrow").'),
   }),
   output: z.object({
     caseId: z.string(),
-    to: z.string().describe('Who the reply would go to, or empty when the case has no contact with an email address'),
+    to: z.string().describe('Who the reply would go to, or empty when no contact may be emailed (see recipientProblem)'),
+    recipientProblem: z.string().optional().describe('Why the reply has no recipient'),
     subject: z.string(),
     body: z.string(),
     grounding: GroundingSchema,
+    factsUsed: z.array(z.string()).describe('Every CRM field the draft is based on'),
+    withheld: z.array(z.string()).describe('Facts deliberately left out of a customer-facing draft'),
     source: z.string().describe('Which generator wrote the draft'),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(args, ctx) {
-    const [{ facts, recipient }, sender] = await Promise.all([loadCaseFacts(ctx, args.caseId), currentSender(ctx)]);
+    const [{ facts, recipient, recipientProblem }, sender] = await Promise.all([loadCaseFacts(ctx, args.caseId), currentSender(ctx)]);
     const draft = draftCaseReply(facts, sender, args.instructions);
     const to = recipient ? `${recipient.name} <${recipient.email}>` : '';
+    const withheld = facts.notesWithheld ? ["The case's internal notes (this agent does not quote them to customers)"] : [];
+    const used = factsUsed(draft.sentences);
     return {
-      data: { caseId: args.caseId, to, subject: draft.subject, body: draft.body, grounding: draft.sentences, source: 'embedded-grounded-generator' },
-      text: `Draft reply${to ? ` to ${to}` : ' (no contact with an email address on this case)'}:\nSubject: ${draft.subject}\n\n${draft.body}\n\nTo send it, call D365_CustomerService_SendEmailResponse with caseId, subject and body.`,
+      data: {
+        caseId: args.caseId,
+        to,
+        ...(recipientProblem && !recipient && { recipientProblem }),
+        subject: draft.subject,
+        body: draft.body,
+        grounding: draft.sentences,
+        factsUsed: used,
+        withheld,
+        source: 'embedded-grounded-generator',
+      },
+      text: [
+        `Draft reply${to ? ` to ${to}` : ` (no recipient: ${recipientProblem ?? 'no contact with an email address'})`}:`,
+        `Subject: ${draft.subject}`,
+        '',
+        draft.body,
+        '',
+        `Based on: ${used.join(', ')}.${withheld.length ? ` Left out: ${withheld.join('; ')}.` : ''}`,
+        'To send it, call D365_CustomerService_SendEmailResponse with caseId, subject and body.',
+      ].join('\n'),
     };
   },
 });
@@ -55,10 +78,10 @@ export const sendEmailResponse = defineTool({
   confirmation: 'always',
   auditTarget: (args) => `incident:${args.caseId} email`,
   async confirm(args, ctx) {
-    return previewSend(ctx, args, { table: 'incident', id: args.caseId }, () => caseRecipient(args, ctx));
+    return previewSend(ctx, args, { table: 'incident', id: args.caseId }, () => loadCaseRecipient(ctx, args.caseId));
   },
   async handler(args, ctx) {
-    const sent = await performSend(ctx, args, { table: 'incident', id: args.caseId }, () => caseRecipient(args, ctx));
+    const sent = await performSend(ctx, args, { table: 'incident', id: args.caseId }, () => loadCaseRecipient(ctx, args.caseId));
     return {
       data: { caseId: args.caseId, emailId: sent.emailId, subject: sent.subject, to: sent.to, status: sent.status },
       text: `Sent "${sent.subject}" to ${sent.to}; it is recorded on the case.`,
@@ -66,14 +89,3 @@ export const sendEmailResponse = defineTool({
     };
   },
 });
-
-async function caseRecipient(args: { caseId: string; subject?: string | undefined; body?: string | undefined }, ctx: ToolContext): Promise<Recipient> {
-  if (!args.subject || !args.body) {
-    throw new ToolError('Give subject and body (draft them with D365_CustomerService_DraftEmailResponse), or draftId of a draft email on the case.', 'invalid_argument');
-  }
-  const recipient = await loadCaseRecipient(ctx, args.caseId);
-  if (!recipient) {
-    throw new ToolError('This case has no contact with an email address. Set a primary contact with D365_CustomerService_UpdateCase first.', 'invalid_argument');
-  }
-  return recipient;
-}

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 import { bind } from '../../dataverse/odata.js';
-import { defineTool, ToolError } from '../defineTool.js';
+import { defineTool } from '../defineTool.js';
 import { atLeastOne, contactName, guidArg, orNotFound, previewText } from '../shared.js';
-import { ACTIVE_STATUS, CASE_COLUMNS, CaseSchema, caseLine, PRIORITY, toCase } from './caseFields.js';
+import { ACTIVE_STATUS, ACTIVE_STATUS_LABEL, activeCase, CASE_COLUMNS, CaseSchema, caseLine, PRIORITY, PRIORITY_LABEL, toCase } from './caseFields.js';
 
 export const updateCase = defineTool({
   name: 'D365_CustomerService_UpdateCase',
@@ -24,21 +24,25 @@ export const updateCase = defineTool({
   auditTarget: (args) => `incident:${args.caseId}`,
   async confirm(args, ctx) {
     atLeastOne(args, ['title', 'description', 'priority', 'statusReason', 'primaryContactId'], 'title, description, priority, statusReason or primaryContactId');
-    const current = toCase(await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })));
+    const [row] = await Promise.all([
+      orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })),
+      ctx.privileges.require(
+        { table: 'incident', ops: args.primaryContactId ? ['Write', 'Append'] : ['Write'] },
+        ...(args.primaryContactId ? [{ table: 'contact', ops: ['AppendTo'] as const }] : []),
+      ),
+    ]);
+    const current = activeCase(row, 'updated');
     const details: Record<string, string> = {};
     if (args.title !== undefined) details['title'] = `${current.title} → ${args.title}`;
     if (args.description !== undefined) details['description'] = args.description ? previewText(args.description) : '(cleared)';
-    if (args.priority !== undefined) details['priority'] = `${current.priority} → ${args.priority}`;
-    if (args.statusReason !== undefined) details['status reason'] = `${current.statusReason} → ${args.statusReason.replace(/_/g, ' ')}`;
+    if (args.priority !== undefined) details['priority'] = `${current.priority} → ${PRIORITY_LABEL[args.priority]}`;
+    if (args.statusReason !== undefined) details['status reason'] = `${current.statusReason} → ${ACTIVE_STATUS_LABEL[args.statusReason]}`;
     if (args.primaryContactId !== undefined) details['primary contact'] = `${current.primaryContact?.name ?? '(none)'} → ${await contactName(ctx, args.primaryContactId)}`;
     return { summary: `Update case ${current.ticketNumber} "${current.title}".`, details };
   },
   async handler(args, ctx) {
     atLeastOne(args, ['title', 'description', 'priority', 'statusReason', 'primaryContactId'], 'title, description, priority, statusReason or primaryContactId');
-    const current = toCase(await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })));
-    if (current.state !== 'Active') {
-      throw new ToolError(`Case ${current.ticketNumber} is ${current.state.toLowerCase()}; only active cases can be updated.`, 'conflict');
-    }
+    activeCase(await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })), 'updated');
     const body: Record<string, unknown> = {};
     if (args.title !== undefined) body['title'] = args.title;
     if (args.description !== undefined) body['description'] = args.description;
