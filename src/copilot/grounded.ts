@@ -59,6 +59,8 @@ export interface LeadFacts {
   grade?: string | undefined;
   trend?: string | undefined;
   scoreReasons?: string[] | undefined;
+  /** False where the org has no predictive scoring at all (then a gap says so, not "no score for this lead"). */
+  scoringInstalled?: boolean;
   activities: ActivityFact[];
   /** What the summary could not read (e.g. activities without privilege), said plainly. */
   gaps?: string[] | undefined;
@@ -96,7 +98,7 @@ export function summarizeLead(f: LeadFacts, now: Date): GroundedText & { nextSte
       'msdyn_predictivescore.msdyn_scoretrend',
     ]);
     w.say(f.scoreReasons?.length ? `Score drivers: ${f.scoreReasons.slice(0, 3).join('; ')}.` : undefined, ['msdyn_predictivescore.msdyn_scorereasons']);
-  } else {
+  } else if (f.scoringInstalled !== false) {
     w.say('No predictive score is available for this lead.', ['msdyn_predictivescore']);
   }
   w.say(

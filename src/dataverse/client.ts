@@ -203,6 +203,12 @@ export class DataverseClient {
     return ((await this.request<{ value?: T[] }>('GET', path)).body?.value ?? []) as T[];
   }
 
+  /** A table's relationships of one kind (`ManyToOne`: its lookups), with the selected properties. */
+  async relationships<T extends Row = Row>(logicalName: string, kind: 'ManyToOne' | 'OneToMany' | 'ManyToMany', select: readonly string[]): Promise<T[]> {
+    const path = `${definitionPath(logicalName)}/${kind}Relationships?${renderQuery({ select })}`;
+    return ((await this.request<{ value?: T[] }>('GET', path)).body?.value ?? []) as T[];
+  }
+
   async createTable(metadata: Row): Promise<string | undefined> {
     const res = await this.request('POST', 'EntityDefinitions', metadata);
     return /\(([0-9a-fA-F-]{36})\)/.exec(res.headers.get('odata-entityid') ?? '')?.[1];

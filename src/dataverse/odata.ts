@@ -141,10 +141,21 @@ export function queryFunction(
   return make(`Microsoft.Dynamics.CRM.${name}(${args.join(',')})`);
 }
 
-/** `Microsoft.Dynamics.CRM.In` / `NotIn` with a list of values. */
-export function inList(property: string, values: readonly Literal[], negate = false): Filter {
+/**
+ * `Microsoft.Dynamics.CRM.In` / `NotIn`. `PropertyValues` is a `Collection(Edm.String)` read as a
+ * JSON array: every value is a quoted string, GUIDs and numbers included, in double quotes so an
+ * apostrophe inside a value cannot break the array
+ * (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/in and the
+ * "filter rows" page: "use double quotes when a value contains an apostrophe").
+ */
+export function inList(property: string, values: ReadonlyArray<string | number | GuidLiteral>, negate = false): Filter {
   if (values.length === 0) throw new ODataBuildError('In needs at least one value');
-  const list = values.map((v) => literal(typeof v === 'number' ? String(v) : v)).join(',');
+  const list = values
+    .map((v) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) throw new ODataBuildError('numbers must be finite');
+      return JSON.stringify(typeof v === 'object' ? v[GUID_LITERAL] : String(v));
+    })
+    .join(',');
   return make(`Microsoft.Dynamics.CRM.${negate ? 'NotIn' : 'In'}(PropertyName=${literal(simpleProp(property))},PropertyValues=[${list}])`);
 }
 

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { Clock } from './clock.js';
 import { DataverseError, ErrorCode } from './dataverseError.js';
 import { MetadataModel } from './metadata/metadataModel.js';
-import { STANDARD_MANY_TO_MANY, STANDARD_TABLES } from './metadata/standardTables.js';
+import { DEFAULT_PROFILE, type OrgProfile, STANDARD_MANY_TO_MANY, tablesFor } from './metadata/standardTables.js';
 import type { AttributeDef, TableDef } from './metadata/types.js';
 import { SkipTokens } from './odata/skipToken.js';
 import type { Principal } from './security/roles.js';
@@ -36,6 +36,8 @@ export interface CoreOptions {
   seed?: number;
   /** Time source (ms since the epoch); default the wall clock. Tests pin it. */
   clock?: () => number;
+  /** Solutions the org has (stored with the data: a reload keeps its profile). */
+  profile?: OrgProfile;
 }
 
 /** Writes the database file atomically (temp file + rename), debounced after writes. */
@@ -96,10 +98,12 @@ export class EmulatorCore {
   ) {}
 
   static async open(opts: CoreOptions): Promise<EmulatorCore> {
-    const model = new MetadataModel(STANDARD_TABLES, STANDARD_MANY_TO_MANY);
     const file = opts.dataFile;
     const load = file !== undefined && !opts.reset && existsSync(file);
-    const store = await Store.open(model, load && file ? new Uint8Array(await readFile(file)) : undefined);
+    const bytes = load && file ? new Uint8Array(await readFile(file)) : undefined;
+    const profile = bytes ? await Store.peekMeta(bytes, 'profile').then((p) => (p ? (JSON.parse(p) as OrgProfile) : DEFAULT_PROFILE)) : (opts.profile ?? DEFAULT_PROFILE);
+    const model = new MetadataModel(tablesFor(profile), STANDARD_MANY_TO_MANY);
+    const store = await Store.open(model, bytes);
     const source = opts.clock ?? Date.now;
     let core: EmulatorCore;
     if (load) {
@@ -134,6 +138,7 @@ export class EmulatorCore {
       store.setMeta('anchorTime', anchor.toISOString());
       store.setMeta('clockOffsetMs', String(offset));
       store.setMeta('seed', String(seed));
+      store.setMeta('profile', JSON.stringify(profile));
       store.setMeta('organizationId', info.organizationId);
       store.setMeta('businessUnitId', info.businessUnitId);
       core = new EmulatorCore(model, store, new Clock(offset, source), info.organizationId, info.businessUnitId, anchor, seed);

@@ -2,12 +2,14 @@ import type { Server } from 'node:http';
 import { EmulatorCore } from './emulatorCore.js';
 import type { SentEmail } from './emulatorCore.js';
 import type { FaultController } from './faults.js';
+import type { OrgProfile } from './metadata/standardTables.js';
 import { Faults } from './faults.js';
 import type { EmulatorRequestLogEntry } from './http/createEmulatorServer.js';
 import { createEmulatorServer, listen } from './http/createEmulatorServer.js';
 
 export type { SentEmail } from './emulatorCore.js';
 export type { FaultController, FaultRule } from './faults.js';
+export type { OrgProfile } from './metadata/standardTables.js';
 export type { EmulatorRequestLogEntry } from './http/createEmulatorServer.js';
 export { DEFAULT_SEED } from './emulatorCore.js';
 export { LOCAL_TENANT_ID, LOCAL_USERS, findLocalUser } from './users.js';
@@ -26,6 +28,8 @@ export interface EmulatorOptions {
   seed?: number;
   /** Time source (ms since the epoch) the organisation's clock runs on; default the wall clock. */
   clock?: () => number;
+  /** Optional solutions the org has installed; default every one the sample data uses. */
+  profile?: OrgProfile;
   /** Verifies the caller's bearer token (signature, issuer, audience, expiry are the caller's concern) and returns the Entra object id. Throw to refuse (-> 401). */
   verifyToken: (token: string) => Promise<{ objectId: string }>;
 }
@@ -51,6 +55,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     ...(options.anchorTime !== undefined ? { anchorTime: options.anchorTime } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    ...(options.profile !== undefined ? { profile: options.profile } : {}),
   });
   const faults = new Faults();
   const log: EmulatorRequestLogEntry[] = [];

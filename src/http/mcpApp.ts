@@ -18,6 +18,7 @@ import { ConfigError } from '../config/agents.js';
 import { type Clock, systemClock } from '../config/clock.js';
 import type { AppConfig } from '../config/config.js';
 import { DataverseClient } from '../dataverse/client.js';
+import { MetadataCaches } from '../dataverse/metadata.js';
 import { PrivilegeCaches } from '../dataverse/privileges.js';
 import { type AgentSurface, createServer, type ServerDeps } from '../mcp/createServer.js';
 import type { ConfirmState } from '../mcp/dispatch.js';
@@ -109,6 +110,7 @@ export function createMcpApp({ config, tables, verifier, log, fetch: fetchImpl, 
     stateCodec,
     cursorKey: deriveKey(config.stateSecret, 'cursor'),
     privilegeCaches: new PrivilegeCaches(clock),
+    metadataCaches: new MetadataCaches(clock),
     now: clock,
     dataverse: (rc, signal) =>
       new DataverseClient({

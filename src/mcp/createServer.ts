@@ -9,6 +9,7 @@ import {
 
 import { principalKey } from '../auth/principal.js';
 import type { DataverseClient } from '../dataverse/client.js';
+import { type MetadataCaches, OrgMetadata } from '../dataverse/metadata.js';
 import { PrivilegeChecker, type PrivilegeCaches } from '../dataverse/privileges.js';
 import type { AgentView, ToolContext } from '../tools/defineTool.js';
 import { dispatch, type DispatchDeps } from './dispatch.js';
@@ -35,6 +36,7 @@ export interface ServerDeps extends DispatchDeps {
   /** A Dataverse client acting for this request's user. */
   dataverse(rc: RequestContext, signal: AbortSignal): DataverseClient;
   privilegeCaches: PrivilegeCaches;
+  metadataCaches: MetadataCaches;
   now(): number;
 }
 
@@ -90,6 +92,7 @@ export function createServer(surface: AgentSurface, rc: RequestContext, deps: Se
       signal,
       dataverse,
       privileges: new PrivilegeChecker(dataverse, deps.privilegeCaches, `${dataverse.apiBase}|${principalKey(rc.principal)}`),
+      metadata: new OrgMetadata(dataverse, deps.metadataCaches),
       cursors: cursorSealer(deps.cursorKey, rc.principal, surface.view.id, name, deps.now),
       now: () => new Date(deps.now()),
       // Set by dispatch for the confirmed round of a write.

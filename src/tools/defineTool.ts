@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import type { ResearchConfig, Toolset } from '../config/agents.js';
 import type { DataverseClient } from '../dataverse/client.js';
+import type { OrgMetadata } from '../dataverse/metadata.js';
 import type { PrivilegeChecker } from '../dataverse/privileges.js';
 import type { Logger } from '../telemetry/log.js';
 
@@ -60,6 +61,8 @@ export interface ToolContext {
   dataverse: DataverseClient;
   /** The user's privileges, checked before a preview is shown (cached per user). */
   privileges: PrivilegeChecker;
+  /** What the org's metadata says (lookups and their navigation names), cached per org. */
+  metadata: OrgMetadata;
   cursors: CursorSealer;
   now(): Date;
   /**

@@ -30,7 +30,8 @@ describe('OData building', () => {
 
   it('renders query functions and In lists', () => {
     expect(queryFunction('LastXDays', 'createdon', 7).text).toBe("Microsoft.Dynamics.CRM.LastXDays(PropertyName='createdon',PropertyValue=7)");
-    expect(inList('statuscode', [1, 2]).text).toBe("Microsoft.Dynamics.CRM.In(PropertyName='statuscode',PropertyValues=['1','2'])");
+    expect(inList('statuscode', [1, 2]).text).toBe('Microsoft.Dynamics.CRM.In(PropertyName=\'statuscode\',PropertyValues=["1","2"])');
+    expect(inList('leadid', [guid('0A6E9E33-0000-4000-8000-000000000001'), "O'Brien"]).text).toBe('Microsoft.Dynamics.CRM.In(PropertyName=\'leadid\',PropertyValues=["0a6e9e33-0000-4000-8000-000000000001","O\'Brien"])');
     expect(() => queryFunction('LastXDays', "createdon',PropertyValue=1) or (", 1)).toThrow(ODataBuildError);
   });
 

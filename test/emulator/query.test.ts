@@ -180,6 +180,18 @@ describe('query functions', () => {
     ["NotEqualUserId(PropertyName='ownerid')", (x) => x.owner !== user('alice').systemUserId],
   ];
 
+  it('In takes a JSON array of quoted strings: unquoted GUIDs are refused, either quote style works', async () => {
+    const ids = leads.slice(0, 2).map((l) => l.id);
+    const unquoted = await expectQueryError(`leads?${q({ $select: 'leadid', $filter: `Microsoft.Dynamics.CRM.In(PropertyName='leadid',PropertyValues=[${ids.join(',')}])` })}`);
+    expect(unquoted.message).toContain('Invalid JSON');
+    for (const values of [ids.map((id) => `'${id}'`).join(','), ids.map((id) => `"${id}"`).join(',')]) {
+      const got = await filterLeads(`Microsoft.Dynamics.CRM.In(PropertyName='leadid',PropertyValues=[${values}])`);
+      expect(got.map((r) => String(r.leadid)).sort()).toEqual([...ids].sort());
+    }
+    const apostrophe = await list(`contacts?${q({ $select: 'lastname', $filter: `Microsoft.Dynamics.CRM.In(PropertyName='lastname',PropertyValues=["O'Brien","Nobody"])` })}`);
+    expectEvery(apostrophe, (r) => expect(r.lastname).toBe("O'Brien"), "contacts named O'Brien");
+  });
+
   for (const [fn, predicate] of leadCases) {
     it(`Microsoft.Dynamics.CRM.${fn}`, async () => {
       const got = (await filterLeads(`Microsoft.Dynamics.CRM.${fn}`)).map((r) => String(r.leadid)).sort();
@@ -308,11 +320,19 @@ describe('paging', () => {
 });
 
 describe('$expand', () => {
+  it('navigation names are case-sensitive: the score is msdyn_PredictiveScoreId, not the attribute name', async () => {
+    const e = await expectQueryError(`leads?${q({ $select: 'fullname', $expand: 'msdyn_predictivescoreid($select=msdyn_score)', $top: '1' })}`);
+    expect(e.message).toContain("Could not find a property named 'msdyn_predictivescoreid'");
+    const f = await expectQueryError(`leads?${q({ $select: 'fullname', $filter: 'msdyn_predictivescoreid/msdyn_score ge 70', $top: '1' })}`);
+    expect(f.code).toBe('0x80060888');
+    expect((await list(`leads?${q({ $select: 'fullname', $filter: 'msdyn_PredictiveScoreId/msdyn_score ge 70', $top: '1' })}`)).length).toBe(1);
+  });
+
   it('expands single-valued navigation properties with nested $select', async () => {
-    const rows = await list(`leads?${q({ $select: 'fullname', $filter: 'statecode eq 0 and _msdyn_predictivescoreid_value ne null', $expand: 'msdyn_predictivescoreid($select=msdyn_score,msdyn_grade),ownerid($select=fullname)', $top: '5' })}`);
+    const rows = await list(`leads?${q({ $select: 'fullname', $filter: 'statecode eq 0 and _msdyn_predictivescoreid_value ne null', $expand: 'msdyn_PredictiveScoreId($select=msdyn_score,msdyn_grade),ownerid($select=fullname)', $top: '5' })}`);
     expect(rows).toHaveLength(5);
     for (const r of rows) {
-      const score = r.msdyn_predictivescoreid as Rec;
+      const score = r.msdyn_PredictiveScoreId as Rec;
       expect(score.msdyn_score as number).toBeGreaterThanOrEqual(0);
       expect(score.msdyn_score as number).toBeLessThanOrEqual(100);
       expect(Object.keys(score).sort()).toEqual(['@odata.etag', 'msdyn_grade', 'msdyn_predictivescoreid', 'msdyn_score']);

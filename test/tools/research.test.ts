@@ -17,7 +17,7 @@ describe('qualification assessment (pure, hand-computed)', () => {
     'purchasetimeframe@OData.Community.Display.V1.FormattedValue': 'This Quarter',
     leadsourcecode: 7,
     'leadsourcecode@OData.Community.Display.V1.FormattedValue': 'Trade Show',
-    msdyn_predictivescoreid: { msdyn_score: 55 },
+    predictiveScore: { msdyn_score: 55 },
   };
   const account = {
     numberofemployees: 30,

@@ -266,8 +266,12 @@ const lead = defineTable(
     col.lookup('qualifyingopportunityid', 'Qualifying Opportunity', [
       { table: 'opportunity', nav: 'qualifyingopportunityid', relationship: 'lead_qualifying_opportunity' },
     ]),
+    // Navigation names keep the schema name's case: the attribute is msdyn_predictivescoreid, the
+    // navigation property msdyn_PredictiveScoreId (lead table reference, relationship
+    // msdyn_msdyn_predictivescore_lead; https://learn.microsoft.com/dynamics365/developer/reference/entities/lead).
+    // Only orgs with the Predictive Scoring solution have it (see PREDICTIVE_SCORING below).
     col.lookup('msdyn_predictivescoreid', 'Predictive Score', [
-      { table: 'msdyn_predictivescore', nav: 'msdyn_predictivescoreid', relationship: 'msdyn_msdyn_predictivescore_lead' },
+      { table: 'msdyn_predictivescore', nav: 'msdyn_PredictiveScoreId', relationship: 'msdyn_msdyn_predictivescore_lead' },
     ]),
   ],
 );
@@ -839,6 +843,24 @@ export const STANDARD_TABLES: readonly TableDef[] = [
   role,
   predictivescore,
 ];
+
+/** What the Predictive Scoring solution adds to an org: its table, and the lead's lookup to it. */
+export const PREDICTIVE_SCORING = { table: 'msdyn_predictivescore', leadAttribute: 'msdyn_predictivescoreid' } as const;
+
+/** Optional solutions an emulated org has installed. Most real orgs lack Predictive Scoring. */
+export interface OrgProfile {
+  predictiveScoring: boolean;
+}
+
+export const DEFAULT_PROFILE: OrgProfile = { predictiveScoring: true };
+
+/** The standard tables of an org with this profile (an absent solution leaves no table or column behind). */
+export function tablesFor(profile: OrgProfile): TableDef[] {
+  if (profile.predictiveScoring) return [...STANDARD_TABLES];
+  return STANDARD_TABLES.filter((t) => t.logicalName !== PREDICTIVE_SCORING.table).map((t) =>
+    t.logicalName === 'lead' ? { ...t, attributes: t.attributes.filter((a) => a.logicalName !== PREDICTIVE_SCORING.leadAttribute) } : t,
+  );
+}
 
 export const STANDARD_MANY_TO_MANY: readonly ManyToManyDef[] = [
   {

@@ -48,6 +48,67 @@ function syntaxError(text: string, pos: number): never {
   throw queryError(`Syntax error at position ${pos} in '${text}'.`);
 }
 
+/**
+ * A collection parameter (`PropertyValues=[…]` of In, NotIn, Between…) is read as a JSON array of
+ * strings: `Collection(Edm.String)` on https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/in,
+ * whose example quotes every value (`['value','value']`); the "filter rows" page uses double
+ * quotes, and says an apostrophe inside a value needs them. Unquoted items (a bare GUID or number)
+ * fail as the service's JSON reader fails on them.
+ */
+function collectionTokens(text: string, start: number, out: Token[]): number {
+  out.push({ t: 'punct', v: '[', pos: start });
+  let i = start + 1;
+  const skipSpace = () => {
+    while (/\s/.test(text.charAt(i))) i++;
+  };
+  skipSpace();
+  if (text.charAt(i) === ']') {
+    out.push({ t: 'punct', v: ']', pos: i });
+    return i + 1;
+  }
+  for (;;) {
+    skipSpace();
+    const quote = text.charAt(i);
+    if (quote !== "'" && quote !== '"') {
+      if (i >= text.length) throw queryError(`There is an unterminated array at position ${start} in '${text}'.`);
+      throw queryError("Invalid JSON. A comma character ',' was expected in scope 'Array'. Every two elements in an array and properties of an object must be separated by commas.");
+    }
+    let j = i + 1;
+    let value = '';
+    for (;;) {
+      if (j >= text.length) throw queryError(`There is an unterminated string literal at position ${i} in '${text}'.`);
+      const c = text.charAt(j);
+      if (quote === '"' && c === '\\') {
+        const next = text.charAt(j + 1);
+        value += next === 'n' ? '\n' : next === 't' ? '\t' : next;
+        j += 2;
+        continue;
+      }
+      if (c === quote) {
+        if (quote === "'" && text.charAt(j + 1) === "'") {
+          value += "'";
+          j += 2;
+          continue;
+        }
+        break;
+      }
+      value += c;
+      j++;
+    }
+    out.push({ t: 'lit', v: { type: 'string', value }, pos: i });
+    i = j + 1;
+    skipSpace();
+    const sep = text.charAt(i);
+    if (sep === ']') {
+      out.push({ t: 'punct', v: ']', pos: i });
+      return i + 1;
+    }
+    if (sep !== ',') throw queryError("Invalid JSON. A comma character ',' was expected in scope 'Array'. Every two elements in an array and properties of an object must be separated by commas.");
+    out.push({ t: 'punct', v: ',', pos: i });
+    i++;
+  }
+}
+
 export function tokenize(text: string, aliases?: ReadonlyMap<string, string>): Token[] {
   const out: Token[] = [];
   let i = 0;
@@ -57,7 +118,11 @@ export function tokenize(text: string, aliases?: ReadonlyMap<string, string>): T
       i++;
       continue;
     }
-    if ('(),/:=[]'.includes(ch)) {
+    if (ch === '[') {
+      i = collectionTokens(text, i, out);
+      continue;
+    }
+    if ('(),/:=]'.includes(ch)) {
       out.push({ t: 'punct', v: ch, pos: i });
       i++;
       continue;

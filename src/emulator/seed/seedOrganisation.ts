@@ -575,6 +575,11 @@ export function seedOrganisation(store: Store, model: MetadataModel, opts: SeedO
         ...rng.sample(SCORE_REASONS_NEGATIVE, grade >= 2 ? 2 : 1).map((r) => ({ reason: r, influence: 'negative' })),
       ];
       const id = rng.guid();
+      const scoredOn = iso(at(rng.next() * 2));
+      const created = at(rng.next() * 2);
+      // Without the Predictive Scoring solution the scores are drawn (so the rest of the org is the
+      // same) but there is nowhere to keep them.
+      if (!model.table('msdyn_predictivescore')) continue;
       ins.insert('msdyn_predictivescore', {
         msdyn_predictivescoreid: id,
         msdyn_name: `Lead score - ${lead.person.first} ${lead.person.last}`,
@@ -582,12 +587,12 @@ export function seedOrganisation(store: Store, model: MetadataModel, opts: SeedO
         msdyn_grade: grade,
         msdyn_scoretrend: trend,
         msdyn_scorereasons: JSON.stringify(reasons),
-        msdyn_scoredon: iso(at(rng.next() * 2)),
+        msdyn_scoredon: scoredOn,
         msdyn_entityid: lead.id,
         msdyn_entitytype: 'lead',
         statecode: 0,
         statuscode: 1,
-        ...audit(at(rng.next() * 2), adminId),
+        ...audit(created, adminId),
       });
       ins.set('lead', lead.id, { msdyn_predictivescoreid: id });
     }

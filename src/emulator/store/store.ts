@@ -80,6 +80,20 @@ export class Store {
     return store;
   }
 
+  /** One meta value of a saved database, read before its model is known (the org profile decides the model). */
+  static async peekMeta(data: Uint8Array, key: string): Promise<string | undefined> {
+    const SQL = await loadSqlJs();
+    const db = new SQL.Database(data);
+    try {
+      const hasMeta = db.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_emulator_meta'`).length > 0;
+      if (!hasMeta) return undefined;
+      const value = db.exec('SELECT value FROM _emulator_meta WHERE key = ?', [key])[0]?.values[0]?.[0];
+      return typeof value === 'string' ? value : undefined;
+    } finally {
+      db.close();
+    }
+  }
+
   /** The file lives in wasm memory: journaling and syncs only cost time (the export is the durable copy). */
   private applyPragmas(): void {
     this.db.run('PRAGMA foreign_keys = OFF; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536');

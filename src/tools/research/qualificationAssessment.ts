@@ -4,6 +4,7 @@ import type { Icp } from '../../config/agents.js';
 import { daysBetween } from '../../copilot/grounded.js';
 import type { Row } from '../../dataverse/client.js';
 import { defineTool } from '../defineTool.js';
+import { scoreOf } from '../sales/leadData.js';
 import { clip, label, num, str } from '../shared.js';
 import { findAccount, LEAD_ALIASES, leadIdInput, loadResearchLead, seniority, timeline } from './researchData.js';
 
@@ -49,7 +50,7 @@ export function assess(lead: Row, account: Row | undefined, lastContact: string 
     add('Budget', `≥ ${icp.minBudget}`, b === undefined ? undefined : label(lead, 'budgetamount'), b === undefined ? undefined : b >= icp.minBudget, ['lead.budgetamount']);
   }
   if (icp.minScore !== undefined) {
-    const score = lead['msdyn_predictivescoreid'] as Row | null | undefined;
+    const score = scoreOf(lead);
     const s = score ? num(score, 'msdyn_score') : undefined;
     add('Predictive score', `≥ ${icp.minScore}`, s?.toString(), s === undefined ? undefined : s >= icp.minScore, ['msdyn_predictivescore.msdyn_score']);
   }

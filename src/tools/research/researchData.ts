@@ -5,7 +5,7 @@ import { DataverseError } from '../../dataverse/errors.js';
 import { eq, guid } from '../../dataverse/odata.js';
 import type { ToolContext } from '../defineTool.js';
 import { guidArg, label, orNotFound, str } from '../shared.js';
-import { LEAD_COLUMNS, SCORE_EXPAND } from '../sales/leadData.js';
+import { getLead } from '../sales/leadData.js';
 
 /** Microsoft's Sales Qualification Agent tools name the argument `msdyn_LeadId` or `LeadId`; both work here. */
 export const LEAD_ALIASES = { msdyn_LeadId: 'leadId', LeadId: 'leadId', leadid: 'leadId' };
@@ -23,7 +23,6 @@ export class EvidenceList {
 }
 
 export const RESEARCH_LEAD_COLUMNS = [
-  ...LEAD_COLUMNS,
   'description',
   'industrycode',
   'revenue',
@@ -39,7 +38,7 @@ export const RESEARCH_LEAD_COLUMNS = [
 ] as const;
 
 export async function loadResearchLead(ctx: ToolContext, leadId: string): Promise<Row> {
-  return orNotFound('lead', leadId, () => ctx.dataverse.get('leads', leadId, { select: [...new Set(RESEARCH_LEAD_COLUMNS)], expand: [SCORE_EXPAND] }));
+  return getLead(ctx, leadId, RESEARCH_LEAD_COLUMNS);
 }
 
 /** A read the user's role may refuse; a refusal is recorded as a gap instead of failing the tool. */

@@ -42,13 +42,50 @@ export const LEAD_COLUMNS = [
   'modifiedon',
   '_ownerid_value',
   '_parentaccountid_value',
-  '_msdyn_predictivescoreid_value',
 ] as const;
 
-export const SCORE_EXPAND: Expand = {
-  nav: 'msdyn_predictivescoreid',
-  select: ['msdyn_score', 'msdyn_grade', 'msdyn_scoretrend', 'msdyn_scorereasons', 'msdyn_scoredon'],
-};
+const SCORE_COLUMNS = ['msdyn_score', 'msdyn_grade', 'msdyn_scoretrend', 'msdyn_scorereasons', 'msdyn_scoredon'];
+/** Where a lead row keeps its expanded predictive score, whatever the org calls the navigation property. */
+const SCORE_KEY = 'predictiveScore';
+
+/** How this org keeps predictive lead scores; absent where the Predictive Scoring solution is not installed (most orgs). */
+export interface LeadScoring {
+  /** The lead's navigation property to msdyn_predictivescore (`msdyn_PredictiveScoreId`; case-sensitive). */
+  navigation: string;
+}
+
+/** Said in results when the org has no predictive scoring, so a caller knows why nothing carries a score. */
+export const NO_SCORING_NOTE = 'Predictive lead scoring is not installed in this organisation, so leads carry no score.';
+
+/**
+ * Detects predictive scoring once per org from the lead's lookups (ManyToOneRelationships): the
+ * column exists only with the solution, and its navigation name is read, never assumed.
+ */
+export async function leadScoring(ctx: ToolContext): Promise<LeadScoring | undefined> {
+  const navigation = await ctx.metadata.navigation('lead', 'msdyn_predictivescoreid', 'msdyn_predictivescore');
+  return navigation ? { navigation } : undefined;
+}
+
+/** The $select and $expand that read a lead with its score where the org has one. */
+export function leadQuery(scoring: LeadScoring | undefined, extra: readonly string[] = []): { select: string[]; expand: Expand[] } {
+  return {
+    select: [...new Set([...LEAD_COLUMNS, ...extra, ...(scoring ? ['_msdyn_predictivescoreid_value'] : [])])],
+    expand: scoring ? [{ nav: scoring.navigation, select: SCORE_COLUMNS }] : [],
+  };
+}
+
+/** Moves the expanded score to one key, so the rest of the code does not depend on the navigation name. */
+export function withScore(row: Row, scoring: LeadScoring | undefined): Row {
+  if (!scoring) return row;
+  const { [scoring.navigation]: score, ...rest } = row;
+  return { ...rest, [SCORE_KEY]: score };
+}
+
+/** The lead's predictive score record, when it has one. */
+export function scoreOf(row: Row): Row | undefined {
+  const score = row[SCORE_KEY];
+  return score && typeof score === 'object' ? (score as Row) : undefined;
+}
 
 export const LeadSchema = z.object({
   leadId: z.string(),
@@ -82,7 +119,7 @@ export interface Engagement {
 }
 
 export function toLead(row: Row, engagement?: Engagement): LeadView {
-  const score = row['msdyn_predictivescoreid'] as Row | null | undefined;
+  const score = scoreOf(row);
   const s = score ? num(score, 'msdyn_score') : undefined;
   return {
     leadId: str(row, 'leadid') ?? '',
@@ -165,8 +202,10 @@ export async function engagementFor(ctx: ToolContext, leadIds: readonly string[]
   return out;
 }
 
-export async function getLead(ctx: ToolContext, leadId: string): Promise<Row> {
-  return orNotFound('lead', leadId, () => ctx.dataverse.get('leads', leadId, { select: [...LEAD_COLUMNS, 'description'], expand: [SCORE_EXPAND] }));
+/** One lead, with its score where the org has predictive scoring (then `scoreOf` reads it). */
+export async function getLead(ctx: ToolContext, leadId: string, extra: readonly string[] = ['description']): Promise<Row> {
+  const scoring = await leadScoring(ctx);
+  return withScore(await orNotFound('lead', leadId, () => ctx.dataverse.get('leads', leadId, leadQuery(scoring, extra))), scoring);
 }
 
 function scoreReasons(text: string | undefined): string[] {
@@ -186,9 +225,9 @@ function scoreReasons(text: string | undefined): string[] {
 
 /** Everything the grounded generator may use for one lead, read as the user. */
 export async function loadLeadFacts(ctx: ToolContext, leadId: string): Promise<{ row: Row; facts: LeadFacts }> {
-  const row = await getLead(ctx, leadId);
-  const engagement = await engagementFor(ctx, [leadId]);
+  const [row, engagement, scoring] = await Promise.all([getLead(ctx, leadId), engagementFor(ctx, [leadId]), leadScoring(ctx)]);
   const gaps: string[] = [];
+  if (!scoring) gaps.push(NO_SCORING_NOTE);
   if (!engagement) gaps.push('Activities could not be read with your security role, so engagement is not included.');
   const notes = await ctx.dataverse
     .list('annotations', { select: ['subject', 'notetext', 'createdon'], filter: eq('_objectid_value', guid(leadId)), orderby: [{ property: 'createdon', descending: true }], top: 10 })
@@ -202,7 +241,7 @@ export async function loadLeadFacts(ctx: ToolContext, leadId: string): Promise<{
         throw err;
       },
     );
-  const score = row['msdyn_predictivescoreid'] as Row | null | undefined;
+  const score = scoreOf(row);
   const activities: ActivityFact[] = [
     ...(engagement?.get(leadId.toLowerCase())?.activities ?? []),
     ...notes.map((n) => ({ kind: 'note' as const, subject: str(n, 'subject') ?? 'Note', on: str(n, 'createdon') ?? '' })),
@@ -229,6 +268,7 @@ export async function loadLeadFacts(ctx: ToolContext, leadId: string): Promise<{
       grade: score ? label(score, 'msdyn_grade') : undefined,
       trend: score ? label(score, 'msdyn_scoretrend') : undefined,
       scoreReasons: score ? scoreReasons(str(score, 'msdyn_scorereasons')) : undefined,
+      scoringInstalled: scoring !== undefined,
       activities,
       gaps,
     },

@@ -4,7 +4,22 @@ import type { Row } from '../../dataverse/client.js';
 import { and, contains, eq, ge, gt, guid, inList, le, ne, type OrderBy, or, queryFunction } from '../../dataverse/odata.js';
 import { defineTool, type ToolContext, ToolError } from '../defineTool.js';
 import { cursorArg, guidArg, PAGE_BYTES, pageWithCursor, pagingNote, searchArg, topArg } from '../shared.js';
-import { type Engagement, engagementFor, getLead, LEAD_COLUMNS, LEAD_RATING, LEAD_SOURCE, LEAD_STATE, LeadSchema, leadLine, SCORE_EXPAND, toLead } from './leadData.js';
+import {
+  type Engagement,
+  engagementFor,
+  getLead,
+  LEAD_RATING,
+  LEAD_SOURCE,
+  LEAD_STATE,
+  leadLine,
+  leadQuery,
+  LeadSchema,
+  leadScoring,
+  type LeadView,
+  NO_SCORING_NOTE,
+  toLead,
+  withScore,
+} from './leadData.js';
 
 /** Orderings Dataverse can do itself; score and last activity are ranked here over a bounded window. */
 const SERVER_ORDER: Record<string, OrderBy[]> = {
@@ -59,16 +74,24 @@ export const listLeads = defineTool({
   toolset: 'sales',
   title: 'List leads',
   description:
-    'Lists leads (open by default, newest first) or finds leads by name, company, email or topic. Filters: status, source, rating, created or last-activity window, minimum predictive score. Each lead carries its score, last activity and interaction count. Returns ids for the other sales tools.',
+    'Lists leads (open by default, newest first) or finds leads by name, company, email or topic. Filters: status, source, rating, created or last-activity window, minimum predictive score (where the organisation has predictive scoring; notes say when it has not). Each lead carries its score, last activity and interaction count. Returns ids for the other sales tools.',
   input,
   output: z.object({
     leads: z.array(LeadSchema),
     nextCursor: z.string().optional().describe('Pass back as cursor for the next page'),
     totalCount: z.number().optional().describe('Matching leads (capped at 5000 by Dataverse)'),
     engagementAvailable: z.boolean().describe('False when your role cannot read activities'),
+    notes: z.array(z.string()).optional().describe('What the listing could not do as asked (e.g. no predictive scoring in this organisation)'),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(args, ctx) {
+    const scoring = await leadScoring(ctx);
+    const notes: string[] = [];
+    if (!scoring && (args.minScore !== undefined || args.orderBy === 'score')) {
+      notes.push(
+        `${NO_SCORING_NOTE}${args.minScore !== undefined ? ' minScore was not applied.' : ''}${args.orderBy === 'score' ? ' Ranked by rating, then last activity, then newest instead of score.' : ''}`,
+      );
+    }
     if (args.leadId) {
       const row = await getLead(ctx, args.leadId);
       const engagement = await engagementFor(ctx, [args.leadId]);
@@ -82,7 +105,9 @@ export const listLeads = defineTool({
     let restrictTo: string[] | undefined;
     if (args.activityWithinDays !== undefined) restrictTo = await recentlyActiveLeads(ctx, 'LastXDays', args.activityWithinDays);
     if (args.activityWithinHours !== undefined) restrictTo = await recentlyActiveLeads(ctx, 'LastXHours', args.activityWithinHours);
-    if (restrictTo && restrictTo.length === 0) return { data: { leads: [], engagementAvailable: true }, text: 'No leads had activity in that window.' };
+    if (restrictTo && restrictTo.length === 0) {
+      return { data: { leads: [], engagementAvailable: true, ...(notes.length && { notes }) }, text: `No leads had activity in that window.${notes.map((n) => ` ${n}`).join('')}` };
+    }
 
     const filter = and(
       args.status !== 'all' && eq('statecode', LEAD_STATE[args.status]),
@@ -90,10 +115,10 @@ export const listLeads = defineTool({
       args.rating && eq('leadqualitycode', LEAD_RATING[args.rating]),
       args.search && or(contains('fullname', args.search), contains('companyname', args.search), contains('emailaddress1', args.search), contains('subject', args.search)),
       args.createdWithinDays !== undefined && queryFunction('LastXDays', 'createdon', args.createdWithinDays),
-      args.minScore !== undefined && ge('msdyn_predictivescoreid/msdyn_score', args.minScore),
+      args.minScore !== undefined && scoring && ge(`${scoring.navigation}/msdyn_score`, args.minScore),
       restrictTo && inList('leadid', restrictTo.map((id) => guid(id))),
     );
-    const query = { select: LEAD_COLUMNS, filter, expand: [SCORE_EXPAND], count: true };
+    const query = { ...leadQuery(scoring), filter, count: true };
 
     let rows: Row[];
     let nextCursor: string | undefined;
@@ -106,12 +131,17 @@ export const listLeads = defineTool({
         throw new ToolError(`More than ${RANK_WINDOW} leads match, too many to rank by ${args.orderBy.replace('_', ' ')}. Narrow the filters (e.g. createdWithinDays or minScore).`, 'invalid_argument');
       }
       engagement = await engagementFor(ctx, window.rows.map((r) => String(r['leadid'])));
+      const byActivity = (a: LeadView, b: LeadView) => (b.lastActivityOn ?? '').localeCompare(a.lastActivityOn ?? '');
+      const byRating = (a: Row, b: Row) => Number(a['leadqualitycode'] ?? 9) - Number(b['leadqualitycode'] ?? 9);
       const ranked = window.rows
+        .map((r) => withScore(r, scoring))
         .map((r) => ({ row: r, lead: toLead(r, engagement?.get(String(r['leadid']).toLowerCase())) }))
         .sort((a, b) =>
-          args.orderBy === 'score'
-            ? (b.lead.score ?? -1) - (a.lead.score ?? -1) || b.lead.createdOn.localeCompare(a.lead.createdOn)
-            : (b.lead.lastActivityOn ?? '').localeCompare(a.lead.lastActivityOn ?? ''),
+          args.orderBy === 'last_activity'
+            ? byActivity(a.lead, b.lead)
+            : scoring
+              ? (b.lead.score ?? -1) - (a.lead.score ?? -1) || b.lead.createdOn.localeCompare(a.lead.createdOn)
+              : byRating(a.row, b.row) || byActivity(a.lead, b.lead) || b.lead.createdOn.localeCompare(a.lead.createdOn),
         );
       rows = ranked.slice(offset, offset + args.top).map((r) => r.row);
       count = ranked.length;
@@ -123,7 +153,7 @@ export const listLeads = defineTool({
         () => ctx.dataverse.list('leads', { ...query, orderby: SERVER_ORDER[args.orderBy] }, { pageSize: args.top, maxRows: args.top, maxBytes: PAGE_BYTES }),
         args.top,
       );
-      rows = page.rows;
+      rows = page.rows.map((r) => withScore(r, scoring));
       nextCursor = page.nextCursor;
       count = page.count;
       engagement = await engagementFor(ctx, rows.map((r) => String(r['leadid'])));
@@ -140,8 +170,9 @@ export const listLeads = defineTool({
         ...(nextCursor && { nextCursor }),
         ...(count !== undefined && { totalCount: count }),
         engagementAvailable: engagement !== undefined,
+        ...(notes.length && { notes }),
       },
-      text,
+      text: `${text}${notes.map((n) => `\n${n}`).join('')}`,
     };
   },
 });
