@@ -48,7 +48,12 @@ export interface LeadFacts {
   topic?: string | undefined;
   source?: string | undefined;
   rating?: string | undefined;
+  /** The state label, for display (labels are localised). */
   status?: string | undefined;
+  /** Open (statecode 0), decided on the number. */
+  isOpen?: boolean | undefined;
+  /** Rated Hot (leadqualitycode 1), decided on the number. */
+  isHot?: boolean | undefined;
   statusReason?: string | undefined;
   createdOn?: string | undefined;
   estimatedValue?: string | undefined;
@@ -128,9 +133,9 @@ export function summarizeLead(f: LeadFacts, now: Date): GroundedText & { nextSte
 
 /** Transparent rules, each tied to the fields that triggered it. */
 export function recommendLeadAction(f: LeadFacts, lastActivity: ActivityFact | undefined, now: Date): GroundedSentence {
-  if (f.status && f.status !== 'Open') return { text: `none: the lead is already ${f.status.toLowerCase()}.`, fields: ['lead.statecode'] };
+  if (f.isOpen === false) return { text: `none: the lead is already ${(f.status ?? 'closed').toLowerCase()}.`, fields: ['lead.statecode'] };
   const idle = lastActivity ? daysBetween(lastActivity.on, now) : undefined;
-  const hot = f.rating === 'Hot' || (f.score ?? 0) >= 70;
+  const hot = f.isHot === true || (f.score ?? 0) >= 70;
   if (hot && idle !== undefined && idle <= 14) {
     return { text: 'qualify it to an opportunity while engagement is fresh (strong rating or score and recent contact).', fields: ['lead.leadqualitycode', 'msdyn_predictivescore.msdyn_score', 'activities[0].date'] };
   }
@@ -191,6 +196,8 @@ export interface CaseFacts {
   priority?: string | undefined;
   status?: string | undefined;
   statusReason?: string | undefined;
+  /** Resolved (statecode 1), decided on the number. */
+  resolved?: boolean | undefined;
   createdOn?: string | undefined;
   notes: Array<{ subject: string; text: string; on: string }>;
   /** Internal notes exist but may not be quoted to the customer (agent setting). */
@@ -209,7 +216,7 @@ export function draftCaseReply(f: CaseFacts, sender: { name: string; title?: str
     `Thank you for contacting us about ${f.title ? `"${f.title}"` : 'your request'}${f.ticketNumber ? ` (case ${f.ticketNumber})` : ''}.`,
     ['incident.title', 'incident.ticketnumber'],
   );
-  const resolved = f.status === 'Resolved';
+  const resolved = f.resolved === true;
   w.say(resolved ? 'Your case has been resolved.' : `Your case is ${f.statusReason ? `currently "${f.statusReason}"` : 'being worked on'}.`, ['incident.statecode', 'incident.statuscode']);
   const latest = [...f.notes].sort((a, b) => (a.on < b.on ? 1 : -1))[0];
   w.say(latest && `Latest update from our team: ${truncate(latest.text.replace(/\s+/g, ' '), 300)}`, ['annotation[0].notetext']);

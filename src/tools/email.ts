@@ -218,6 +218,12 @@ export async function performSend(
     return { emailId: args.draftId, subject: draft.subject, to: draft.to, status, target: `email:${args.draftId} regarding ${regarding.table}:${regarding.id}` };
   }
   const [recipient, sender] = await Promise.all([recipientOf(), currentSender(ctx)]);
+  // Bind names come from the org's metadata (regardingobjectid_lead_email, partyid_contact…), never string rules.
+  const [regardingKey, fromKey, toKey] = await Promise.all([
+    ctx.metadata.bindKey('email', 'regardingobjectid', regarding.table),
+    ctx.metadata.bindKey('activityparty', 'partyid', 'systemuser'),
+    ctx.metadata.bindKey('activityparty', 'partyid', recipient.table),
+  ]);
   const emailId = ctx.confirmedId('email');
   let created: string;
   try {
@@ -226,10 +232,10 @@ export async function performSend(
       subject: args.subject,
       description: toHtml(args.body ?? ''),
       directioncode: true,
-      [`regardingobjectid_${regarding.table}_email@odata.bind`]: bind(REGARDING_SETS[regarding.table], regarding.id),
+      [regardingKey]: bind(REGARDING_SETS[regarding.table], regarding.id),
       email_activity_parties: [
-        { 'partyid_systemuser@odata.bind': bind('systemusers', sender.systemUserId), participationtypemask: 1 },
-        { [`partyid_${recipient.table}@odata.bind`]: bind(RECIPIENT_SOURCES[recipient.table].set, recipient.id), participationtypemask: 2 },
+        { [fromKey]: bind('systemusers', sender.systemUserId), participationtypemask: 1 },
+        { [toKey]: bind(RECIPIENT_SOURCES[recipient.table].set, recipient.id), participationtypemask: 2 },
       ],
     }));
   } catch (err) {

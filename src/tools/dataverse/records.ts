@@ -50,7 +50,7 @@ async function toBody(ctx: ToolContext, info: TableInfo, data: Record<string, un
       continue;
     }
     try {
-      await convert(attr, value, body, entitySetOf);
+      await convert(attr, value, body, entitySetOf, (target) => ctx.metadata.bindKey(info.logicalName, attr.name, target));
     } catch (err) {
       problems.push(`${key}: ${(err as Error).message}`);
     }
@@ -77,7 +77,13 @@ function writePrivileges(table: string, op: 'Create' | 'Write', boundTables: rea
   return [{ table, ops: targets.length ? [op, 'Append'] : [op] }, ...targets.map((t) => ({ table: t, ops: ['AppendTo'] as const }))];
 }
 
-async function convert(attr: AttributeInfo, value: unknown, body: Row, entitySetOf: (t: string) => Promise<string>): Promise<void> {
+async function convert(
+  attr: AttributeInfo,
+  value: unknown,
+  body: Row,
+  entitySetOf: (t: string) => Promise<string>,
+  bindKeyOf: (target: string) => Promise<string>,
+): Promise<void> {
   if (value === null) {
     if (['Lookup', 'Customer', 'Owner'].includes(attr.type)) throw new Error('clear lookups in Dynamics; setting null is not supported here');
     body[attr.name] = null;
@@ -136,7 +142,8 @@ async function convert(attr: AttributeInfo, value: unknown, body: Row, entitySet
       if (!id || !isGuid(id)) throw new Error('must be a GUID');
       table ??= targets.length === 1 ? targets[0] : undefined;
       if (!table || !targets.includes(table)) throw new Error(`say which table it points to: one of ${targets.join(', ')} (e.g. "${targets[0] ?? 'account'}:${id}")`);
-      body[targets.length > 1 ? `${attr.name}_${table}@odata.bind` : `${attr.name}@odata.bind`] = bind(await entitySetOf(table), id);
+      // The navigation name comes from the org's metadata: custom lookups keep their schema name's case.
+      body[await bindKeyOf(table)] = bind(await entitySetOf(table), id);
       return;
     }
     case 'Uniqueidentifier': {

@@ -42,7 +42,7 @@ export const getEngageSummary = defineTool({
     const now = ctx.now();
     const gapsBetween = dates.slice(1).map((d, i) => (new Date(d).getTime() - new Date(dates[i]!).getTime()) / 86_400_000);
     const avg = gapsBetween.length ? Math.round((gapsBetween.reduce((a, b) => a + b, 0) / gapsBetween.length) * 10) / 10 : undefined;
-    const openFollowUps = items.filter((i) => i.state === 'Open' && i.type !== 'email').length;
+    const openFollowUps = items.filter((i) => i.open && i.type !== 'email').length;
 
     ev.add(`${items.length} touchpoint(s): ${Object.entries(byType).map(([t, n]) => `${n} ${t}`).join(', ') || 'none'}.`, ['activitypointer.activitytypecode']);
     ev.add(sent + received > 0 && `${sent} email(s) sent, ${received} received${received === 0 && sent > 0 ? ': no reply recorded yet' : ''}.`, ['email.directioncode']);

@@ -89,7 +89,10 @@ export interface TimelineItem {
   subject: string;
   on: string;
   direction: 'incoming' | 'outgoing' | undefined;
+  /** The activity's state label, for display only (labels are localised). */
   state: string;
+  /** Still open (statecode 0): decided on the number, never the label. */
+  open: boolean;
 }
 
 /** Activities regarding a record, with email direction (two queries, whatever the number of activities). */
@@ -125,6 +128,7 @@ export async function timeline(ctx: ToolContext, regardingId: string, gaps: stri
       on: ended && ended <= nowIso ? ended : (str(a, 'createdon') ?? ''),
       direction: direction.get(String(a['activityid']).toLowerCase()),
       state: label(a, 'statecode') ?? '',
+      open: a['statecode'] === 0,
     };
   });
 }

@@ -258,6 +258,8 @@ export async function loadLeadFacts(ctx: ToolContext, leadId: string): Promise<{
       source: label(row, 'leadsourcecode'),
       rating: label(row, 'leadqualitycode'),
       status: label(row, 'statecode'),
+      isOpen: row['statecode'] === LEAD_STATE.open,
+      isHot: row['leadqualitycode'] === LEAD_RATING.hot,
       statusReason: label(row, 'statuscode'),
       createdOn: str(row, 'createdon'),
       estimatedValue: row['estimatedvalue'] != null ? label(row, 'estimatedvalue') : undefined,

@@ -36,7 +36,7 @@ async function toBody(args: AccountArgs, ctx: ToolContext): Promise<Record<strin
   if (args.industry) body['industrycode'] = await optionValue(ctx, 'account', 'industrycode', args.industry);
   if (args.primaryContactId) {
     await orNotFound('contact', args.primaryContactId, () => ctx.dataverse.get('contacts', args.primaryContactId!, { select: ['contactid'] }));
-    body['primarycontactid@odata.bind'] = bind('contacts', args.primaryContactId);
+    body[await ctx.metadata.bindKey('account', 'primarycontactid', 'contact')] = bind('contacts', args.primaryContactId);
   }
   return body;
 }

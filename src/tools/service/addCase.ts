@@ -46,14 +46,18 @@ export const addCase = defineTool({
     if (args.primaryContactId) {
       await orNotFound('contact', args.primaryContactId, () => ctx.dataverse.get('contacts', args.primaryContactId!, { select: ['contactid'] }));
     }
+    const [customerKey, contactKey] = await Promise.all([
+      ctx.metadata.bindKey('incident', 'customerid', customer.table),
+      args.primaryContactId ? ctx.metadata.bindKey('incident', 'primarycontactid', 'contact') : undefined,
+    ]);
     const body: Record<string, unknown> = {
       title: args.title,
       prioritycode: PRIORITY[args.priority],
-      [`customerid_${customer.table}@odata.bind`]: bind(ENTITY_SET[customer.table], customer.id),
+      [customerKey]: bind(ENTITY_SET[customer.table], customer.id),
     };
     if (args.description) body['description'] = args.description;
     if (args.origin) body['caseorigincode'] = ORIGIN[args.origin];
-    if (args.primaryContactId) body['primarycontactid@odata.bind'] = bind('contacts', args.primaryContactId);
+    if (args.primaryContactId && contactKey) body[contactKey] = bind('contacts', args.primaryContactId);
     const { id, row } = await createConfirmed(ctx, { table: 'incident', entitySet: 'incidents', primaryId: 'incidentid' }, body, { select: CASE_COLUMNS });
     const created = toCase(row ?? { incidentid: id, title: args.title });
     return {

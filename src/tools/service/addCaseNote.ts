@@ -33,7 +33,7 @@ export const addCaseNote = defineTool({
     const { id } = await createConfirmed(ctx, { table: 'annotation', entitySet: 'annotations', primaryId: 'annotationid' }, {
       subject: title,
       notetext: args.text,
-      'objectid_incident@odata.bind': bind('incidents', args.caseId),
+      [await ctx.metadata.bindKey('annotation', 'objectid', 'incident')]: bind('incidents', args.caseId),
     });
     return { data: { noteId: id, caseId: args.caseId, title }, text: `Added note "${title}" to case ${args.caseId}.`, target: `annotation:${id} on incident:${args.caseId}` };
   },

@@ -4,7 +4,7 @@ import { and, contains, eq, guid, or } from '../../dataverse/odata.js';
 import { type ToolContext, ToolError } from '../defineTool.js';
 import { RECIPIENT_SOURCES, type Recipient, recipientFrom } from '../email.js';
 import { orNotFound, str } from '../shared.js';
-import { CASE_COLUMNS, toCase } from './caseFields.js';
+import { CASE_COLUMNS, CASE_STATE, toCase } from './caseFields.js';
 
 const STOP = new Set(['about', 'after', 'again', 'cannot', 'could', 'error', 'issue', 'other', 'please', 'there', 'their', 'these', 'which', 'would', 'with', 'from', 'this', 'that', 'when', 'does', 'have']);
 
@@ -56,6 +56,7 @@ export async function loadCaseFacts(ctx: ToolContext, caseId: string): Promise<C
       contactFirstName: found?.name.split(' ')[0],
       priority: c.priority,
       status: c.state,
+      resolved: row['statecode'] === CASE_STATE.resolved,
       statusReason: c.statusReason,
       createdOn: c.createdOn,
       notes: (notes?.rows ?? []).map((n) => ({ subject: str(n, 'subject') ?? '', text: str(n, 'notetext') ?? '', on: str(n, 'createdon') ?? '' })),

@@ -39,7 +39,7 @@ export const closeCase = defineTool({
         '@odata.type': 'Microsoft.Dynamics.CRM.incidentresolution',
         subject: args.resolution,
         ...(args.details && { description: args.details }),
-        'incidentid@odata.bind': bind('incidents', args.caseId),
+        [await ctx.metadata.bindKey('incidentresolution', 'incidentid', 'incident')]: bind('incidents', args.caseId),
       },
       Status: RESOLVED_STATUS[args.statusReason],
     });

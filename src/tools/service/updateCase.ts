@@ -48,7 +48,7 @@ export const updateCase = defineTool({
     if (args.description !== undefined) body['description'] = args.description;
     if (args.priority !== undefined) body['prioritycode'] = PRIORITY[args.priority];
     if (args.statusReason !== undefined) body['statuscode'] = ACTIVE_STATUS[args.statusReason];
-    if (args.primaryContactId !== undefined) body['primarycontactid@odata.bind'] = bind('contacts', args.primaryContactId);
+    if (args.primaryContactId !== undefined) body[await ctx.metadata.bindKey('incident', 'primarycontactid', 'contact')] = bind('contacts', args.primaryContactId);
     const row = await orNotFound('case', args.caseId, () => ctx.dataverse.update('incidents', args.caseId, body, { select: CASE_COLUMNS }));
     const updated = toCase(row ?? {});
     return { data: { case: updated }, text: `Updated ${caseLine(updated)}.`, target: `incident:${args.caseId}` };
