@@ -20,7 +20,12 @@ export function getApp(): Promise<McpApp> {
     const log = createLogger(config.logLevel, { host: 'functions' });
     if (config.appInsightsConnectionString) startTelemetry(config.appInsightsConnectionString, log);
     const tables = await openTables(config.tables.connectionString, config.tables.prefix);
-    const verifier = new TokenVerifier({ authority: config.auth.authority, v1IssuerBase: config.auth.v1IssuerBase, tenants: config.auth.tenants });
+    const verifier = new TokenVerifier({
+      authority: config.auth.authority,
+      v1IssuerBase: config.auth.v1IssuerBase,
+      tenants: config.auth.tenants,
+      maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
+    });
     return createMcpApp({ config, tables, verifier, log });
   })();
   appPromise.catch(() => {

@@ -28,9 +28,9 @@ export function fullScope(scope: string, prefix: string): string {
 }
 
 /**
- * Bearer authentication for one request. Parsing the header, scope enforcement and the challenge
- * responses are the SDK's (`verifyBearerToken`, `bearerAuthChallengeResponse`); token validation
- * is ours (`TokenVerifier`).
+ * Bearer authentication for one request. Scope enforcement and most challenge responses are the
+ * SDK's (`verifyBearerToken`, `bearerAuthChallengeResponse`); the header's shape (the SDK's parser
+ * is too lenient) and token validation (`TokenVerifier`) are ours.
  */
 export async function authenticate(request: Request, verifier: TokenVerifier, policy: RouteAuthPolicy): Promise<AuthOutcome> {
   const requiredScopes = [...policy.requiredScopes];
@@ -49,12 +49,22 @@ export async function authenticate(request: Request, verifier: TokenVerifier, po
   }
 
   const header = request.headers.get('authorization');
-  if (!header) return { ok: false, response: missingTokenChallenge(policy) };
+  if (!header) return { ok: false, response: plainChallenge(policy, MISSING_TOKEN) };
+  const credentials = bearerCredentials(header);
+  // RFC 6750 §3.1: another scheme means no bearer credentials were sent, so no error code either.
+  if (credentials === 'other-scheme') return { ok: false, response: plainChallenge(policy, OTHER_SCHEME) };
+  if (credentials === 'malformed') {
+    return {
+      ok: false,
+      response: invalidRequestChallenge(policy, "Malformed Authorization header: expected 'Bearer <token>', a space and one token with nothing after it."),
+    };
+  }
 
   let principal: Principal | undefined;
   let token = '';
   try {
-    await verifyBearerToken(header, {
+    // Re-assembled from the checked parts: the SDK splits on single spaces and would ignore trailing junk.
+    await verifyBearerToken(`Bearer ${credentials.token}`, {
       verifier: {
         async verifyAccessToken(t: string): Promise<AuthInfo> {
           try {
@@ -94,19 +104,40 @@ export async function authenticate(request: Request, verifier: TokenVerifier, po
   return { ok: true, principal, token };
 }
 
+const MISSING_TOKEN = "Authentication required: send an Entra ID access token as 'Authorization: Bearer <token>'.";
+const OTHER_SCHEME = "Only bearer tokens are accepted: send an Entra ID access token as 'Authorization: Bearer <token>'.";
+
+/** RFC 6750 §2.1: `credentials = "Bearer" 1*SP b64token`; the scheme is case-insensitive (RFC 9110 §11.1). */
+const BEARER_CREDENTIALS = /^ +([A-Za-z0-9\-._~+/]+=*)$/;
+
+function bearerCredentials(header: string): { token: string } | 'other-scheme' | 'malformed' {
+  const scheme = /^\S*/.exec(header)?.[0] ?? '';
+  if (scheme.toLowerCase() !== 'bearer') return 'other-scheme';
+  const token = BEARER_CREDENTIALS.exec(header.slice(scheme.length))?.[1];
+  return token ? { token } : 'malformed';
+}
+
 /**
- * RFC 6750 §3.1: a request that carried no credentials gets a challenge without an error code. The
- * SDK's challenge helper always adds one, so this single case is built here.
+ * RFC 6750 §3.1: a request that carried no bearer credentials gets a challenge without an error
+ * code. The SDK's challenge helper always adds one, so this case is built here.
  */
-function missingTokenChallenge(policy: RouteAuthPolicy): Response {
+function plainChallenge(policy: RouteAuthPolicy, description: string): Response {
+  return Response.json({ error: 'unauthorized', error_description: description }, { status: 401, headers: { 'WWW-Authenticate': challengeHeader(policy) } });
+}
+
+/**
+ * A malformed Authorization header. The SDK's helper answers `invalid_request` with a bare 400; MCP
+ * clients start (re-)authorization only from a 401 with `resource_metadata`, so the challenge is kept.
+ */
+function invalidRequestChallenge(policy: RouteAuthPolicy, description: string): Response {
+  const error = new OAuthError(OAuthErrorCode.InvalidRequest, description);
+  return Response.json(error.toResponseObject(), { status: 401, headers: { 'WWW-Authenticate': challengeHeader(policy, error) } });
+}
+
+function challengeHeader(policy: RouteAuthPolicy, error?: OAuthError): string {
   const q = (v: string) => v.replace(/[\\"]/g, '\\$&');
-  const parts = [`resource_metadata="${q(policy.resourceMetadataUrl)}"`];
+  const parts = error ? [`error="${q(error.code)}"`, `error_description="${q(error.message)}"`] : [];
+  parts.push(`resource_metadata="${q(policy.resourceMetadataUrl)}"`);
   if (policy.requiredScopes.length) parts.push(`scope="${q(policy.requiredScopes.join(' '))}"`);
-  return Response.json(
-    {
-      error: 'unauthorized',
-      error_description: "Authentication required: send an Entra ID access token as 'Authorization: Bearer <token>'.",
-    },
-    { status: 401, headers: { 'WWW-Authenticate': `Bearer ${parts.join(', ')}` } },
-  );
+  return `Bearer ${parts.join(', ')}`;
 }

@@ -10,6 +10,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from '../config/config.js';
 import type { Principal } from './principal.js';
 
 /** Why a token was refused. Messages are safe to return to the caller: they never echo the token. */
@@ -31,6 +32,11 @@ export interface TokenVerifierOptions {
   tenants: readonly string[];
   /** Allowed clock skew; the issue caps it at five minutes. */
   clockToleranceSeconds?: number;
+  /**
+   * Longest token lifetime accepted, as `exp - iat` and as `exp - now`: a stolen long-lived token
+   * stays usable for its whole lifetime. Default {@link DEFAULT_MAX_TOKEN_LIFETIME_SECONDS}.
+   */
+  maxTokenLifetimeSeconds?: number;
   /** Minimum time between JWKS refetches triggered by an unknown `kid` (jose's cooldown). */
   jwksCooldownMs?: number;
   /** Supplies the key set for a tenant; defaults to the remote JWKS at the authority. */
@@ -47,6 +53,8 @@ export interface VerifiedToken {
 /** Tokens larger than this are refused unread (Entra tokens are a few KB). */
 export const MAX_TOKEN_BYTES = 12 * 1024;
 const CACHE_LIMIT = 10_000;
+const APP_ONLY =
+  'App-only tokens are not accepted: this server acts on behalf of a signed-in user, so it needs a delegated token with scopes (scp).';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -58,10 +66,12 @@ export class TokenVerifier {
   private readonly keySets = new Map<string, JWTVerifyGetKey>();
   private readonly cache = new Map<string, VerifiedToken>();
   private readonly tolerance: number;
+  private readonly maxLifetime: number;
   private readonly now: () => number;
 
   constructor(private readonly options: TokenVerifierOptions) {
     this.tolerance = Math.min(options.clockToleranceSeconds ?? 300, 300);
+    this.maxLifetime = options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
     this.now = options.now ?? Date.now;
   }
 
@@ -118,12 +128,22 @@ export class TokenVerifier {
       throw new TokenRejectedError(describeJoseFailure(err));
     }
 
+    // jose checks iat only together with maxTokenAge (which would also make iat mandatory).
+    const nowSeconds = this.now() / 1000;
+    const { iat, exp = 0 } = payload;
+    if (iat !== undefined && iat > nowSeconds + this.tolerance) {
+      throw new TokenRejectedError("The access token was issued in the future (iat); the issuer's clock and this server's disagree.");
+    }
+    if (exp - nowSeconds > this.maxLifetime + this.tolerance || (iat !== undefined && exp - iat > this.maxLifetime)) {
+      throw new TokenRejectedError(`The access token lives longer than the ${describeSeconds(this.maxLifetime)} this server accepts.`);
+    }
+
+    // Entra marks app-only tokens with idtyp "app"; such a token may still carry scp, so scp alone does not prove a user.
+    if (payload['idtyp'] === 'app') throw new TokenRejectedError(APP_ONLY);
     const scp = payload['scp'];
     if (typeof scp !== 'string' || scp.trim() === '') {
       throw new TokenRejectedError(
-        Array.isArray(payload['roles'])
-          ? 'App-only tokens are not accepted: this server acts on behalf of a signed-in user, so it needs a delegated token with scopes (scp).'
-          : 'The access token carries no delegated scopes (scp).',
+        Array.isArray(payload['roles']) ? APP_ONLY : 'The access token carries no delegated scopes (scp).',
       );
     }
     const oid = payload['oid'];
@@ -167,6 +187,10 @@ export class TokenVerifier {
     }
     return set;
   }
+}
+
+function describeSeconds(seconds: number): string {
+  return seconds % 3600 === 0 ? `${seconds / 3600} h` : seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
 }
 
 function describeJoseFailure(err: unknown): string {

@@ -21,6 +21,9 @@ const list = z
   .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
 const url = z.string().url().transform((u) => u.replace(/\/+$/, ''));
 
+/** Longest access-token lifetime accepted (`exp - iat`, and `exp - now`) unless AUTH_MAX_TOKEN_LIFETIME_SECONDS says otherwise. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+
 const EnvSchema = z.object({
   PUBLIC_BASE_URL: url.optional(),
   WEBSITE_HOSTNAME: z.string().optional(),
@@ -51,6 +54,8 @@ const EnvSchema = z.object({
     .string()
     .optional()
     .transform((v) => (v ? v.split(/[\s,]+/).filter(Boolean) : ['access_as_user'])),
+  // Entra's default lifetime is 60-90 min; CAE-capable clients get up to 28 h (100800) and need a higher cap.
+  AUTH_MAX_TOKEN_LIFETIME_SECONDS: int(DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, 300, 7 * 86400),
   AUTH_CLIENT_SECRET: z.string().optional(),
   AUTH_CLIENT_CERTIFICATE_PATH: z.string().optional(),
   AUTH_CLIENT_CERTIFICATE_THUMBPRINT: z.string().optional(),
@@ -82,6 +87,8 @@ export interface AuthConfig {
   appIdUri: string;
   audiences: string[];
   requiredScopes: string[];
+  /** Tokens living longer than this (`exp - iat` or `exp - now`) are refused. */
+  maxTokenLifetimeSeconds: number;
   obo: OboCredential | undefined;
   /** App Service / Functions managed identity endpoint (for the federated OBO credential). */
   managedIdentity: { endpoint: string; header: string } | undefined;
@@ -148,6 +155,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       appIdUri,
       audiences,
       requiredScopes: e.AUTH_REQUIRED_SCOPES,
+      maxTokenLifetimeSeconds: e.AUTH_MAX_TOKEN_LIFETIME_SECONDS,
       obo: oboCredential(e),
       managedIdentity: e.IDENTITY_ENDPOINT && e.IDENTITY_HEADER ? { endpoint: e.IDENTITY_ENDPOINT, header: e.IDENTITY_HEADER } : undefined,
     },

@@ -98,12 +98,18 @@ async function handle(
   }
   if (method === 'DELETE') return endSession(request, route, principal, app);
 
-  if (!isJsonContentType(request.headers.get('content-type'))) {
+  const contentType = request.headers.get('content-type');
+  if (!isJsonContentType(contentType)) {
     return jsonRpcError(415, -32000, 'Unsupported Media Type: Content-Type must be application/json.');
   }
-  const accept = request.headers.get('accept') ?? '';
-  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
-    return jsonRpcError(406, -32000, 'Not Acceptable: the Accept header must list both application/json and text/event-stream.');
+  // JSON-RPC bodies are UTF-8 (RFC 8259 §8.1); another declared charset would be misread, not converted.
+  const charset = mediaTypeParameters(contentType ?? '').get('charset');
+  if (charset !== undefined && charset.toLowerCase() !== 'utf-8') {
+    const named = TOKEN.test(charset) ? ` (not ${charset.slice(0, 40)})` : '';
+    return jsonRpcError(415, -32000, `Unsupported Media Type: the body must be UTF-8 JSON; send Content-Type: application/json; charset=utf-8${named}.`);
+  }
+  if (!acceptsMcpResponses(request.headers.get('accept'))) {
+    return jsonRpcError(406, -32000, 'Not Acceptable: the Accept header must allow both application/json and text/event-stream (listing both, or */*).');
   }
 
   let text = options.readBody ? await options.readBody() : undefined;
@@ -131,16 +137,21 @@ async function handle(
   return legacyPost(request, body, route, { ...rc, era: 'legacy' }, app);
 }
 
-/** 2025-era POST: initialize opens a stored session; everything else must present a live one. */
-async function legacyPost(request: Request, body: object, route: AgentRoute, rc: RequestContext, app: McpApp): Promise<Response> {
+/**
+ * 2025-era POST: initialize opens a stored session; a request naming a session must present a live
+ * one; a request without `Mcp-Session-Id` is served statelessly (see "Testing with curl" in README.md).
+ */
+async function legacyPost(request: Request, parsed: object, route: AgentRoute, rc: RequestContext, app: McpApp): Promise<Response> {
+  const body = Array.isArray(parsed) ? parsed : withInitializeDefaults(parsed);
   const messages: unknown[] = Array.isArray(body) ? body : [body];
   const id = requestIdOf(body);
   if (messages.length === 0) return jsonRpcError(400, -32600, 'Invalid Request: empty batch.');
+  const sdkRequest = withCanonicalAccept(request);
 
   const initialize = messages.find((m) => isInitializeRequest(m));
   if (initialize && isInitializeRequest(initialize)) {
     if (messages.length > 1) return jsonRpcError(400, -32600, 'Invalid Request: initialize must be sent on its own.');
-    const response = await app.legacy(request, { authInfo: toAuthInfo(rc), parsedBody: body });
+    const response = await app.legacy(sdkRequest, { authInfo: toAuthInfo(rc), parsedBody: body });
     if (response.status !== 200) return response;
     const params = initialize.params;
     const requested = params.protocolVersion;
@@ -164,12 +175,19 @@ async function legacyPost(request: Request, body: object, route: AgentRoute, rc:
     return withHeaders(response, { 'Mcp-Session-Id': session.id });
   }
   if (messages.some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'initialize')) {
-    return jsonRpcError(400, -32602, 'Invalid params: initialize needs protocolVersion, capabilities and clientInfo.', id);
+    return jsonRpcError(400, -32602, 'Invalid params: initialize needs protocolVersion and clientInfo.name (and capabilities, if sent, as an object).', id);
   }
 
   const sessionId = request.headers.get(SESSION_HEADER);
   if (!sessionId) {
-    return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required. Send initialize first and reuse the session id it returns.', id);
+    // The spec lets a server serve requests without a session (only servers that require one answer
+    // 400). Nothing here needs one: every request is authenticated, and confirmations are handles
+    // owned by the user, not by a session. Plain-curl clients (connector tests) rely on this.
+    const version = request.headers.get('mcp-protocol-version') ?? DEFAULT_LEGACY_VERSION;
+    if (Array.isArray(body) && version !== '2025-03-26') {
+      return jsonRpcError(400, -32600, `Invalid Request: JSON-RPC batches are not part of protocol revision ${version.slice(0, 32)}.`);
+    }
+    return app.legacy(sdkRequest, { authInfo: toAuthInfo(rc), parsedBody: body });
   }
   const session = await app.sessions.get(sessionId);
   if (!session || session.agentId !== route.config.id || !samePrincipal(session, rc.principal)) {
@@ -189,7 +207,131 @@ async function legacyPost(request: Request, body: object, route: AgentRoute, rc:
     // Missing one sliding-expiry refresh is harmless; the next call retries it.
     rc.log.warn('session refresh failed', { error: (err as Error).message });
   }
-  return app.legacy(request, { authInfo: toAuthInfo({ ...rc, session }), parsedBody: body });
+  return app.legacy(sdkRequest, { authInfo: toAuthInfo({ ...rc, session }), parsedBody: body });
+}
+
+/** Revision the spec says to assume when a 2025-era request has no `MCP-Protocol-Version` and no session. */
+const DEFAULT_LEGACY_VERSION = '2025-03-26';
+
+/**
+ * Fills what minimal clients (plain curl) leave out of `initialize` and the SDK's schema insists on:
+ * `capabilities` (none declared is `{}`) and `clientInfo.version`. Anything present is left as sent,
+ * so a wrong type is still refused.
+ */
+function withInitializeDefaults(message: object): object {
+  const m = message as { method?: unknown; params?: unknown };
+  if (m.method !== 'initialize' || !isRecord(m.params)) return message;
+  const params: Record<string, unknown> = { ...m.params };
+  if (params['capabilities'] === undefined) params['capabilities'] = {};
+  const info = params['clientInfo'];
+  if (isRecord(info) && typeof info['name'] === 'string' && info['version'] === undefined) params['clientInfo'] = { ...info, version: '' };
+  return { ...message, params };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const CANONICAL_ACCEPT = 'application/json, text/event-stream';
+
+// The SDK's 2025-era transport re-checks Accept by substring, so */* or a missing header (which
+// acceptsMcpResponses allows) would get its 406. It sees the form it expects; the body travels as
+// parsedBody, so the copy needs none.
+function withCanonicalAccept(request: Request): Request {
+  if (request.headers.get('accept') === CANONICAL_ACCEPT) return request;
+  const headers = new Headers(request.headers);
+  headers.set('accept', CANONICAL_ACCEPT);
+  return new Request(request.url, { method: request.method, headers, signal: request.signal });
+}
+
+/** RFC 9110 §5.6.2 token characters (media types, parameter names and unquoted values). */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
+
+// Whether an Accept header (RFC 9110 §12.5.1) admits both response types a POST may get. Media
+// ranges are parsed, not searched for substrings: wildcards and q-values count, the most specific
+// range decides ("application/json;q=0, */*" refuses JSON), type names are case-insensitive. No
+// header, or an empty one, states no preference: anything is acceptable.
+function acceptsMcpResponses(header: string | null): boolean {
+  if (header === null || header.trim() === '') return true;
+  const ranges = parseAccept(header);
+  return accepts(ranges, 'application', 'json') && accepts(ranges, 'text', 'event-stream');
+}
+
+interface MediaRange {
+  type: string;
+  subtype: string;
+  q: number;
+}
+
+function parseAccept(header: string): MediaRange[] {
+  const ranges: MediaRange[] = [];
+  for (const element of splitUnquoted(header, ',')) {
+    const [range = '', ...parameters] = splitUnquoted(element, ';');
+    const slash = range.indexOf('/');
+    const type = range.slice(0, slash).toLowerCase();
+    const subtype = range.slice(slash + 1).toLowerCase();
+    // A malformed element accepts nothing; it does not spoil the others.
+    if (slash < 0 || !TOKEN.test(type) || !TOKEN.test(subtype) || (type === '*' && subtype !== '*')) continue;
+    const q = parseParameters(parameters).get('q');
+    if (q !== undefined && !QVALUE.test(q)) continue;
+    ranges.push({ type, subtype, q: q === undefined ? 1 : Number(q) });
+  }
+  return ranges;
+}
+
+function accepts(ranges: readonly MediaRange[], type: string, subtype: string): boolean {
+  let best: { specificity: number; q: number } | undefined;
+  for (const r of ranges) {
+    const specificity = r.type === type ? (r.subtype === subtype ? 2 : r.subtype === '*' ? 1 : -1) : r.type === '*' ? 0 : -1;
+    if (specificity < 0) continue;
+    if (!best || specificity > best.specificity || (specificity === best.specificity && r.q > best.q)) best = { specificity, q: r.q };
+  }
+  return best !== undefined && best.q > 0;
+}
+
+/** Parameters of a media type such as a Content-Type value (`; name=value`, values maybe quoted). */
+function mediaTypeParameters(value: string): Map<string, string> {
+  return parseParameters(splitUnquoted(value, ';').slice(1));
+}
+
+/** Names are lower-cased; malformed parameters are skipped. */
+function parseParameters(parts: readonly string[]): Map<string, string> {
+  const parameters = new Map<string, string>();
+  for (const part of parts) {
+    const eq = part.indexOf('=');
+    const name = part.slice(0, eq).trim().toLowerCase();
+    let value = part.slice(eq + 1).trim();
+    if (eq < 0 || !TOKEN.test(name)) continue;
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1).replace(/\\(.)/g, '$1');
+    else if (!TOKEN.test(value)) continue;
+    parameters.set(name, value);
+  }
+  return parameters;
+}
+
+/** Splits on `separator` outside quoted strings (RFC 9110 §5.6.4), trimming and dropping empty parts. */
+function splitUnquoted(value: string, separator: ',' | ';'): string[] {
+  const parts: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i]!;
+    if (quoted && ch === '\\') {
+      current += ch + (value[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (ch === '"') quoted = !quoted;
+    if (ch === separator && !quoted) {
+      parts.push(current.trim());
+      current = '';
+    } else {
+      current += ch;
+    }
+  }
+  parts.push(current.trim());
+  return parts.filter(Boolean);
 }
 
 async function endSession(request: Request, route: AgentRoute, principal: Principal, app: McpApp): Promise<Response> {

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { TokenVerifier } from '../../src/auth/tokenVerifier.js';
+import { type Env, loadConfig } from '../../src/config/config.js';
 import { LOCAL_APP_ID_URI } from '../../src/dev/embedded.js';
 import { LOCAL_TENANT_ID, LOCAL_USERS } from '../../src/emulator/users.js';
 import { mcpHeaders, startTestServer, type TestServer } from '../helpers/harness.js';
@@ -24,6 +26,10 @@ async function call(authorization: string | undefined, url = server.mcpUrl('sale
   return { status: res.status, text: await res.text(), challenge: res.headers.get('www-authenticate') };
 }
 
+function nowSeconds(): number {
+  return Math.floor(server.clock.now() / 1000);
+}
+
 function b64(json: object): string {
   return Buffer.from(JSON.stringify(json)).toString('base64url');
 }
@@ -34,6 +40,11 @@ function assertNoLeak(text: string, token?: string) {
   expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
   expect(text).not.toMatch(/\n\s+at /);
   expect(text).not.toContain('127.0.0.1:');
+}
+
+/** The least environment loadConfig accepts, plus overrides. */
+function configEnv(extra: Env = {}): Env {
+  return { AGENTS_FILE: 'agents.json', ...extra };
 }
 
 describe('incoming tokens', () => {
@@ -132,6 +143,15 @@ describe('incoming tokens', () => {
       /tenant/,
     ],
     ['app-only token (roles, no scp)', () => server.token('alice', { scopes: [] }), /App-only/],
+    ['app-only token that also carries scp (idtyp "app")', () => server.token('alice', { claims: { idtyp: 'app' } }), /App-only/],
+    ['issued in the future (iat beyond the skew)', () => server.token('alice', { claims: { iat: nowSeconds() + 900 } }), /issued in the future/],
+    ['lifetime over 24 h (exp - iat)', () => server.token('alice', { lifetimeSeconds: 25 * 3600 }), /lives longer than the 24 h/],
+    [
+      'lifetime over 24 h counted from its iat, though it expires within 24 h from now',
+      () => server.token('alice', { claims: { iat: nowSeconds() - 20 * 3600, nbf: nowSeconds() - 20 * 3600, exp: nowSeconds() + 5 * 3600 } }),
+      /lives longer than the 24 h/,
+    ],
+    ['lifetime over 24 h from now, without iat (exp - now)', () => server.token('alice', { claims: { iat: undefined, exp: nowSeconds() + 25 * 3600 } }), /lives longer than the 24 h/],
     ['oversized token', async () => `${await server.token('alice')}${'A'.repeat(13_000)}`, /too large/],
   ];
 
@@ -158,6 +178,34 @@ describe('incoming tokens', () => {
     expect((await call(`Bearer ${t}`)).status).toBe(200);
   });
 
+  it('iat within the clock skew, and a lifetime of exactly 24 h, are accepted', async () => {
+    const early = await server.token('alice', { claims: { iat: nowSeconds() + 120 } });
+    expect((await call(`Bearer ${early}`)).status).toBe(200);
+    const day = await server.token('alice', { lifetimeSeconds: 24 * 3600 });
+    expect((await call(`Bearer ${day}`)).status).toBe(200);
+  });
+
+  it('AUTH_MAX_TOKEN_LIFETIME_SECONDS sets the cap a TokenVerifier enforces', async () => {
+    expect(loadConfig(configEnv()).auth.maxTokenLifetimeSeconds).toBe(24 * 3600);
+    const config = loadConfig(configEnv({ AUTH_MAX_TOKEN_LIFETIME_SECONDS: '7200' }));
+    expect(config.auth.maxTokenLifetimeSeconds).toBe(7200);
+    for (const bad of ['0', '-1', 'day', '1.5', String(8 * 86400)]) {
+      expect(() => loadConfig(configEnv({ AUTH_MAX_TOKEN_LIFETIME_SECONDS: bad })), bad).toThrow(/AUTH_MAX_TOKEN_LIFETIME_SECONDS/);
+    }
+    // The verifier fetches the local issuer's keys over HTTP, as the server's own does.
+    const verifier = new TokenVerifier({
+      authority: server.config.auth.authority,
+      v1IssuerBase: server.config.auth.v1IssuerBase,
+      tenants: server.config.auth.tenants,
+      now: server.clock.now,
+      maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
+    });
+    const twoHours = await server.token('alice', { lifetimeSeconds: 7200 });
+    expect((await verifier.verify(twoHours, [LOCAL_APP_ID_URI])).principal.objectId).toBe(LOCAL_USERS[0]!.objectId);
+    const threeHours = await server.token('alice', { lifetimeSeconds: 3 * 3600 });
+    await expect(verifier.verify(threeHours, [LOCAL_APP_ID_URI])).rejects.toThrow(/lives longer than the 2 h/);
+  });
+
   it('403 insufficient_scope when the required scope is missing', async () => {
     const t = await server.token('alice', { scopes: ['Files.Read'] });
     const r = await call(`Bearer ${t}`);
@@ -173,6 +221,45 @@ describe('incoming tokens', () => {
       expect(r.status, header.slice(0, 12)).toBe(401);
       assertNoLeak(r.text);
     }
+  });
+
+  describe('the Authorization header has exactly the RFC 6750 shape', () => {
+    const malformed: Array<[string, (t: string) => string]> = [
+      ['junk after the token', (t) => `Bearer ${t} junk`],
+      ['a second token', (t) => `Bearer ${t} ${t}`],
+      ['a second credential after a comma', (t) => `Bearer ${t}, Basic dXNlcjpwYXNz`],
+      ['a tab instead of a space', (t) => `Bearer\t${t}`],
+      ['characters outside b64token', (t) => `Bearer ${t}"`],
+      ['no token at all', () => 'Bearer'],
+    ];
+    for (const [name, header] of malformed) {
+      it(`401 invalid_request: ${name}`, async () => {
+        const t = await server.token('alice');
+        const r = await call(header(t));
+        expect(r.status).toBe(401);
+        expect(r.challenge).toMatch(/^Bearer error="invalid_request", error_description="[^"]+", resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp\/sales"/);
+        expect(r.challenge).toContain(`scope="${LOCAL_APP_ID_URI}/access_as_user"`);
+        expect(JSON.parse(r.text)).toMatchObject({ error: 'invalid_request' });
+        assertNoLeak(r.text, t);
+        for (const part of t.split('.')) expect(r.challenge).not.toContain(part);
+      });
+    }
+
+    it('another scheme is "no bearer credentials": 401 without an error code (RFC 6750 §3.1)', async () => {
+      for (const header of ['Basic dXNlcjpwYXNz', `Token ${await server.token('alice')}`]) {
+        const r = await call(header);
+        expect(r.status, header.slice(0, 6)).toBe(401);
+        expect(r.challenge).toMatch(/^Bearer resource_metadata="/);
+        expect(r.challenge).not.toContain('error=');
+      }
+    });
+
+    it('the scheme is case-insensitive and one or more spaces may follow it (RFC 6750 §2.1: 1*SP)', async () => {
+      const t = await server.token('alice');
+      for (const header of [`bearer ${t}`, `BEARER ${t}`, `Bearer  ${t}`]) {
+        expect((await call(header)).status, header.slice(0, 8)).toBe(200);
+      }
+    });
   });
 
   it('a token in the query string is refused even when the header is valid', async () => {

@@ -13,7 +13,7 @@ import { mcpHeaders, startTestServer, type TestServer } from '../helpers/harness
 async function startPeer(a: TestServer, port = 0): Promise<{ app: McpApp; host: NodeHost }> {
   const config = a.config;
   const tables = await openTables(config.tables.connectionString!, config.tables.prefix);
-  const verifier = new TokenVerifier({ authority: config.auth.authority, v1IssuerBase: config.auth.v1IssuerBase, tenants: config.auth.tenants, now: a.clock.now });
+  const verifier = new TokenVerifier({ authority: config.auth.authority, v1IssuerBase: config.auth.v1IssuerBase, tenants: config.auth.tenants, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds, now: a.clock.now });
   const app = createMcpApp({ config, tables, verifier, log: silentLogger, clock: a.clock.now });
   const host = await startNodeHost(app, { port, allowedOrigins: ['localhost'], allowedHosts: ['127.0.0.1', 'localhost'] });
   return { app, host };

@@ -40,6 +40,20 @@ async function openSession(version = '2025-11-25'): Promise<string> {
   return res.headers.get('mcp-session-id')!;
 }
 
+/** A POST through node:http, which (unlike fetch) can leave Accept out altogether. */
+async function rawPost(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 function leaksNothing(text: string) {
   expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
   expect(text).not.toMatch(/\n\s+at /);
@@ -86,9 +100,76 @@ describe('HTTP statuses before JSON-RPC', () => {
     expect(res.status).toBe(406);
   });
 
+  // Accept is parsed as media ranges (RFC 9110 §12.5.1), not searched for substrings.
+  const acceptCases: Array<[string, number]> = [
+    ['application/jsonx, text/event-streamy', 406],
+    ['application/json;q=0, text/event-stream', 406],
+    ['application/json, text/event-stream;q=0.000', 406],
+    ['application/json;q=0, */*', 406],
+    ['*/*;q=0', 406],
+    ['application/*', 406],
+    ['text/*, application/json;q=2', 406],
+    ['application / json, text/event-stream', 406],
+    ['garbage', 406],
+    ['APPLICATION/JSON, Text/Event-Stream', 200],
+    ['application/json; charset=utf-8; q=0.9, text/event-stream; q=0.1', 200],
+    ['*/*', 200],
+    ['application/*, text/*', 200],
+    ['text/event-stream, */*;q=0.5', 200],
+    ['text/html;note="a, b", application/json, text/event-stream', 200],
+  ];
+  for (const [accept, status] of acceptCases) {
+    it(`${status} for Accept: ${accept}`, async () => {
+      const res = await post(initialize(), { ...mcpHeaders(token), accept });
+      expect(res.status).toBe(status);
+      const text = await res.text();
+      if (status === 406) expect(JSON.parse(text)).toMatchObject({ jsonrpc: '2.0', error: { code: -32000, message: expect.stringMatching(/^Not Acceptable/) } });
+    });
+  }
+
+  it('200 without any Accept header (no preference: both types acceptable)', async () => {
+    const { accept: _omitted, ...headers } = mcpHeaders(token);
+    const { status, headers: got } = await rawPost(server.mcpUrl('sales'), headers, JSON.stringify(initialize()));
+    expect(status).toBe(200);
+    expect(got['content-type']).toBe('text/event-stream');
+  });
+
+  it('the modern era parses Accept the same way', async () => {
+    const star = await post(modernRequest('tools/list'), { ...modernHeaders(token, 'tools/list'), accept: '*/*' });
+    expect(star.status).toBe(200);
+    await star.text();
+    const zero = await post(modernRequest('tools/list'), { ...modernHeaders(token, 'tools/list'), accept: 'application/json;q=0, text/event-stream' });
+    expect(zero.status).toBe(406);
+  });
+
   it('415 for a non-JSON Content-Type', async () => {
     const res = await post(initialize(), { ...mcpHeaders(token), 'content-type': 'text/plain' });
     expect(res.status).toBe(415);
+  });
+
+  const contentTypeCases: Array<[string, number]> = [
+    ['application/jsonx', 415],
+    ['application/json-patch+json', 415],
+    ['application/json; charset=iso-8859-1', 415],
+    ['application/json; charset="UTF-16"', 415],
+    ['Application/JSON', 200],
+    ['application/json; charset=utf-8', 200],
+    ['application/json;charset="UTF-8"', 200],
+  ];
+  for (const [contentType, status] of contentTypeCases) {
+    it(`${status} for Content-Type: ${contentType}`, async () => {
+      const res = await post(initialize(), { ...mcpHeaders(token), 'content-type': contentType });
+      expect(res.status).toBe(status);
+      const text = await res.text();
+      if (status === 415) expect(JSON.parse(text)).toMatchObject({ jsonrpc: '2.0', error: { code: -32000, message: expect.stringMatching(/^Unsupported Media Type/) } });
+    });
+  }
+
+  it('415 for a charset other than UTF-8 says what to send', async () => {
+    const res = await post(initialize(), { ...mcpHeaders(token), 'content-type': 'application/json; charset=iso-8859-1' });
+    expect(res.status).toBe(415);
+    const { error } = (await res.json()) as { error: { message: string } };
+    expect(error.message).toBe('Unsupported Media Type: the body must be UTF-8 JSON; send Content-Type: application/json; charset=utf-8 (not iso-8859-1).');
   });
 
   it('413 for a body over the limit', async () => {
@@ -133,10 +214,35 @@ describe('service-wide switch', () => {
 });
 
 describe('2025-era sessions', () => {
-  it('400 for a non-initialize request without a session id', async () => {
+  it('a request without a session id is served statelessly, and stores no session', async () => {
+    const before = await countSessions();
     const res = await post({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
-    expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code: -32000 }, id: 2 });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('mcp-session-id')).toBeNull();
+    const msg = await readJsonRpc(res);
+    expect(msg).toMatchObject({ id: 2 });
+    expect((msg['result'] as { tools: Array<{ name: string }> }).tools.map((t) => t.name)).toContain('whoami');
+    const note = await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    expect(note.status).toBe(202);
+    expect(await countSessions()).toBe(before);
+  });
+
+  it('without a session: an unsupported MCP-Protocol-Version is 400; batches only at 2025-03-26', async () => {
+    const bad = await post({ jsonrpc: '2.0', id: 3, method: 'tools/list' }, mcpHeaders(token, { 'mcp-protocol-version': '1999-01-01' }));
+    expect(bad.status).toBe(400);
+    await bad.text();
+    const batch = [
+      { jsonrpc: '2.0', id: 7, method: 'ping' },
+      { jsonrpc: '2.0', id: 8, method: 'ping' },
+    ];
+    const refused = await post(batch, mcpHeaders(token, { 'mcp-protocol-version': '2025-11-25' }));
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: { code: -32600 } });
+    const answered = await post(batch, mcpHeaders(token, { 'mcp-protocol-version': '2025-03-26' }));
+    expect(answered.status).toBe(200);
+    const text = await answered.text();
+    expect(text).toContain('"id":7');
+    expect(text).toContain('"id":8');
   });
 
   it('404 for an unknown session id, 404 for a malformed one', async () => {
@@ -187,9 +293,25 @@ describe('2025-era sessions', () => {
   });
 
   it('400 -32602 for a malformed initialize', async () => {
-    const res = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: 5 } });
-    expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code: -32602 }, id: 1 });
+    const malformed = [
+      { protocolVersion: 5 },
+      { protocolVersion: '2025-11-25', capabilities: 'none', clientInfo: { name: 'raw', version: '1' } },
+      { protocolVersion: '2025-11-25', capabilities: {} },
+    ];
+    for (const params of malformed) {
+      const res = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params });
+      expect(res.status, JSON.stringify(params)).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: -32602 }, id: 1 });
+    }
+  });
+
+  it('initialize without capabilities (and without clientInfo.version) opens a session with no capabilities', async () => {
+    const res = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', clientInfo: { name: 'curl' } } });
+    expect(res.status).toBe(200);
+    const msg = await readJsonRpc(res);
+    expect(msg['result']).toMatchObject({ protocolVersion: '2025-11-25' });
+    const session = await server.app.sessions.get(res.headers.get('mcp-session-id')!);
+    expect(session).toMatchObject({ clientCapabilities: {}, clientInfo: { name: 'curl', version: '' } });
   });
 
   it('DELETE ends the session; the id then answers 404', async () => {
