@@ -27,6 +27,24 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   return port;
 }
 
+/** Whether `port` can be bound on `host` right now (another listener → false). */
+export async function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  const probe = createServer();
+  return new Promise<boolean>((resolve, reject) => {
+    probe.once('error', (err) => (isAddressInUse(err) ? resolve(false) : reject(err)));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+export function isAddressInUse(err: unknown): boolean {
+  return err instanceof Error && 'code' in err && err.code === 'EADDRINUSE';
+}
+
+/** The error Node's own `listen` gives, so callers handle Azurite's port like every other. */
+function addressInUse(host: string, port: number): Error {
+  return Object.assign(new Error(`listen EADDRINUSE: address already in use ${host}:${port}`), { code: 'EADDRINUSE', port });
+}
+
 /**
  * Starts Azurite's Table service as a child process on loopback: the real Table API, spoken to
  * through @azure/data-tables. `location` persists data across runs; without it data lives in memory.
@@ -34,6 +52,8 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 export async function startAzurite(options: { port?: number; location?: string; host?: string } = {}): Promise<AzuriteHandle> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port || (await freePort(host));
+  // Checked up front: with another listener on the port, waitForPort would mistake it for Azurite.
+  if (options.port && !(await portIsFree(port, host))) throw addressInUse(host, port);
   const main = createRequire(import.meta.url).resolve('azurite/dist/src/table/main.js');
   const args = [main, '--tableHost', host, '--tablePort', String(port), '--disableTelemetry', '--silent'];
   if (options.location) {
@@ -47,6 +67,7 @@ export async function startAzurite(options: { port?: number; location?: string; 
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = once(child, 'exit').then(() => {
+    if (/EADDRINUSE/.test(output)) throw addressInUse(host, port);
     throw new Error(`Azurite exited during start-up: ${output.trim().slice(-500)}`);
   });
   await Promise.race([waitForPort(host, port, 20_000), exited]);

@@ -1,7 +1,7 @@
 import { LOCAL_USERS } from '../emulator/users.js';
 import { processEnv, readDevHostSettings } from '../config/config.js';
 import { createLogger } from '../telemetry/log.js';
-import { startEmbedded } from './embedded.js';
+import { displayPath, shellWord, startEmbedded } from './embedded.js';
 
 /**
  * `npm start`: the whole product on loopback with the embedded default (Dataverse emulator with
@@ -46,9 +46,11 @@ async function main(): Promise<void> {
     '',
   ];
   if (embedded.idp) {
+    // npm run token finds this host through DATA_DIR (PORT comes from the runtime file there).
+    const tokenEnv = env['DATA_DIR'] ? `DATA_DIR=${shellWord(displayPath(settings.dataDir))} ` : '';
     lines.push(
       `  Sign in as a sample user (${LOCAL_USERS.map((u) => u.alias).join(', ')}):`,
-      '    TOKEN=$(npm run --silent token -- --user alice --agent sales | tail -n 1)',
+      `    TOKEN=$(${tokenEnv}npm run --silent token -- --user alice --agent sales | tail -n 1)`,
       '',
       '  Then connect, for example:',
       `    npx -y -p node@22 -p @modelcontextprotocol/inspector@2.12.0 -- mcp-inspector --cli ${host.url}/mcp/sales --transport http \\`,

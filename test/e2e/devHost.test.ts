@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,8 +62,10 @@ async function stop(): Promise<void> {
   await once(child, 'exit');
 }
 
-async function token(user: string, agent = 'sales'): Promise<string> {
-  const { stdout } = await run(process.execPath, ['dist/scripts/token.js', '--user', user, '--agent', agent], { env: env() });
+/** A token as `npm run token` mints it; without PORT, as from a shell that did not start the host. */
+async function token(user: string, agent = 'sales', options: { withPort?: boolean } = {}): Promise<string> {
+  const { PORT: _port, ...withoutPort } = env();
+  const { stdout } = await run(process.execPath, ['dist/scripts/token.js', '--user', user, '--agent', agent], { env: options.withPort === false ? withoutPort : env() });
   const lines = stdout.trim().split('\n');
   return lines[lines.length - 1]!;
 }
@@ -86,7 +88,10 @@ describe('npm start (compiled dev host)', () => {
     const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { parts: Record<string, string> };
     expect(health.parts).toMatchObject({ tables: 'ok', identity: 'ok', dataverse: 'ok' });
 
-    const alice = await token('alice');
+    // The host's runtime file tells the token script its issuer, so PORT need not be repeated.
+    const runtime = JSON.parse(await readFile(join(dataDir, 'dev-host.json'), 'utf8')) as { url: string; identityProvider: { issuer: string } };
+    expect(runtime).toMatchObject({ url: `http://127.0.0.1:${port}`, identityProvider: { issuer: expect.stringMatching(new RegExp(`^http://127\\.0\\.0\\.1:${port + 1}/`)) } });
+    const alice = await token('alice', 'sales', { withPort: false });
     expect(alice.split('.')).toHaveLength(3);
     const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp/sales`), {
       requestInit: { headers: { Authorization: `Bearer ${alice}` } },
@@ -114,6 +119,39 @@ describe('npm start (compiled dev host)', () => {
     expect(res.status).toBe(401);
     await client.close().catch(() => undefined);
   }, 180_000);
+
+  it('a second npm start on the same ports and DATA_DIR stops with a clear message and leaves the first alone', async () => {
+    await stop();
+    await start();
+    const second = spawn(process.execPath, ['dist/src/dev/start.js'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    second.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(second, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    // Azurite's port is the first one claimed.
+    expect(stderr).toContain(`Port ${port + 3} (Azurite Table Storage) is already in use — another \`npm start\` (pid ${child!.pid}, http://127.0.0.1:${port}) is running with this DATA_DIR.`);
+    expect(stderr).toMatch(/Stop it, or move every port and the data with PORT=(\d+) DATA_DIR=\S+-\1 npm start\.\n$/);
+    expect(stderr).not.toMatch(/^\s+at /m);
+
+    // The first host still runs and answers, and its runtime file is still there for the token script.
+    expect(child!.exitCode).toBeNull();
+    expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toHaveProperty('parts');
+    expect(JSON.parse(await readFile(join(dataDir, 'dev-host.json'), 'utf8'))).toMatchObject({ pid: child!.pid });
+
+    // A token from another DATA_DIR's key would be refused by this host: the script says so instead.
+    const otherDir = await mkdtemp(join(tmpdir(), 'dvmcp-e2e-other-'));
+    const other = await run(process.execPath, ['dist/scripts/token.js', '--user', 'alice'], { env: { ...env(), DATA_DIR: otherDir } }).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    await rm(otherDir, { recursive: true, force: true });
+    expect(other?.code).toBe(1);
+    expect(other?.stderr).toContain(`The identity provider at http://127.0.0.1:${port + 1} signs with another key than the one in DATA_DIR=${otherDir}`);
+
+    // A clean stop removes the runtime file.
+    await stop();
+    await expect(access(join(dataDir, 'dev-host.json'))).rejects.toThrow();
+  }, 120_000);
 
   it('the compiled Functions entry points load outside the host', async () => {
     const { stderr } = await run(process.execPath, [

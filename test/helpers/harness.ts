@@ -23,11 +23,12 @@ export function uniquePrefix(): string {
 }
 
 export async function startTestServer(
-  options: { env?: Env; emulator?: boolean; appCredentials?: EmbeddedOptions['appCredentials']; clock?: TestClock } = {},
+  options: { env?: Env; emulator?: boolean; appCredentials?: EmbeddedOptions['appCredentials']; clock?: TestClock; emulatorProfile?: EmbeddedOptions['emulatorProfile'] } = {},
 ): Promise<TestServer> {
   const clock = options.clock ?? new TestClock();
   const embedded = await startEmbedded({
     clock: clock.now,
+    ...(options.emulatorProfile && { emulatorProfile: options.emulatorProfile }),
     env: { TABLES_PREFIX: uniquePrefix(), AGENTS_FILE: 'agents.json', ...options.env },
     tablesConnectionString: inject('tablesConnectionString'),
     emulator: options.emulator ?? false,
