@@ -190,17 +190,17 @@ export class DataverseClient {
     return ((await this.request<{ value?: T[] }>('GET', `EntityDefinitions?${qs}`)).body?.value ?? []) as T[];
   }
 
-  async entityDefinition<T extends Row = Row>(logicalName: string, select: readonly string[], attributesSelect?: readonly string[]): Promise<T> {
+  async entityDefinition<T extends Row = Row>(logicalName: string, select: readonly string[], attributesSelect?: readonly string[], read: MetadataRead = {}): Promise<T> {
     const expand = attributesSelect ? `&$expand=Attributes($select=${attributesSelect.map(checkName).join(',')})` : '';
-    return (await this.request<T>('GET', `${definitionPath(logicalName)}?${renderQuery({ select })}${expand}`)).body as T;
+    return (await this.request<T>('GET', `${definitionPath(logicalName)}?${renderQuery({ select })}${expand}`, undefined, consistency(read))).body as T;
   }
 
   /** Attributes of one table, optionally of one metadata type (e.g. `PicklistAttributeMetadata`) with an expand. */
-  async attributes<T extends Row = Row>(logicalName: string, select: readonly string[], cast?: string, expand?: string): Promise<T[]> {
+  async attributes<T extends Row = Row>(logicalName: string, select: readonly string[], cast?: string, expand?: string, read: MetadataRead = {}): Promise<T[]> {
     const castPath = cast ? `/Microsoft.Dynamics.CRM.${checkName(cast)}` : '';
     const expandQs = expand ? `&$expand=${encodeURIComponent(expand)}` : '';
     const path = `${definitionPath(logicalName)}/Attributes${castPath}?${renderQuery({ select })}${expandQs}`;
-    return ((await this.request<{ value?: T[] }>('GET', path)).body?.value ?? []) as T[];
+    return ((await this.request<{ value?: T[] }>('GET', path, undefined, consistency(read))).body?.value ?? []) as T[];
   }
 
   /** A table's relationships of one kind (`ManyToOne`: its lookups), with the selected properties. */
@@ -242,19 +242,28 @@ export class DataverseClient {
     return { rows, count, next: path };
   }
 
-  /** nextLink → path under the Web API root; refuses links that point anywhere else. */
+  /**
+   * nextLink → path under the Web API root; refuses links that point anywhere else. Compared as
+   * parsed URLs (scheme, host and port as URL normalises them: host case, default port), not as text.
+   */
   private relative(link: string): string {
-    if (!link.startsWith(this.apiBase)) {
-      throw new DataverseError('failed', 'Dataverse returned a paging link outside this organisation.', undefined, undefined, undefined);
+    const outside = () => new DataverseError('failed', 'Dataverse returned a paging link outside this organisation.', undefined, undefined, undefined);
+    let url: URL;
+    try {
+      url = new URL(link);
+    } catch {
+      throw outside();
     }
-    return link.slice(this.apiBase.length);
+    const base = new URL(this.apiBase);
+    if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname) || url.username || url.password) throw outside();
+    return `${url.pathname.slice(base.pathname.length)}${url.search}`;
   }
 
   private async request<T>(
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
     body?: unknown,
-    extra: { prefer?: readonly string[]; ifMatch?: string } = {},
+    extra: { prefer?: readonly string[]; ifMatch?: string; strong?: boolean } = {},
   ): Promise<Response_<T>> {
     const url = `${this.apiBase}${path}`;
     const entity = path.split(/[?(/]/)[0];
@@ -280,6 +289,7 @@ export class DataverseClient {
         };
         if (body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
         if (extra.ifMatch) headers['if-match'] = extra.ifMatch;
+        if (extra.strong) headers['consistency'] = 'Strong';
         res = await this.fetchImpl(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }), signal });
       } catch (err) {
         if (err instanceof DataverseError) throw err;
@@ -365,6 +375,19 @@ interface Response_<T> {
   body: T | undefined;
   bytes: number;
   requestId: string;
+}
+
+/**
+ * Metadata reads right after a schema change ask for strong consistency: the service caches
+ * metadata for about 30 s, so a plain read may not see a table or column just created. Microsoft's
+ * Dataverse SDK sends `Consistency: Strong` for exactly this (no Learn page documents the header).
+ */
+export interface MetadataRead {
+  strong?: boolean;
+}
+
+function consistency(read: MetadataRead): { strong?: boolean } {
+  return read.strong ? { strong: true } : {};
 }
 
 /** `odata.maxpagesize` within what Dataverse honours: 1 to 5000 (larger requests are ignored; page-results doc). */

@@ -78,6 +78,39 @@ describe('DataverseClient against the emulator over HTTP', () => {
     await expect(dv.continue('../../other?x')).rejects.toBeInstanceOf(DataverseError);
   });
 
+  it('follows paging links of its org however the org URL is spelt, compared as parsed URLs', async () => {
+    // The configured URL differs from the links Dataverse writes only in spelling: scheme case, a trailing slash.
+    const spelt = server.emulator!.url.replace('http://', 'HTTP://') + '/';
+    const dv = await clientFor('alice', { url: spelt });
+    const page = await dv.list('contacts', { select: ['contactid'], orderby: [{ property: 'contactid' }] }, { pageSize: 30, maxRows: 60 });
+    expect(page.rows).toHaveLength(60);
+    // A link to another port of the same host is another service, not this org.
+    const elsewhere = await clientFor('alice', {
+      fetch: async (input, init) => {
+        const res = await fetch(input, init);
+        const body = (await res.json()) as Record<string, unknown>;
+        const link = body['@odata.nextLink'];
+        if (typeof link === 'string') body['@odata.nextLink'] = link.replace(/:(\d+)\//, (_m, p: string) => `:${Number(p) + 1}/`);
+        return Response.json(body, { status: res.status, headers: res.headers });
+      },
+    });
+    await expect(elsewhere.list('contacts', { select: ['contactid'] }, { pageSize: 30, maxRows: 60 })).rejects.toThrow(/paging link outside this organisation/);
+  });
+
+  it('reads metadata with Consistency: Strong when asked (right after a schema change)', async () => {
+    const sent: Array<string | null> = [];
+    const dv = await clientFor('dana', {
+      fetch: async (input, init) => {
+        sent.push(new Headers(init?.headers).get('consistency'));
+        return fetch(input, init);
+      },
+    });
+    await dv.entityDefinition('account', ['LogicalName']);
+    await dv.entityDefinition('account', ['LogicalName'], ['LogicalName'], { strong: true });
+    await dv.attributes('account', ['LogicalName'], 'StringAttributeMetadata', undefined, { strong: true });
+    expect(sent).toEqual([null, 'Strong', 'Strong']);
+  });
+
   it('a byte budget stops paging and hands back a continuation instead of truncating silently', async () => {
     const dv = await clientFor('alice');
     const page = await dv.list('leads', { select: ['leadid', 'description'] }, { pageSize: 50, maxBytes: 1 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import type { Row } from '../../dataverse/client.js';
+import type { MetadataRead, Row } from '../../dataverse/client.js';
 import { DataverseError } from '../../dataverse/errors.js';
 import { type ToolContext, ToolError } from '../defineTool.js';
 
@@ -53,12 +53,12 @@ const labelOf = (v: unknown): string => {
 const perCall = new WeakMap<ToolContext, Map<string, Promise<TableInfo>>>();
 
 /** Reads a table's definition and columns through the metadata API, once per tool call. */
-export function describe(ctx: ToolContext, table: string): Promise<TableInfo> {
+export function describe(ctx: ToolContext, table: string, read: MetadataRead = {}): Promise<TableInfo> {
   let known = perCall.get(ctx);
   if (!known) perCall.set(ctx, (known = new Map()));
-  let info = known.get(table);
+  let info = read.strong ? undefined : known.get(table);
   if (!info) {
-    info = readDefinition(ctx, table);
+    info = readDefinition(ctx, table, read);
     known.set(table, info);
     // A failed read is not remembered: the caller sees the error, a later call tries again.
     info.catch(() => known.delete(table));
@@ -67,13 +67,14 @@ export function describe(ctx: ToolContext, table: string): Promise<TableInfo> {
 }
 
 /** A few calls, one per metadata type. */
-async function readDefinition(ctx: ToolContext, table: string): Promise<TableInfo> {
+async function readDefinition(ctx: ToolContext, table: string, read: MetadataRead): Promise<TableInfo> {
   let def: Row;
   try {
     def = await ctx.dataverse.entityDefinition(
       table,
       ['LogicalName', 'EntitySetName', 'DisplayName', 'PrimaryIdAttribute', 'PrimaryNameAttribute', 'IsCustomEntity'],
       ['LogicalName', 'AttributeType', 'DisplayName', 'RequiredLevel', 'IsValidForCreate', 'IsValidForUpdate', 'AttributeOf'],
+      read,
     );
   } catch (err) {
     if (err instanceof DataverseError && err.kind === 'not_found') throw new ToolError(`There is no table named "${table}". Call list_tables to see the tables.`, 'not_found');
@@ -93,10 +94,10 @@ async function readDefinition(ctx: ToolContext, table: string): Promise<TableInf
     });
   }
   const [strings, lookups, ...choiceSets] = await Promise.all([
-    ctx.dataverse.attributes(table, ['LogicalName', 'MaxLength'], 'StringAttributeMetadata'),
-    ctx.dataverse.attributes(table, ['LogicalName', 'Targets'], 'LookupAttributeMetadata'),
+    ctx.dataverse.attributes(table, ['LogicalName', 'MaxLength'], 'StringAttributeMetadata', undefined, read),
+    ctx.dataverse.attributes(table, ['LogicalName', 'Targets'], 'LookupAttributeMetadata', undefined, read),
     ...['PicklistAttributeMetadata', 'StateAttributeMetadata', 'StatusAttributeMetadata'].map((cast) =>
-      ctx.dataverse.attributes(table, ['LogicalName'], cast, 'OptionSet($select=Options)'),
+      ctx.dataverse.attributes(table, ['LogicalName'], cast, 'OptionSet($select=Options)', read),
     ),
   ]);
   for (const s of strings) {

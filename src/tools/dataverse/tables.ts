@@ -180,7 +180,8 @@ export const createTable = defineTool({
       ],
     });
     const { added, failed } = await addColumns(ctx, args.table_name, args.columns);
-    const info = await describe(ctx, args.table_name);
+    // Just created: read it past the service's metadata cache.
+    const info = await describe(ctx, args.table_name, { strong: true });
     return {
       data: { table: info.logicalName, entitySetName: info.entitySetName, columnsAdded: added, columnsFailed: failed },
       text: `Created table ${info.logicalName} (entity set ${info.entitySetName}) with ${added.length} column(s) besides Name.${failed.length ? ` These columns could not be added: ${failed.join('; ')}` : ''}`,
