@@ -76,8 +76,25 @@ export interface Regarding {
 
 const REGARDING_SETS = { lead: 'leads', incident: 'incidents' } as const;
 
+/** Email statuscode 3: handed to the mailbox. Until then a sent email is usually 6, Pending Send (email table reference). */
+const EMAIL_SENT = 3;
+
+export interface SendOutcome {
+  /** The status as Dataverse labels it for the user ("Sent", "Pending Send"; localised). */
+  status: string;
+  /** Already handed to the mailbox (statuscode 3), decided on the number. */
+  delivered: boolean;
+}
+
+/** The sentence a send tool answers with: what Dataverse reported, not what we hoped. */
+export function sentText(subject: string, to: string, outcome: SendOutcome, where: string): string {
+  return outcome.delivered
+    ? `Sent "${subject}" to ${to}; it is recorded on the ${where}.`
+    : `"${subject}" to ${to} is submitted for sending (Dataverse reports ${outcome.status}: the mailbox sends it shortly); it is recorded on the ${where}.`;
+}
+
 /** Sends an existing email; a failure names it so the user can finish in Dynamics. Returns the status Dataverse reports. */
-async function sendExisting(ctx: ToolContext, emailId: string, saved: 'draft' | 'created'): Promise<string> {
+async function sendExisting(ctx: ToolContext, emailId: string, saved: 'draft' | 'created'): Promise<SendOutcome> {
   try {
     await ctx.dataverse.boundAction('emails', emailId, 'SendEmail', { IssueSend: true });
   } catch (err) {
@@ -85,8 +102,8 @@ async function sendExisting(ctx: ToolContext, emailId: string, saved: 'draft' | 
     throw new ToolError(`${saved === 'draft' ? 'The draft' : 'The email was saved as draft'} ${emailId} ${saved === 'draft' ? 'was' : 'but'} not sent: ${reason} Do not call send again blindly; check the draft in Dynamics.`, 'failed');
   }
   const row = await ctx.dataverse.get('emails', emailId, { select: ['activityid', 'statuscode'] });
-  const status = row['statuscode@OData.Community.Display.V1.FormattedValue'];
-  return typeof status === 'string' ? status : 'Sent';
+  const label = row['statuscode@OData.Community.Display.V1.FormattedValue'];
+  return { status: typeof label === 'string' ? label : String(row['statuscode'] ?? ''), delivered: row['statuscode'] === EMAIL_SENT };
 }
 
 export interface Draft {
@@ -210,12 +227,12 @@ export async function performSend(
   args: SendArgs,
   regarding: Regarding,
   recipientOf: () => Promise<Recipient>,
-): Promise<{ emailId: string; subject: string; to: string; status: string; target: string }> {
+): Promise<{ emailId: string; subject: string; to: string; outcome: SendOutcome; target: string }> {
   if (args.draftId) {
     const draft = await loadDraft(ctx, args.draftId, regarding);
     await ctx.dataverse.update('emails', args.draftId, { description: toHtml(draft.body) });
-    const status = await sendExisting(ctx, args.draftId, 'draft');
-    return { emailId: args.draftId, subject: draft.subject, to: draft.to, status, target: `email:${args.draftId} regarding ${regarding.table}:${regarding.id}` };
+    const outcome = await sendExisting(ctx, args.draftId, 'draft');
+    return { emailId: args.draftId, subject: draft.subject, to: draft.to, outcome, target: `email:${args.draftId} regarding ${regarding.table}:${regarding.id}` };
   }
   const [recipient, sender] = await Promise.all([recipientOf(), currentSender(ctx)]);
   // Bind names come from the org's metadata (regardingobjectid_lead_email, partyid_contact…), never string rules.
@@ -244,12 +261,12 @@ export async function performSend(
     }
     throw err;
   }
-  const status = await sendExisting(ctx, created, 'created');
+  const outcome = await sendExisting(ctx, created, 'created');
   return {
     emailId: created,
     subject: args.subject ?? '',
     to: `${recipient.name} <${recipient.email}>`,
-    status,
+    outcome,
     target: `email:${created} regarding ${regarding.table}:${regarding.id}`,
   };
 }

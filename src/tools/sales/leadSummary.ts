@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { draftLeadOutreach, summarizeLead } from '../../copilot/grounded.js';
 import { defineTool } from '../defineTool.js';
-import { bodyArg, currentSender, loadRecipient, performSend, previewSend, SentEmailSchema, subjectArg } from '../email.js';
+import { bodyArg, currentSender, loadRecipient, performSend, previewSend, SentEmailSchema, sentText, subjectArg } from '../email.js';
 import { guidArg, str } from '../shared.js';
 import { loadLeadFacts } from './leadData.js';
 
@@ -76,8 +76,8 @@ export const sendOutreachEmail = defineTool({
   async handler(args, ctx) {
     const sent = await performSend(ctx, args, { table: 'lead', id: args.leadId }, () => loadRecipient(ctx, 'lead', args.leadId));
     return {
-      data: { leadId: args.leadId, emailId: sent.emailId, subject: sent.subject, to: sent.to, status: sent.status },
-      text: `Sent "${sent.subject}" to ${sent.to}; it is recorded on the lead.`,
+      data: { leadId: args.leadId, emailId: sent.emailId, subject: sent.subject, to: sent.to, status: sent.outcome.status },
+      text: sentText(sent.subject, sent.to, sent.outcome, 'lead'),
       target: sent.target,
     };
   },

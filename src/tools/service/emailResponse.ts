@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { draftCaseReply, factsUsed } from '../../copilot/grounded.js';
 import { defineTool } from '../defineTool.js';
-import { bodyArg, currentSender, performSend, previewSend, SentEmailSchema, subjectArg } from '../email.js';
+import { bodyArg, currentSender, performSend, previewSend, SentEmailSchema, sentText, subjectArg } from '../email.js';
 import { guidArg } from '../shared.js';
 import { loadCaseFacts, loadCaseRecipient } from './caseFacts.js';
 
@@ -83,8 +83,8 @@ export const sendEmailResponse = defineTool({
   async handler(args, ctx) {
     const sent = await performSend(ctx, args, { table: 'incident', id: args.caseId }, () => loadCaseRecipient(ctx, args.caseId));
     return {
-      data: { caseId: args.caseId, emailId: sent.emailId, subject: sent.subject, to: sent.to, status: sent.status },
-      text: `Sent "${sent.subject}" to ${sent.to}; it is recorded on the case.`,
+      data: { caseId: args.caseId, emailId: sent.emailId, subject: sent.subject, to: sent.to, status: sent.outcome.status },
+      text: sentText(sent.subject, sent.to, sent.outcome, 'case'),
       target: sent.target,
     };
   },
