@@ -63,6 +63,9 @@ const EnvSchema = z.object({
   AUTH_OBO_MODE: z.enum(['secret', 'certificate', 'managed-identity']).optional(),
   DATAVERSE_URL: url.optional(),
   DATAVERSE_TIMEOUT_MS: int(30_000, 1000, 120_000),
+  // Azure's front end ends an HTTP-triggered function after 230 s whatever functionTimeout says, so
+  // a whole tool call (every request, retry and Retry-After wait) must end well before that.
+  TOOL_TIMEOUT_SECONDS: int(120, 1, 200),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional().transform((v) => v ?? 'info'),
   IDENTITY_ENDPOINT: z.string().url().optional(),
   IDENTITY_HEADER: z.string().optional(),
@@ -107,6 +110,8 @@ export interface AppConfig {
   stateSecret: string | undefined;
   auth: AuthConfig;
   dataverse: { url: string | undefined; timeoutMs: number };
+  /** The longest one tool call may take, Dataverse retries and throttling waits included. */
+  toolTimeoutMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   appInsightsConnectionString: string | undefined;
 }
@@ -160,6 +165,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       managedIdentity: e.IDENTITY_ENDPOINT && e.IDENTITY_HEADER ? { endpoint: e.IDENTITY_ENDPOINT, header: e.IDENTITY_HEADER } : undefined,
     },
     dataverse: { url: e.DATAVERSE_URL, timeoutMs: e.DATAVERSE_TIMEOUT_MS },
+    toolTimeoutMs: e.TOOL_TIMEOUT_SECONDS * 1000,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
   };

@@ -111,6 +111,7 @@ export function createMcpApp({ config, tables, verifier, log, fetch: fetchImpl, 
     cursorKey: deriveKey(config.stateSecret, 'cursor'),
     privilegeCaches: new PrivilegeCaches(clock),
     metadataCaches: new MetadataCaches(clock),
+    toolTimeoutMs: config.toolTimeoutMs,
     now: clock,
     dataverse: (rc, signal) =>
       new DataverseClient({

@@ -36,6 +36,8 @@ export interface ServerDeps extends DispatchDeps {
   /** A Dataverse client acting for this request's user. */
   dataverse(rc: RequestContext, signal: AbortSignal): DataverseClient;
   privilegeCaches: PrivilegeCaches;
+  /** Deadline of one tool call, far below the Functions front end's 230 s. */
+  toolTimeoutMs: number;
   metadataCaches: MetadataCaches;
   now(): number;
 }
@@ -80,7 +82,8 @@ export function createServer(surface: AgentSurface, rc: RequestContext, deps: Se
       rc.era === 'legacy'
         ? (rc.session?.protocolVersion ?? '2025-03-26')
         : (envelopeString(sdkCtx.mcpReq.envelope, PROTOCOL_VERSION_META_KEY) ?? MODERN_VERSION);
-    const signal = sdkCtx.mcpReq.signal;
+    // The client's cancellation, or the deadline: whichever comes first stops every Dataverse call and wait.
+    const signal = AbortSignal.any([sdkCtx.mcpReq.signal, AbortSignal.timeout(deps.toolTimeoutMs)]);
     const dataverse = deps.dataverse(rc, signal);
     const ctx: ToolContext = {
       principal: rc.principal,

@@ -339,6 +339,13 @@ function failureKind(err: unknown): string {
 
 /** Everything a user or model can act on becomes an `isError` result; anything else is a bug with a reference. */
 export function failure(err: unknown, tool: CompiledTool, ctx: ToolContext): CallToolResult {
+  if (ctx.signal.aborted && (ctx.signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError') {
+    const unknown = err instanceof DataverseError && err.kind === 'unknown_outcome';
+    ctx.log.warn('tool call deadline', { unknownOutcome: unknown });
+    return errorResult(
+      `${tool.def.title}: did not finish within the time one call may take (Dataverse was slow or throttling).${unknown ? ' A change may or may not have been applied: check the record before trying again.' : ' Try again, or narrow the request.'}`,
+    );
+  }
   if (err instanceof ToolError) return errorResult(err.message);
   if (err instanceof StorageUnavailableError) {
     ctx.log.warn('confirmation storage unavailable', { error: err.message });
