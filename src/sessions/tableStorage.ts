@@ -18,11 +18,17 @@ function clientOptions(connectionString: string): TableServiceClientOptions {
   return /TableEndpoint=http:|UseDevelopmentStorage=true/i.test(connectionString) ? { allowInsecureConnection: true } : {};
 }
 
+/** Clients for every table (no request is made). */
+export function openTablesClients(connectionString: string, prefix: string): TableClients {
+  const options = clientOptions(connectionString);
+  const clients = {} as TableClients;
+  for (const name of TABLE_NAMES) clients[name] = TableClient.fromConnectionString(connectionString, `${prefix}${name}`, options);
+  return clients;
+}
+
 /** Creates clients for every table and makes sure the tables exist (idempotent). */
 export async function openTables(connectionString: string, prefix: string): Promise<TableClients> {
-  const options = clientOptions(connectionString);
-  const service = TableServiceClient.fromConnectionString(connectionString, options);
-  const clients = {} as TableClients;
+  const service = TableServiceClient.fromConnectionString(connectionString, clientOptions(connectionString));
   for (const name of TABLE_NAMES) {
     const tableName = `${prefix}${name}`;
     try {
@@ -30,9 +36,8 @@ export async function openTables(connectionString: string, prefix: string): Prom
     } catch (err) {
       throw new StorageUnavailableError(`Could not reach Table Storage to prepare table ${tableName}.`, { cause: err });
     }
-    clients[name] = TableClient.fromConnectionString(connectionString, tableName, options);
   }
-  return clients;
+  return openTablesClients(connectionString, prefix);
 }
 
 /** The status code of an `@azure/data-tables` RestError, if that is what `err` is. */
