@@ -1,9 +1,8 @@
 import azureFunctions, { type HttpRequest, type HttpResponseInit } from '@azure/functions';
 
-import { TokenVerifier } from '../src/auth/tokenVerifier.js';
+import { buildApp } from '../src/app/buildApp.js';
 import { loadConfig } from '../src/config/config.js';
-import { createMcpApp, type McpApp } from '../src/http/mcpApp.js';
-import { openTables } from '../src/sessions/tableStorage.js';
+import type { McpApp } from '../src/http/mcpApp.js';
 import { startTelemetry } from '../src/telemetry/appInsights.js';
 import { createLogger } from '../src/telemetry/log.js';
 
@@ -16,17 +15,9 @@ let appPromise: Promise<McpApp> | undefined;
 export function getApp(): Promise<McpApp> {
   appPromise ??= (async () => {
     const config = loadConfig();
-    if (!config.tables.connectionString) throw new Error('TABLES_CONNECTION_STRING is required.');
     const log = createLogger(config.logLevel, { host: 'functions' });
     if (config.appInsightsConnectionString) startTelemetry(config.appInsightsConnectionString, log);
-    const tables = await openTables(config.tables.connectionString, config.tables.prefix);
-    const verifier = new TokenVerifier({
-      authority: config.auth.authority,
-      v1IssuerBase: config.auth.v1IssuerBase,
-      tenants: config.auth.tenants,
-      maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
-    });
-    return createMcpApp({ config, tables, verifier, log });
+    return buildApp({ config, log });
   })();
   appPromise.catch(() => {
     // A failed start (e.g. storage briefly unreachable) must not poison the worker forever.

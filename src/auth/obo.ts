@@ -4,19 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { importPKCS8, SignJWT } from 'jose';
 
 import type { OboCredential } from '../config/config.js';
+import { OboError } from './oboError.js';
 import type { Principal } from './principal.js';
-
-/** An on-behalf-of failure, phrased for the person who has to act on it. */
-export class OboError extends Error {
-  override name = 'OboError';
-  constructor(
-    message: string,
-    readonly kind: 'consent_required' | 'reauthenticate' | 'user_not_found' | 'misconfigured' | 'unavailable',
-    readonly aadsts?: number,
-  ) {
-    super(message);
-  }
-}
 
 export interface OboOptions {
   /** e.g. https://login.microsoftonline.com */

@@ -66,6 +66,9 @@ const EnvSchema = z.object({
   // Azure's front end ends an HTTP-triggered function after 230 s whatever functionTimeout says, so
   // a whole tool call (every request, retry and Retry-After wait) must end well before that.
   TOOL_TIMEOUT_SECONDS: int(120, 1, 200),
+  // Org metadata (tables, columns, lookups, privilege names) and who each user is change with
+  // deployments and role assignments, not requests: read once and kept this long.
+  METADATA_CACHE_MINUTES: int(10, 1, 1440),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional().transform((v) => v ?? 'info'),
   IDENTITY_ENDPOINT: z.string().url().optional(),
   IDENTITY_HEADER: z.string().optional(),
@@ -112,6 +115,8 @@ export interface AppConfig {
   dataverse: { url: string | undefined; timeoutMs: number };
   /** The longest one tool call may take, Dataverse retries and throttling waits included. */
   toolTimeoutMs: number;
+  /** How long org metadata and each user's identity are kept before being read again. */
+  metadataCacheMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   appInsightsConnectionString: string | undefined;
 }
@@ -166,6 +171,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     dataverse: { url: e.DATAVERSE_URL, timeoutMs: e.DATAVERSE_TIMEOUT_MS },
     toolTimeoutMs: e.TOOL_TIMEOUT_SECONDS * 1000,
+    metadataCacheMs: e.METADATA_CACHE_MINUTES * 60_000,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
   };

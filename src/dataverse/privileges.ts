@@ -1,10 +1,10 @@
 import type { Clock } from '../config/clock.js';
 import type { DataverseClient } from './client.js';
 import { DataverseError } from './errors.js';
+import type { OrgMetadata, PrivilegeOp } from './metadata.js';
 import { TtlCache } from './ttlCache.js';
 
-/** The operations Dataverse guards with a privilege per table (EntityMetadata.Privileges). */
-export type PrivilegeOp = 'Create' | 'Read' | 'Write' | 'Delete' | 'Append' | 'AppendTo';
+export type { PrivilegeOp } from './metadata.js';
 
 export interface PrivilegeNeed {
   /** Table logical name, e.g. `incident` (activities share `prv…Activity`, notes `prv…Note`). */
@@ -14,18 +14,14 @@ export interface PrivilegeNeed {
 
 /** What one user holds: privilege name → depth (`Basic`, `Local`, `Deep`, `Global`). */
 type UserPrivileges = ReadonlyMap<string, string>;
-/** A table's privilege names by operation, from its metadata. */
-type TablePrivileges = ReadonlyMap<string, string>;
 
-/** Process-wide caches, shared by every request (keys carry the org and the user). */
+/** Each user's privileges, shared by every request (keys carry the org and the user). */
 export class PrivilegeCaches {
   readonly users: TtlCache<UserPrivileges>;
-  readonly tables: TtlCache<TablePrivileges>;
 
   constructor(now: Clock, ttlMs = 5 * 60_000) {
     // A role change reaches the pre-check within the TTL; the write itself is always checked by Dataverse.
     this.users = new TtlCache(ttlMs, now);
-    this.tables = new TtlCache(30 * 60_000, now);
   }
 }
 
@@ -38,14 +34,15 @@ export class PrivilegeCaches {
 export class PrivilegeChecker {
   constructor(
     private readonly dataverse: DataverseClient,
+    private readonly metadata: OrgMetadata,
     private readonly caches: PrivilegeCaches,
-    /** Stable key of the org and the user (their security roles are per org). */
+    /** Stable key of the user (their security roles are per org; the caches add the org). */
     private readonly userKey: string,
   ) {}
 
   /** Throws the same "missing privilege" error Dataverse would, naming every privilege that is missing. */
   async require(...needs: PrivilegeNeed[]): Promise<void> {
-    const tables = await Promise.all(needs.map((n) => this.tablePrivileges(n.table)));
+    const tables = await Promise.all(needs.map((n) => this.metadata.privileges(n.table)));
     const names = new Set<string>();
     needs.forEach((need, i) => {
       for (const op of need.ops) {
@@ -75,9 +72,9 @@ export class PrivilegeChecker {
   /** The user's privileges, or undefined when Dataverse will not tell (then only the write decides). */
   private async held(): Promise<UserPrivileges | undefined> {
     try {
-      return await this.caches.users.get(this.userKey, async () => {
-        const me = await this.dataverse.whoAmI();
-        const granted = await this.dataverse.retrieveUserPrivileges(me.UserId);
+      return await this.caches.users.get(`${this.dataverse.apiBase}|${this.userKey}`, async () => {
+        const me = await this.metadata.currentUser(this.userKey);
+        const granted = await this.dataverse.retrieveUserPrivileges(me.systemUserId);
         return new Map(granted.map((p) => [p.PrivilegeName, p.Depth]));
       });
     } catch (err) {
@@ -86,18 +83,9 @@ export class PrivilegeChecker {
     }
   }
 
-  private tablePrivileges(table: string): Promise<TablePrivileges> {
-    return this.caches.tables.get(`${this.dataverse.apiBase}|${table}`, async () => {
-      const def = await this.dataverse.entityDefinition<{ Privileges?: Array<{ Name?: unknown; PrivilegeType?: unknown }> }>(table, ['LogicalName', 'Privileges']);
-      const out = new Map<string, string>();
-      for (const p of def.Privileges ?? []) if (typeof p.Name === 'string' && typeof p.PrivilegeType === 'string') out.set(p.PrivilegeType, p.Name);
-      return out;
-    });
-  }
-
   /** Forget this user's privileges (after Dataverse refused a write the cache allowed). */
   forget(): void {
-    this.caches.users.delete(this.userKey);
+    this.caches.users.delete(`${this.dataverse.apiBase}|${this.userKey}`);
   }
 }
 

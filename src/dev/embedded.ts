@@ -4,14 +4,13 @@ import { isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
 
 import { type ConfidentialClient, generateSigningKey, loadOrCreateSecret, loadOrCreateSigningKey, type LocalIdp, startLocalIdp } from '../auth/localIdp.js';
-import { TokenVerifier } from '../auth/tokenVerifier.js';
 import { type Clock, systemClock } from '../config/clock.js';
 import { type AppConfig, type Env, loadConfig } from '../config/config.js';
 import type { EmulatorHandle, OrgProfile } from '../emulator/index.js';
 import { LOCAL_TENANT_ID, LOCAL_USERS } from '../emulator/users.js';
-import { createMcpApp, type McpApp } from '../http/mcpApp.js';
+import { buildApp } from '../app/buildApp.js';
+import type { McpApp } from '../http/mcpApp.js';
 import { type NodeHost, startNodeHost } from '../http/nodeHost.js';
-import { openTables } from '../sessions/tableStorage.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
 import { type AzuriteHandle, freePort, isAddressInUse, portIsFree, startAzurite } from './azurite.js';
 
@@ -155,9 +154,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     const hostPort = basePort || (await freePort());
     env['PUBLIC_BASE_URL'] ??= `http://127.0.0.1:${hostPort}`;
     const config = loadConfig(env);
-    const tables = await openTables(config.tables.connectionString ?? '', config.tables.prefix);
-    const verifier = new TokenVerifier({ authority: config.auth.authority, v1IssuerBase: config.auth.v1IssuerBase, tenants: config.auth.tenants, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds, now: clock });
-    const app = createMcpApp({ config, tables, verifier, log, clock });
+    const app = await buildApp({ config, log, clock });
     closers.push(() => app.close());
     const host = await onPort(0, () =>
       startNodeHost(app, {

@@ -130,18 +130,18 @@ async function handle(
     return jsonRpcError(400, -32600, 'Invalid Request: the body must be a JSON-RPC message object.');
   }
 
-  const rc: RequestContext = { requestId, surface: route.surface, principal, assertion: auth.token, era: 'modern', session: undefined, log };
+  const requestContext: RequestContext = { requestId, agent: route.agent, principal, assertion: auth.token, era: 'modern', session: undefined, log };
   if (!(await isLegacyRequest(request, body, { maxRequestBodySize: app.config.maxBodyBytes }))) {
-    return app.modern.fetch(request, { authInfo: toAuthInfo(rc), parsedBody: body });
+    return app.modern.fetch(request, { authInfo: toAuthInfo(requestContext), parsedBody: body });
   }
-  return legacyPost(request, body, route, { ...rc, era: 'legacy' }, app);
+  return legacyPost(request, body, route, { ...requestContext, era: 'legacy' }, app);
 }
 
 /**
  * 2025-era POST: initialize opens a stored session; a request naming a session must present a live
  * one; a request without `Mcp-Session-Id` is served statelessly (see "Testing with curl" in README.md).
  */
-async function legacyPost(request: Request, parsed: object, route: AgentRoute, rc: RequestContext, app: McpApp): Promise<Response> {
+async function legacyPost(request: Request, parsed: object, route: AgentRoute, requestContext: RequestContext, app: McpApp): Promise<Response> {
   const body = Array.isArray(parsed) ? parsed : withInitializeDefaults(parsed);
   const messages: unknown[] = Array.isArray(body) ? body : [body];
   const id = requestIdOf(body);
@@ -151,7 +151,7 @@ async function legacyPost(request: Request, parsed: object, route: AgentRoute, r
   const initialize = messages.find((m) => isInitializeRequest(m));
   if (initialize && isInitializeRequest(initialize)) {
     if (messages.length > 1) return jsonRpcError(400, -32600, 'Invalid Request: initialize must be sent on its own.');
-    const response = await app.legacy(sdkRequest, { authInfo: toAuthInfo(rc), parsedBody: body });
+    const response = await app.legacy(sdkRequest, { authInfo: toAuthInfo(requestContext), parsedBody: body });
     if (response.status !== 200) return response;
     const params = initialize.params;
     const requested = params.protocolVersion;
@@ -161,8 +161,8 @@ async function legacyPost(request: Request, parsed: object, route: AgentRoute, r
     try {
       session = await app.sessions.create({
         agentId: route.config.id,
-        tenantId: rc.principal.tenantId,
-        objectId: rc.principal.objectId,
+        tenantId: requestContext.principal.tenantId,
+        objectId: requestContext.principal.objectId,
         protocolVersion: negotiated,
         clientInfo: { name: params.clientInfo.name, version: params.clientInfo.version },
         clientCapabilities: params.capabilities as Record<string, unknown>,
@@ -171,7 +171,7 @@ async function legacyPost(request: Request, parsed: object, route: AgentRoute, r
       await response.body?.cancel().catch(() => undefined);
       throw err;
     }
-    rc.log.info('session opened', { protocolVersion: negotiated, client: params.clientInfo.name });
+    requestContext.log.info('session opened', { protocolVersion: negotiated, client: params.clientInfo.name });
     return withHeaders(response, { 'Mcp-Session-Id': session.id });
   }
   if (messages.some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'initialize')) {
@@ -187,10 +187,10 @@ async function legacyPost(request: Request, parsed: object, route: AgentRoute, r
     if (Array.isArray(body) && version !== '2025-03-26') {
       return jsonRpcError(400, -32600, `Invalid Request: JSON-RPC batches are not part of protocol revision ${version.slice(0, 32)}.`);
     }
-    return app.legacy(sdkRequest, { authInfo: toAuthInfo(rc), parsedBody: body });
+    return app.legacy(sdkRequest, { authInfo: toAuthInfo(requestContext), parsedBody: body });
   }
   const session = await app.sessions.get(sessionId);
-  if (!session || session.agentId !== route.config.id || !samePrincipal(session, rc.principal)) {
+  if (!session || session.agentId !== route.config.id || !samePrincipal(session, requestContext.principal)) {
     // Foreign and unknown ids look the same, so ids cannot be probed.
     return jsonRpcError(404, -32001, 'Session not found: it expired or was ended. Initialize a new session.', id);
   }
@@ -205,9 +205,9 @@ async function legacyPost(request: Request, parsed: object, route: AgentRoute, r
     await app.sessions.touch(session);
   } catch (err) {
     // Missing one sliding-expiry refresh is harmless; the next call retries it.
-    rc.log.warn('session refresh failed', { error: (err as Error).message });
+    requestContext.log.warn('session refresh failed', { error: (err as Error).message });
   }
-  return app.legacy(sdkRequest, { authInfo: toAuthInfo({ ...rc, session }), parsedBody: body });
+  return app.legacy(sdkRequest, { authInfo: toAuthInfo({ ...requestContext, session }), parsedBody: body });
 }
 
 /** Revision the spec says to assume when a 2025-era request has no `MCP-Protocol-Version` and no session. */

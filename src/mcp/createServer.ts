@@ -11,30 +11,21 @@ import { principalKey } from '../auth/principal.js';
 import type { DataverseClient } from '../dataverse/client.js';
 import { type MetadataCaches, OrgMetadata } from '../dataverse/metadata.js';
 import { PrivilegeChecker, type PrivilegeCaches } from '../dataverse/privileges.js';
-import type { AgentView, ToolContext } from '../tools/defineTool.js';
+import type { AgentSettings, ToolContext } from '../tools/defineTool.js';
 import { dispatch, type DispatchDeps } from './dispatch.js';
 import type { RequestContext } from './requestContext.js';
 import { cursorSealer } from './secrets.js';
-import type { CompiledTool } from './toolInventory.js';
+import type { AgentTools } from './toolInventory.js';
 
 export const SERVER_NAME = 'dataverse-mcp';
 export const SERVER_VERSION = '0.1.0';
 const MODERN_VERSION = '2026-07-28';
 
-/** What one agent route serves, computed once at start-up. */
-export interface AgentSurface {
-  view: AgentView;
-  title: string;
-  instructions: string | undefined;
-  tools: ReadonlyMap<string, CompiledTool>;
-  listResult: ListToolsResult;
-}
-
 export interface ServerDeps extends DispatchDeps {
   validator: jsonSchemaValidator;
   cursorKey: Buffer;
   /** A Dataverse client acting for this request's user. */
-  dataverse(rc: RequestContext, signal: AbortSignal): DataverseClient;
+  dataverse(request: RequestContext, signal: AbortSignal): DataverseClient;
   privilegeCaches: PrivilegeCaches;
   /** Deadline of one tool call, far below the Functions front end's 230 s. */
   toolTimeoutMs: number;
@@ -48,14 +39,14 @@ export interface ServerDeps extends DispatchDeps {
  * schema on each request; here the tool list and schemas were computed once per agent, and the
  * per-request instance only gets two small handlers plus the shared JSON Schema validator.
  */
-export function createServer(surface: AgentSurface, rc: RequestContext, deps: ServerDeps): Server {
+export function createServer(agent: AgentTools, request: RequestContext, deps: ServerDeps): Server {
   const server = new Server(
-    { name: SERVER_NAME, version: SERVER_VERSION, title: `Dynamics 365 & Dataverse: ${surface.title}` },
+    { name: SERVER_NAME, version: SERVER_VERSION, title: `Dynamics 365 & Dataverse: ${agent.title}` },
     {
       capabilities: { tools: { listChanged: false } },
       // The list depends only on the agent configuration, which changes with a deployment.
       cacheHints: { 'tools/list': { ttlMs: 300_000, cacheScope: 'private' } },
-      ...(surface.instructions !== undefined && { instructions: surface.instructions }),
+      ...(agent.instructions !== undefined && { instructions: agent.instructions }),
       jsonSchemaValidator: deps.validator,
       // MRTR request state is HMAC-signed and bound to the user; tampered or foreign state never reaches a tool.
       requestState: { verify: deps.stateCodec.verify },
@@ -65,43 +56,46 @@ export function createServer(surface: AgentSurface, rc: RequestContext, deps: Se
     },
   );
 
-  server.setRequestHandler('tools/list', (request) => {
-    if (request.params?.cursor !== undefined) {
+  server.setRequestHandler('tools/list', (message) => {
+    if (message.params?.cursor !== undefined) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: the tool list has a single page.');
     }
-    return surface.listResult;
+    return agent.listResult;
   });
 
-  server.setRequestHandler('tools/call', async (request, sdkCtx) => {
-    const { name, arguments: rawArgs } = request.params;
-    const tool = surface.tools.get(name);
+  server.setRequestHandler('tools/call', async (message, serverContext) => {
+    const { name, arguments: rawArgs } = message.params;
+    const tool = agent.tools.get(name);
     if (!tool) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list to see the tools this agent offers.`);
     }
     const protocolVersion =
-      rc.era === 'legacy'
-        ? (rc.session?.protocolVersion ?? '2025-03-26')
-        : (envelopeString(sdkCtx.mcpReq.envelope, PROTOCOL_VERSION_META_KEY) ?? MODERN_VERSION);
+      request.era === 'legacy'
+        ? (request.session?.protocolVersion ?? '2025-03-26')
+        : (envelopeString(serverContext.mcpReq.envelope, PROTOCOL_VERSION_META_KEY) ?? MODERN_VERSION);
     // The client's cancellation, or the deadline: whichever comes first stops every Dataverse call and wait.
-    const signal = AbortSignal.any([sdkCtx.mcpReq.signal, AbortSignal.timeout(deps.toolTimeoutMs)]);
-    const dataverse = deps.dataverse(rc, signal);
+    const signal = AbortSignal.any([serverContext.mcpReq.signal, AbortSignal.timeout(deps.toolTimeoutMs)]);
+    const dataverse = deps.dataverse(request, signal);
+    const metadata = new OrgMetadata(dataverse, deps.metadataCaches);
+    const userKey = principalKey(request.principal);
     const ctx: ToolContext = {
-      principal: rc.principal,
-      agent: surface.view,
-      era: rc.era,
+      principal: request.principal,
+      agent: agent.settings,
+      era: request.era,
       protocolVersion,
-      requestId: rc.requestId,
-      log: rc.log.child({ tool: name }),
+      requestId: request.requestId,
+      log: request.log.child({ tool: name }),
       signal,
       dataverse,
-      privileges: new PrivilegeChecker(dataverse, deps.privilegeCaches, `${dataverse.apiBase}|${principalKey(rc.principal)}`),
-      metadata: new OrgMetadata(dataverse, deps.metadataCaches),
-      cursors: cursorSealer(deps.cursorKey, rc.principal, surface.view.id, name, deps.now),
+      privileges: new PrivilegeChecker(dataverse, metadata, deps.privilegeCaches, userKey),
+      metadata,
+      user: () => metadata.currentUser(userKey),
+      cursors: cursorSealer(deps.cursorKey, request.principal, agent.settings.id, name, deps.now),
       now: () => new Date(deps.now()),
       // Set by dispatch for the confirmed round of a write.
       confirmedId: () => undefined,
     };
-    return dispatch(tool, rawArgs ?? {}, ctx, sdkCtx, deps);
+    return dispatch(tool, rawArgs ?? {}, ctx, serverContext, deps);
   });
 
   return server;

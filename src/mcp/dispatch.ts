@@ -12,24 +12,26 @@ import {
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
-import { OboError } from '../auth/obo.js';
+import { OboError } from '../auth/oboError.js';
 import { DataverseError, describeDataverseError } from '../dataverse/errors.js';
 import { ODataBuildError } from '../dataverse/odata.js';
 import type { AuditEntry, AuditLog } from '../sessions/auditLog.js';
 import type { ConfirmationStore } from '../sessions/confirmationStore.js';
 import { StorageUnavailableError } from '../sessions/tableStorage.js';
-import { type ConfirmationPreview, type ToolContext, ToolError } from '../tools/defineTool.js';
+import { type BoundCall, type ConfirmationPreview, type Prepared, type ToolContext, ToolError, type ToolOutput } from '../tools/defineTool.js';
 import { argsHash } from './secrets.js';
 import type { CompiledTool } from './toolInventory.js';
 
-/** What an MRTR confirmation round carries: the tool and exact arguments the user was asked about. */
+/**
+ * What an MRTR confirmation round carries (HMAC-signed, bound to the user and agent by the codec):
+ * the tool and exact arguments the user was asked about, a single-use nonce, and the preview shown.
+ */
 export interface ConfirmState {
-  t: string;
-  h: string;
-  a: string;
-  n: string;
-  /** Hash of the preview the user was shown. */
-  p: string;
+  tool: string;
+  argsHash: string;
+  agentId: string;
+  nonce: string;
+  previewHash: string;
 }
 
 export interface DispatchDeps {
@@ -39,6 +41,7 @@ export interface DispatchDeps {
 }
 
 type CallResult = CallToolResult | InputRequiredResult;
+type WriteCall = Extract<BoundCall, { auditTarget: string }>;
 
 /** What a client is told to wait when confirmation storage is down (the 2025-era path answers 503 with the same). */
 const STORAGE_RETRY_SECONDS = 5;
@@ -53,63 +56,76 @@ const CONFIRM_REQUEST = {
   required: ['confirm'],
 };
 
-/** Runs one tools/call: argument validation, confirmation where the tool needs it, audit of writes. */
-export async function dispatch(tool: CompiledTool, rawArgs: unknown, requestCtx: ToolContext, sdk: ServerContext, deps: DispatchDeps): Promise<CallResult> {
+/**
+ * Runs one tools/call: argument checks, then a read runs; a write is prepared (everything resolved
+ * and checked once) and either confirmed first or, where the agent's policy allows, carried out.
+ * The confirmed round prepares again with fresh data and runs only if the user would see the same
+ * preview now. Every write leaves an audit row.
+ */
+export async function dispatch(tool: CompiledTool, rawArgs: unknown, requestContext: ToolContext, serverContext: ServerContext, deps: DispatchDeps): Promise<CallResult> {
   const malformed = checkArgumentValues(rawArgs);
   if (malformed) return errorResult(`Invalid arguments for ${tool.def.name}: ${malformed}`);
   const named = withAliases(rawArgs, tool.def.aliases);
   const unknown = unknownArguments(named, tool);
   if (unknown) return errorResult(`Invalid arguments for ${tool.def.name}: ${unknown}`);
-  const parsed = tool.input.safeParse(named);
-  if (!parsed.success) return errorResult(`Invalid arguments for ${tool.def.name}: ${describeIssues(parsed.error)}`);
-  const { confirmationHandle, ...args } = parsed.data as Record<string, unknown> & { confirmationHandle?: string };
+  const { confirmationHandle, rest } = splitHandle(named);
+  if (confirmationHandle !== undefined && (typeof confirmationHandle !== 'string' || confirmationHandle.length > 64)) {
+    return errorResult(`Invalid arguments for ${tool.def.name}: confirmationHandle: must be the handle string a previous call returned.`);
+  }
+  const bound = tool.def.bind(rest);
+  if (!bound.ok) return errorResult(`Invalid arguments for ${tool.def.name}: ${describeIssues(bound.error)}`);
+  const { args, call } = bound;
   // A cursor continues the listing that made it: same filters (page size may change).
   const { cursor: _cursor, top: _top, ...filters } = args;
-  const ctx: ToolContext = { ...requestCtx, cursors: requestCtx.cursors.scoped(argsHash(tool.def.name, filters)) };
+  const ctx: ToolContext = { ...requestContext, cursors: requestContext.cursors.scoped(argsHash(tool.def.name, filters)) };
+  if (call.kind === 'read') return runRead(tool, call, ctx);
 
-  const mustConfirm = tool.def.confirm && (tool.def.confirmation === 'always' || ctx.agent.confirmAllWrites);
-  if (!mustConfirm) return execute(tool, args, ctx, deps);
+  const mustConfirm = tool.def.confirmation === 'always' || ctx.agent.confirmAllWrites;
+  if (!mustConfirm) {
+    const prepared = await prepareOrFail(tool, call, ctx, deps);
+    return prepared.ok ? runWrite(tool, call, prepared.value, ctx, deps) : prepared.result;
+  }
 
   const hash = argsHash(tool.def.name, args);
   const expect = { agentId: ctx.agent.id, tool: tool.def.name, argsHash: hash };
   try {
-    if (confirmationHandle) {
+    if (typeof confirmationHandle === 'string' && confirmationHandle) {
       const outcome = await deps.confirmations.consume(ctx.principal, confirmationHandle, expect);
       if (!outcome.ok) return errorResult(handleRefusal(outcome.reason, tool.def.name));
-      return executeIfUnchanged(tool, args, confirmedContext(ctx, tool, confirmationHandle), deps, outcome.confirmation.previewHash);
+      return runIfUnchanged(tool, call, confirmedContext(ctx, tool, confirmationHandle), deps, outcome.confirmation.previewHash);
     }
 
-    if (ctx.era === 'modern' && canElicit(sdk)) {
-      const state = sdk.mcpReq.requestState<ConfirmState>();
+    if (ctx.era === 'modern' && canElicit(serverContext)) {
+      const state = serverContext.mcpReq.requestState<ConfirmState>();
       if (state !== undefined) {
-        if (typeof state !== 'object' || state.t !== expect.tool || state.h !== hash || state.a !== expect.agentId) {
+        if (typeof state !== 'object' || state.tool !== expect.tool || state.argsHash !== hash || state.agentId !== expect.agentId) {
           return errorResult(`This confirmation was given for different arguments or another tool; call ${tool.def.name} again to be asked afresh.`);
         }
-        const view = inputResponse(sdk.mcpReq.inputResponses, 'confirm');
-        if (view.kind === 'elicit' && view.action !== 'accept') return cancelled(tool, args, ctx, deps);
-        const answer = acceptedContent(sdk.mcpReq.inputResponses, 'confirm', CONFIRM_SCHEMA);
-        if (answer?.confirm === false) return cancelled(tool, args, ctx, deps);
+        const view = inputResponse(serverContext.mcpReq.inputResponses, 'confirm');
+        if (view.kind === 'elicit' && view.action !== 'accept') return cancelled(tool, call, ctx, deps);
+        const answer = acceptedContent(serverContext.mcpReq.inputResponses, 'confirm', CONFIRM_SCHEMA);
+        if (answer?.confirm === false) return cancelled(tool, call, ctx, deps);
         if (answer?.confirm === true) {
-          const fresh = await deps.confirmations.useNonce(ctx.principal, state.n, new Date(ctx.now().getTime() + 3600_000));
+          const fresh = await deps.confirmations.useNonce(ctx.principal, state.nonce, new Date(ctx.now().getTime() + 3600_000));
           if (!fresh) return errorResult('This confirmation was already used. Call the tool again to make a new request.');
-          return executeIfUnchanged(tool, args, confirmedContext(ctx, tool, state.n), deps, state.p);
+          return runIfUnchanged(tool, call, confirmedContext(ctx, tool, state.nonce), deps, state.previewHash);
         }
       }
-      const previewed = await previewOf(tool, args, ctx);
-      if (!previewed.ok) return previewed.result;
-      const preview = previewed.preview;
+      const prepared = await prepareOrFail(tool, call, ctx, deps, false);
+      if (!prepared.ok) return prepared.result;
+      const preview = prepared.value.preview;
       return inputRequired({
         inputRequests: { confirm: inputRequired.elicit({ message: confirmationMessage(preview), requestedSchema: CONFIRM_REQUEST }) },
         requestState: await deps.stateCodec.mint(
-          { t: expect.tool, h: hash, a: expect.agentId, n: randomBytes(12).toString('base64url'), p: previewHash(preview) },
-          sdk,
+          { tool: expect.tool, argsHash: hash, agentId: expect.agentId, nonce: randomBytes(12).toString('base64url'), previewHash: previewHash(preview) },
+          serverContext,
         ),
       });
     }
 
-    const previewed = await previewOf(tool, args, ctx);
-    if (!previewed.ok) return previewed.result;
-    const preview = previewed.preview;
+    const prepared = await prepareOrFail(tool, call, ctx, deps, false);
+    if (!prepared.ok) return prepared.result;
+    const preview = prepared.value.preview;
     const pending = await deps.confirmations.create(ctx.principal, { ...expect, summary: preview.summary, previewHash: previewHash(preview) });
     const details = detailsOf(preview);
     const confirmation = { handle: pending.handle, expiresAt: pending.expiresAt.toISOString(), summary: preview.summary, details };
@@ -124,6 +140,13 @@ export async function dispatch(tool: CompiledTool, rawArgs: unknown, requestCtx:
   } catch (err) {
     return failure(err, tool, ctx);
   }
+}
+
+/** The served input accepts `confirmationHandle` beside the tool's own arguments; the tool never sees it. */
+function splitHandle(raw: unknown): { confirmationHandle: unknown; rest: unknown } {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw) || !('confirmationHandle' in raw)) return { confirmationHandle: undefined, rest: raw };
+  const { confirmationHandle, ...rest } = raw as Record<string, unknown>;
+  return { confirmationHandle, rest };
 }
 
 /** The context of a confirmed write: new records get ids derived from the confirmation. */
@@ -226,20 +249,20 @@ function previewHash(preview: ConfirmationPreview): string {
 }
 
 /**
- * Re-reads what the preview was built from (recipient, draft, current values) and runs the handler
- * only if the user would see the same preview now: a confirmation covers what was shown, not
+ * The confirmed round: prepares again from current data (recipient, draft, current values) and
+ * runs only if the user would see the same preview now. A confirmation covers what was shown, not
  * whatever the record says later.
  */
-async function executeIfUnchanged(tool: CompiledTool, args: Record<string, unknown>, ctx: ToolContext, deps: DispatchDeps, confirmedPreview: string): Promise<CallToolResult> {
-  const now = await previewOf(tool, args, ctx);
-  if (!now.ok) return now.result;
-  if (previewHash(now.preview) !== confirmedPreview) {
-    await deps.audit.record(auditEntry(ctx, tool, tool.def.auditTarget?.(args as never) ?? tool.def.name, 'cancelled', 'changed_since_confirmation'));
+async function runIfUnchanged(tool: CompiledTool, call: WriteCall, ctx: ToolContext, deps: DispatchDeps, confirmedPreview: string): Promise<CallToolResult> {
+  const prepared = await prepareOrFail(tool, call, ctx, deps);
+  if (!prepared.ok) return prepared.result;
+  if (previewHash(prepared.value.preview) !== confirmedPreview) {
+    await deps.audit.record(auditEntry(ctx, tool, call.auditTarget, 'cancelled', 'changed_since_confirmation'));
     return errorResult(
-      `Nothing was changed: what this would do is no longer what the user confirmed (now: ${now.preview.summary}). Call ${tool.def.name} again without a handle to show the user the new preview.`,
+      `Nothing was changed: what this would do is no longer what the user confirmed (now: ${prepared.value.preview.summary}). Call ${tool.def.name} again without a handle to show the user the new preview.`,
     );
   }
-  return execute(tool, args, ctx, deps);
+  return runWrite(tool, call, prepared.value, ctx, deps);
 }
 
 /** Maps alternative argument names onto the advertised ones (the advertised name wins). */
@@ -255,50 +278,67 @@ function withAliases(raw: unknown, aliases: Record<string, string> | undefined):
   return out;
 }
 
-/** Runs the handler; write tools leave an audit row whatever the outcome. */
-async function execute(tool: CompiledTool, args: Record<string, unknown>, ctx: ToolContext, deps: DispatchDeps): Promise<CallToolResult> {
-  const isWrite = !tool.def.annotations.readOnlyHint;
-  const auditTarget = () => tool.def.auditTarget?.(args as never) ?? tool.def.name;
+/** A read: run, check the output against the schema, render. */
+async function runRead(tool: CompiledTool, call: Extract<BoundCall, { kind: 'read' }>, ctx: ToolContext): Promise<CallToolResult> {
   try {
-    const out = await tool.def.handler(args as never, ctx);
-    const data = tool.def.confirm ? { status: 'completed', result: out.data } : out.data;
-    const checked = tool.output.safeParse(data);
-    if (!checked.success) throw new Error(`output of ${tool.def.name} violates its schema: ${describeIssues(checked.error)}`);
-    if (isWrite) await deps.audit.record(auditEntry(ctx, tool, out.target ?? auditTarget(), out.partial ? 'partial' : 'succeeded', out.partial));
-    const structured = checked.data as Record<string, unknown>;
-    const json = JSON.stringify(structured);
-    return {
-      // The JSON copy in text content serves clients that ignore structuredContent; for large
-      // results it would double the payload past client limits (Copilot Studio: 500 KB), so the
-      // short rendering stands alone there.
-      content: [{ type: 'text', text: out.text }, ...(json.length <= INLINE_JSON_LIMIT ? [{ type: 'text' as const, text: json }] : [])],
-      structuredContent: structured,
-    };
+    return render(tool, await call.run(ctx), (data) => data);
   } catch (err) {
-    if (isWrite) {
-      const unknown = err instanceof DataverseError && err.kind === 'unknown_outcome';
-      await deps.audit.record(auditEntry(ctx, tool, auditTarget(), unknown ? 'unknown' : 'failed', failureKind(err)));
-    }
     return failure(err, tool, ctx);
   }
 }
 
-async function cancelled(tool: CompiledTool, args: Record<string, unknown>, ctx: ToolContext, deps: DispatchDeps): Promise<CallToolResult> {
-  await deps.audit.record(auditEntry(ctx, tool, tool.def.auditTarget?.(args as never) ?? tool.def.name, 'cancelled'));
+/** A prepared write carried out; it leaves an audit row whatever the outcome. */
+async function runWrite(tool: CompiledTool, call: WriteCall, prepared: Prepared<unknown>, ctx: ToolContext, deps: DispatchDeps): Promise<CallToolResult> {
+  try {
+    const out = await prepared.run();
+    const result = render(tool, out, (data) => ({ status: 'completed', result: data }));
+    await deps.audit.record(auditEntry(ctx, tool, out.target ?? call.auditTarget, out.partial ? 'partial' : 'succeeded', out.partial));
+    return result;
+  } catch (err) {
+    const unknown = err instanceof DataverseError && err.kind === 'unknown_outcome';
+    await deps.audit.record(auditEntry(ctx, tool, call.auditTarget, unknown ? 'unknown' : 'failed', failureKind(err)));
+    return failure(err, tool, ctx);
+  }
+}
+
+/**
+ * Prepares a write; a refusal (no privilege, wrong state, bad input) becomes the error result. When
+ * the write would have run without asking (`audited`), the refusal is audited as a failed write.
+ */
+async function prepareOrFail(
+  tool: CompiledTool,
+  call: WriteCall,
+  ctx: ToolContext,
+  deps: DispatchDeps,
+  audited = true,
+): Promise<{ ok: true; value: Prepared<unknown> } | { ok: false; result: CallToolResult }> {
+  try {
+    return { ok: true, value: await call.prepare(ctx) };
+  } catch (err) {
+    if (audited) await deps.audit.record(auditEntry(ctx, tool, call.auditTarget, 'failed', failureKind(err)));
+    return { ok: false, result: failure(err, tool, ctx) };
+  }
+}
+
+async function cancelled(tool: CompiledTool, call: WriteCall, ctx: ToolContext, deps: DispatchDeps): Promise<CallToolResult> {
+  await deps.audit.record(auditEntry(ctx, tool, call.auditTarget, 'cancelled'));
   const structured = { status: 'cancelled' };
   return { content: [{ type: 'text', text: 'The user declined; nothing was changed.' }], structuredContent: structured };
 }
 
-async function previewOf(
-  tool: CompiledTool,
-  args: Record<string, unknown>,
-  ctx: ToolContext,
-): Promise<{ ok: true; preview: ConfirmationPreview } | { ok: false; result: CallToolResult }> {
-  try {
-    return { ok: true, preview: await tool.def.confirm!(args as never, ctx) };
-  } catch (err) {
-    return { ok: false, result: failure(err, tool, ctx) };
-  }
+/** The output as served (writes wrap theirs in a status envelope), checked against the schema, with its text. */
+function render(tool: CompiledTool, out: ToolOutput<unknown>, served: (data: unknown) => unknown): CallToolResult {
+  const checked = tool.output.safeParse(served(out.data));
+  if (!checked.success) throw new Error(`output of ${tool.def.name} violates its schema: ${describeIssues(checked.error)}`);
+  const structured = checked.data as Record<string, unknown>;
+  const json = JSON.stringify(structured);
+  return {
+    // The JSON copy in text content serves clients that ignore structuredContent; for large
+    // results it would double the payload past client limits (Copilot Studio: 500 KB), so the
+    // short rendering stands alone there.
+    content: [{ type: 'text', text: out.text }, ...(json.length <= INLINE_JSON_LIMIT ? [{ type: 'text' as const, text: json }] : [])],
+    structuredContent: structured,
+  };
 }
 
 function confirmationMessage(preview: ConfirmationPreview): string {
@@ -307,8 +347,8 @@ function confirmationMessage(preview: ConfirmationPreview): string {
 }
 
 /** Form elicitation declared in this request's envelope (2026-07-28: capabilities travel per request). */
-function canElicit(sdk: ServerContext): boolean {
-  const caps = (sdk.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as { elicitation?: Record<string, unknown> } | undefined;
+function canElicit(serverContext: ServerContext): boolean {
+  const caps = (serverContext.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as { elicitation?: Record<string, unknown> } | undefined;
   const e = caps?.elicitation;
   return e !== undefined && e !== null && (e['form'] !== undefined || Object.keys(e).length === 0);
 }

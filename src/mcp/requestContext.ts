@@ -3,13 +3,13 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Principal } from '../auth/principal.js';
 import type { SessionRecord } from '../sessions/sessionStore.js';
 import type { Logger } from '../telemetry/log.js';
-import type { AgentSurface } from './createServer.js';
+import type { AgentTools } from './toolInventory.js';
 
 /** Per-request facts the HTTP layer established (identity, era, session) for the MCP layer. */
 export interface RequestContext {
   requestId: string;
-  /** The agent route's tool surface. */
-  surface: AgentSurface;
+  /** What the agent route serves. */
+  agent: AgentTools;
   principal: Principal;
   /** The caller's bearer token: only ever sent to the token endpoint for on-behalf-of, never downstream. */
   assertion: string;

@@ -1,12 +1,21 @@
-import type { Tool } from '@modelcontextprotocol/server';
+import type { ListToolsResult, Tool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 import type { AgentConfig } from '../config/agents.js';
-import type { ToolDefinition } from '../tools/defineTool.js';
+import type { AgentSettings, RegisteredTool } from '../tools/defineTool.js';
+
+/** What one agent serves: its tools (schemas computed once at start-up) and how they see the agent. */
+export interface AgentTools {
+  settings: AgentSettings;
+  title: string;
+  instructions: string | undefined;
+  tools: ReadonlyMap<string, CompiledTool>;
+  listResult: ListToolsResult;
+}
 
 /** A tool with its wire descriptor computed once per process (never per request). */
 export interface CompiledTool {
-  def: ToolDefinition;
+  def: RegisteredTool;
   /** The input as served: confirmable tools also accept `confirmationHandle`. */
   input: z.ZodObject;
   /** The output as served: confirmable tools wrap their result in a status envelope. */
@@ -22,8 +31,8 @@ const ConfirmationSchema = z.object({
 });
 
 /** Adds the confirmation handle parameter and the status envelope to a confirmable tool. */
-function servedSchemas(def: ToolDefinition): { input: z.ZodObject; output: z.ZodObject } {
-  if (!def.confirm) return { input: def.input, output: def.output };
+function servedSchemas(def: RegisteredTool): { input: z.ZodObject; output: z.ZodObject } {
+  if (def.kind === 'read') return { input: def.input, output: def.output };
   return {
     input: def.input.extend({
       confirmationHandle: z
@@ -79,18 +88,10 @@ export function toClientSafeJsonSchema(schema: z.ZodType, io: 'input' | 'output'
   return raw;
 }
 
-export function compileTool(def: ToolDefinition): CompiledTool {
+/** Hints, confirmation and audit follow from the tool's kind (defineTool); what remains to check is the wire shape. */
+export function compileTool(def: RegisteredTool): CompiledTool {
   if (!TOOL_NAME.test(def.name)) throw new ToolDefinitionError(`invalid tool name "${def.name}"`);
   const a = def.annotations;
-  for (const k of ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'] as const) {
-    if (typeof a[k] !== 'boolean') throw new ToolDefinitionError(`${def.name}: annotation ${k} must be set explicitly`);
-  }
-  if (a.readOnlyHint && a.destructiveHint) throw new ToolDefinitionError(`${def.name}: read-only tools cannot be destructive`);
-  if (!a.readOnlyHint && !def.auditTarget) throw new ToolDefinitionError(`${def.name}: write tools must say what they audit (auditTarget)`);
-  if (a.destructiveHint && (!def.confirm || def.confirmation !== 'always')) {
-    throw new ToolDefinitionError(`${def.name}: destructive tools must always ask for confirmation`);
-  }
-  if (!a.readOnlyHint && !def.confirm) throw new ToolDefinitionError(`${def.name}: write tools must provide a confirmation preview`);
   const { input, output } = servedSchemas(def);
   const descriptor: Tool = {
     name: def.name,

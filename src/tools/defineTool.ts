@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 
 import type { Principal } from '../auth/principal.js';
-import type { ResearchConfig, Toolset } from '../config/agents.js';
+import type { ResearchConfig } from './research/settings.js';
+import type { Toolset } from './toolsets.js';
 import type { DataverseClient } from '../dataverse/client.js';
-import type { OrgMetadata } from '../dataverse/metadata.js';
+import type { CurrentUser, OrgMetadata } from '../dataverse/metadata.js';
 import type { PrivilegeChecker } from '../dataverse/privileges.js';
 import type { Logger } from '../telemetry/log.js';
 
@@ -15,15 +16,15 @@ export interface ToolAnnotations {
   openWorldHint: boolean;
 }
 
-/** What a tool may know about the route it is served on. */
-export interface AgentView {
+/** What a tool may know about the agent it is served on (from agents.json). */
+export interface AgentSettings {
   id: string;
   title: string;
   readOnly: boolean;
   toolsets: readonly Toolset[];
   /** Tables the dataverse tools may touch on this route (logical names). */
   tables: readonly string[];
-  /** Every write confirms first (default); otherwise only tools marked `confirmation: 'always'`. */
+  /** Every write confirms first (default); otherwise only destructive, outbound and `alwaysConfirm` tools. */
   confirmAllWrites: boolean;
   /** Research settings: ideal customer profile and competitor names. */
   research: ResearchConfig;
@@ -50,7 +51,7 @@ export interface CursorState {
 /** Everything a handler may use. Handlers depend only on (args, ctx): no env, no globals, no SDK. */
 export interface ToolContext {
   principal: Principal;
-  agent: AgentView;
+  agent: AgentSettings;
   /** Which protocol era the call arrived on. */
   era: 'modern' | 'legacy';
   protocolVersion: string;
@@ -61,8 +62,10 @@ export interface ToolContext {
   dataverse: DataverseClient;
   /** The user's privileges, checked before a preview is shown (cached per user). */
   privileges: PrivilegeChecker;
-  /** What the org's metadata says (lookups and their navigation names), cached per org. */
+  /** What the org's metadata says (tables, columns, lookups and their navigation names), cached per org. */
   metadata: OrgMetadata;
+  /** The signed-in user as Dataverse knows them (WhoAmI and their system user row), cached per user. */
+  user(): Promise<CurrentUser>;
   cursors: CursorSealer;
   now(): Date;
   /**
@@ -103,34 +106,117 @@ export interface ConfirmationPreview {
   details?: Record<string, string | number | boolean | null>;
 }
 
-export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {
+/**
+ * What a tool does, from which everything else follows: the MCP hints, whether it confirms first,
+ * and what its declaration must provide.
+ * - `read`: changes nothing (`run`).
+ * - `write`: changes CRM data (`prepare`); confirms unless the agent relaxes writes, or always with `alwaysConfirm`.
+ * - `destructive`: deletes (`prepare`); always confirms.
+ * - `outbound`: reaches people outside (sends email; `prepare`); always confirms.
+ */
+export type ToolKind = 'read' | 'write' | 'destructive' | 'outbound';
+
+interface ToolSpecBase<I extends z.ZodObject, O extends z.ZodObject> {
   /** 1–128 chars of [A-Za-z0-9_.-]; keep the names Microsoft's servers use. */
   name: string;
-  toolset: Toolset;
   title: string;
   description: string;
   input: I;
   output: O;
   /** Other names accepted for an argument (e.g. Microsoft's `msdyn_LeadId` for `leadId`); not advertised. */
   aliases?: Record<string, string>;
-  annotations: ToolAnnotations;
-  /**
-   * Destructive or outbound tools confirm first: the first call returns this preview (as an MRTR
-   * elicitation for clients that can answer one, or as a confirmation handle for those that
-   * cannot) and the handler only runs once the user has agreed.
-   */
-  confirm?(args: z.output<I>, ctx: ToolContext): Promise<ConfirmationPreview>;
-  /**
-   * `always`: destructive or outbound (delete, send, qualify, close, schema changes) — confirmed on
-   * every agent. `policy` (default): other writes, confirmed unless the agent relaxes it.
-   */
-  confirmation?: 'always' | 'policy';
-  /** For write tools: the audit target when the call fails before the handler can say. */
-  auditTarget?(args: z.output<I>): string;
-  handler(args: z.output<I>, ctx: ToolContext): Promise<ToolOutput<z.output<O>>>;
+  /** Repeating the call has no further effect. Default: reads and deletes yes, other writes no. */
+  idempotent?: boolean;
+  /** Reaches beyond this org's Dataverse. Default: outbound tools yes, others no. */
+  openWorld?: boolean;
 }
 
-/** Declares a tool; the identity function keeps the argument and result types tied to the schemas. */
-export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(def: ToolDefinition<I, O>): ToolDefinition<I, O> {
-  return def;
+export interface ReadToolSpec<I extends z.ZodObject, O extends z.ZodObject> extends ToolSpecBase<I, O> {
+  kind: 'read';
+  run(args: z.output<I>, ctx: ToolContext): Promise<ToolOutput<z.output<O>>>;
+}
+
+/** A write resolved and checked, ready to show and to carry out. */
+export interface Prepared<O> {
+  /** What the user is asked to confirm; the confirmed round prepares again and must show the same. */
+  preview: ConfirmationPreview;
+  /** Carries the write out, with what `prepare` resolved; nothing is read again here unless it must be. */
+  run(): Promise<ToolOutput<O>>;
+}
+
+export interface WriteToolSpec<I extends z.ZodObject, O extends z.ZodObject> extends ToolSpecBase<I, O> {
+  kind: 'write' | 'destructive' | 'outbound';
+  /** A write that confirms on every agent whatever its policy (qualify, close a case, schema changes). */
+  alwaysConfirm?: boolean;
+  /** What the audit row names when the call fails before `run` can say, e.g. `lead:<id>`. */
+  auditTarget(args: z.output<I>): string;
+  /**
+   * Resolves and checks everything once (allowlist, privileges, current values, the body to send)
+   * and returns the preview and the action. Called for the preview round and again, with fresh
+   * data, for the confirmed round: if the preview differs from what the user saw, nothing is written.
+   */
+  prepare(args: z.output<I>, ctx: ToolContext): Promise<Prepared<z.output<O>>>;
+}
+
+export type ToolSpec<I extends z.ZodObject, O extends z.ZodObject> = ReadToolSpec<I, O> | WriteToolSpec<I, O>;
+
+/** A call bound to its validated arguments (the types stay inside the tool that made them). */
+export type BoundCall =
+  | { kind: 'read'; run(ctx: ToolContext): Promise<ToolOutput<unknown>> }
+  | { kind: Exclude<ToolKind, 'read'>; auditTarget: string; prepare(ctx: ToolContext): Promise<Prepared<unknown>> };
+
+export type Bound = { ok: true; args: Record<string, unknown>; call: BoundCall } | { ok: false; error: z.ZodError };
+
+/** A declared tool, as the registry holds it: descriptor facts and one way in, whatever its types. */
+export interface ToolDefinition {
+  name: string;
+  title: string;
+  description: string;
+  kind: ToolKind;
+  input: z.ZodObject;
+  output: z.ZodObject;
+  aliases: Readonly<Record<string, string>> | undefined;
+  annotations: ToolAnnotations;
+  /** `none` for reads; `policy`: unless the agent relaxes writes; `always`: on every agent. */
+  confirmation: 'none' | 'policy' | 'always';
+  /** Validates raw arguments against the input schema and binds them to the tool's code. */
+  bind(raw: unknown): Bound;
+}
+
+/** A tool with the tool set it belongs to (its folder). */
+export interface RegisteredTool extends ToolDefinition {
+  toolset: Toolset;
+}
+
+/** Declares a tool. The kind decides the hints and the confirmation; TypeScript requires what the kind needs. */
+export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolDefinition {
+  const kind = spec.kind;
+  return {
+    name: spec.name,
+    title: spec.title,
+    description: spec.description,
+    kind,
+    input: spec.input,
+    output: spec.output,
+    aliases: spec.aliases,
+    annotations: {
+      readOnlyHint: kind === 'read',
+      destructiveHint: kind === 'destructive',
+      idempotentHint: spec.idempotent ?? (kind === 'read' || kind === 'destructive'),
+      openWorldHint: spec.openWorld ?? kind === 'outbound',
+    },
+    confirmation: spec.kind === 'read' ? 'none' : spec.kind === 'write' && !spec.alwaysConfirm ? 'policy' : 'always',
+    bind(raw) {
+      const parsed = spec.input.safeParse(raw);
+      if (!parsed.success) return { ok: false, error: parsed.error };
+      const args = parsed.data;
+      if (spec.kind === 'read') return { ok: true, args, call: { kind: 'read', run: (ctx) => spec.run(args, ctx) } };
+      return { ok: true, args, call: { kind: spec.kind, auditTarget: spec.auditTarget(args), prepare: (ctx) => spec.prepare(args, ctx) } };
+    },
+  };
+}
+
+/** The tools of one tool set (one folder under src/tools), labelled with it. */
+export function toolset(name: Toolset, tools: readonly ToolDefinition[]): RegisteredTool[] {
+  return tools.map((t) => ({ ...t, toolset: name }));
 }

@@ -64,9 +64,8 @@ export interface Sender {
 
 /** The signed-in user as a Dataverse system user (the email's sender). */
 export async function currentSender(ctx: ToolContext): Promise<Sender> {
-  const me = await ctx.dataverse.whoAmI();
-  const row = await ctx.dataverse.get('systemusers', me.UserId, { select: ['systemuserid', 'fullname', 'title'] });
-  return { systemUserId: me.UserId, name: str(row, 'fullname') ?? ctx.principal.name ?? 'Your account team', title: str(row, 'title') };
+  const me = await ctx.user();
+  return { systemUserId: me.systemUserId, name: me.fullName ?? ctx.principal.name ?? 'Your account team', title: me.title };
 }
 
 export interface Regarding {
@@ -194,79 +193,85 @@ function sendPrivileges(args: SendArgs, regarding: Regarding): PrivilegeNeed[] {
       ];
 }
 
-/**
- * What a send tool shows before anything leaves: every recipient (To, Cc, Bcc) and the whole body
- * in the form it will be sent, because the confirmation covers exactly this preview.
- */
-export async function previewSend(ctx: ToolContext, args: SendArgs, regarding: Regarding, recipientOf: () => Promise<Recipient>): Promise<ConfirmationPreview> {
-  if (!args.draftId && (!args.subject || !args.body)) {
-    throw new ToolError('Give subject and body (from the draft tool), or draftId of a draft email regarding the record.', 'invalid_argument');
-  }
-  await ctx.privileges.require(...sendPrivileges(args, regarding));
-  if (args.draftId) {
-    const d = await loadDraft(ctx, args.draftId, regarding);
-    return {
-      summary: `Send the draft email "${d.subject}" to ${d.to}${d.cc ? `, cc ${d.cc}` : ''}${d.bcc ? `, bcc ${d.bcc}` : ''}.`,
-      details: { to: d.to, ...(d.cc && { cc: d.cc }), ...(d.bcc && { bcc: d.bcc }), subject: d.subject, body: d.body, 'draft version': d.version },
-    };
-  }
-  const r = await recipientOf();
-  return {
-    summary: `Send an email to ${r.name} <${r.email}>.`,
-    details: { to: `${r.name} <${r.email}>`, subject: args.subject ?? '', body: args.body ?? '' },
-  };
+export interface SendResult {
+  emailId: string;
+  subject: string;
+  to: string;
+  outcome: SendOutcome;
+  /** For the audit row. */
+  target: string;
 }
 
 /**
- * Sends what the preview showed. A draft is sent in its canonical form (the preview's text, written
- * back to the draft first), so hidden content never leaves. A new email gets the id derived from the
+ * Resolves a send once: the privilege check, then the draft (every recipient and the body in the
+ * form it will be sent) or the recipient of a new email, into the preview the user confirms and
+ * the send itself. A draft is sent in its canonical form (the preview's text, written back to the
+ * draft first), so hidden content never leaves. A new email gets the id derived from the
  * confirmation: carried out twice, the second create meets a duplicate key and nothing is sent again.
  */
-export async function performSend(
+export async function prepareSend(
   ctx: ToolContext,
   args: SendArgs,
   regarding: Regarding,
   recipientOf: () => Promise<Recipient>,
-): Promise<{ emailId: string; subject: string; to: string; outcome: SendOutcome; target: string }> {
-  if (args.draftId) {
-    const draft = await loadDraft(ctx, args.draftId, regarding);
-    await ctx.dataverse.update('emails', args.draftId, { description: toHtml(draft.body) });
-    const outcome = await sendExisting(ctx, args.draftId, 'draft');
-    return { emailId: args.draftId, subject: draft.subject, to: draft.to, outcome, target: `email:${args.draftId} regarding ${regarding.table}:${regarding.id}` };
+): Promise<{ preview: ConfirmationPreview; send(): Promise<SendResult> }> {
+  if (!args.draftId && (!args.subject || !args.body)) {
+    throw new ToolError('Give subject and body (from the draft tool), or draftId of a draft email regarding the record.', 'invalid_argument');
   }
-  const [recipient, sender] = await Promise.all([recipientOf(), currentSender(ctx)]);
-  // Bind names come from the org's metadata (regardingobjectid_lead_email, partyid_contact…), never string rules.
-  const [regardingKey, fromKey, toKey] = await Promise.all([
-    ctx.metadata.bindKey('email', 'regardingobjectid', regarding.table),
-    ctx.metadata.bindKey('activityparty', 'partyid', 'systemuser'),
-    ctx.metadata.bindKey('activityparty', 'partyid', recipient.table),
+  const [, draft, recipient] = await Promise.all([
+    ctx.privileges.require(...sendPrivileges(args, regarding)),
+    args.draftId ? loadDraft(ctx, args.draftId, regarding) : undefined,
+    args.draftId ? undefined : recipientOf(),
   ]);
-  const emailId = ctx.confirmedId('email');
-  let created: string;
-  try {
-    ({ id: created } = await ctx.dataverse.create('emails', {
-      ...(emailId && { activityid: emailId }),
-      subject: args.subject,
-      description: toHtml(args.body ?? ''),
-      directioncode: true,
-      [regardingKey]: bind(REGARDING_SETS[regarding.table], regarding.id),
-      email_activity_parties: [
-        { [fromKey]: bind('systemusers', sender.systemUserId), participationtypemask: 1 },
-        { [toKey]: bind(RECIPIENT_SOURCES[recipient.table].set, recipient.id), participationtypemask: 2 },
-      ],
-    }));
-  } catch (err) {
-    if (emailId && err instanceof DataverseError && err.kind === 'duplicate') {
-      throw new ToolError(`This confirmed email was already created (email ${emailId}); nothing was sent again. Check it in Dynamics.`, 'conflict');
-    }
-    throw err;
+  const target = (emailId: string) => `email:${emailId} regarding ${regarding.table}:${regarding.id}`;
+  if (draft && args.draftId) {
+    const draftId = args.draftId;
+    return {
+      preview: {
+        summary: `Send the draft email "${draft.subject}" to ${draft.to}${draft.cc ? `, cc ${draft.cc}` : ''}${draft.bcc ? `, bcc ${draft.bcc}` : ''}.`,
+        details: { to: draft.to, ...(draft.cc && { cc: draft.cc }), ...(draft.bcc && { bcc: draft.bcc }), subject: draft.subject, body: draft.body, 'draft version': draft.version },
+      },
+      async send() {
+        await ctx.dataverse.update('emails', draftId, { description: toHtml(draft.body) });
+        return { emailId: draftId, subject: draft.subject, to: draft.to, outcome: await sendExisting(ctx, draftId, 'draft'), target: target(draftId) };
+      },
+    };
   }
-  const outcome = await sendExisting(ctx, created, 'created');
+  const r = recipient!;
+  const to = `${r.name} <${r.email}>`;
+  const subject = args.subject ?? '';
+  const body = args.body ?? '';
   return {
-    emailId: created,
-    subject: args.subject ?? '',
-    to: `${recipient.name} <${recipient.email}>`,
-    outcome,
-    target: `email:${created} regarding ${regarding.table}:${regarding.id}`,
+    preview: { summary: `Send an email to ${to}.`, details: { to, subject, body } },
+    async send() {
+      // Bind names come from the org's metadata (regardingobjectid_lead_email, partyid_contact…), never string rules.
+      const [sender, regardingKey, fromKey, toKey] = await Promise.all([
+        currentSender(ctx),
+        ctx.metadata.bindKey('email', 'regardingobjectid', regarding.table),
+        ctx.metadata.bindKey('activityparty', 'partyid', 'systemuser'),
+        ctx.metadata.bindKey('activityparty', 'partyid', r.table),
+      ]);
+      const emailId = ctx.confirmedId('email');
+      let created: string;
+      try {
+        ({ id: created } = await ctx.dataverse.create('emails', {
+          ...(emailId && { activityid: emailId }),
+          subject,
+          description: toHtml(body),
+          directioncode: true,
+          [regardingKey]: bind(REGARDING_SETS[regarding.table], regarding.id),
+          email_activity_parties: [
+            { [fromKey]: bind('systemusers', sender.systemUserId), participationtypemask: 1 },
+            { [toKey]: bind(RECIPIENT_SOURCES[r.table].set, r.id), participationtypemask: 2 },
+          ],
+        }));
+      } catch (err) {
+        if (emailId && err instanceof DataverseError && err.kind === 'duplicate') {
+          throw new ToolError(`This confirmed email was already created (email ${emailId}); nothing was sent again. Check it in Dynamics.`, 'conflict');
+        }
+        throw err;
+      }
+      return { emailId: created, subject, to, outcome: await sendExisting(ctx, created, 'created'), target: target(created) };
+    },
   };
 }

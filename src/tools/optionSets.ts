@@ -1,22 +1,14 @@
 import { DataverseError } from '../dataverse/errors.js';
 import { type ToolContext, ToolError } from './defineTool.js';
 
-interface OptionMetadata {
-  Value: number;
-  Label?: { UserLocalizedLabel?: { Label?: string } | null };
-}
-
-/** Option values of a choice column, read from the org's metadata (labels differ between orgs). */
+/** Option values of a choice column, from the org's metadata (labels differ between orgs; cached per org). */
 export async function optionSet(ctx: ToolContext, table: string, attribute: string): Promise<Array<{ value: number; label: string }>> {
-  let rows: Array<{ LogicalName?: string; OptionSet?: { Options?: OptionMetadata[] } }>;
   try {
-    rows = await ctx.dataverse.attributes(table, ['LogicalName'], 'PicklistAttributeMetadata', 'OptionSet($select=Options)');
+    return [...((await ctx.metadata.table(table)).attributes.get(attribute)?.options ?? [])];
   } catch (err) {
     if (err instanceof DataverseError && err.kind === 'not_found') throw new ToolError(`Table ${table} has no choice columns.`, 'not_found');
     throw err;
   }
-  const column = rows.find((r) => r.LogicalName === attribute);
-  return (column?.OptionSet?.Options ?? []).map((o) => ({ value: o.Value, label: o.Label?.UserLocalizedLabel?.Label ?? String(o.Value) }));
 }
 
 /** Resolves a label (case-insensitive; a unique prefix is enough) to its option value. */

@@ -131,3 +131,5 @@ export async function createConfirmed(
     throw err;
   }
 }
+
+export const GroundingSchema = z.array(z.object({ text: z.string(), fields: z.array(z.string()) })).describe('Each sentence with the CRM fields it is based on');

@@ -2,19 +2,17 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { TokenVerifier } from '../../src/auth/tokenVerifier.js';
-import { createMcpApp, type McpApp } from '../../src/http/mcpApp.js';
+import { buildApp } from '../../src/app/buildApp.js';
+import type { McpApp } from '../../src/http/mcpApp.js';
 import { type NodeHost, startNodeHost } from '../../src/http/nodeHost.js';
-import { openTables } from '../../src/sessions/tableStorage.js';
 import { silentLogger } from '../../src/telemetry/log.js';
 import { mcpHeaders, startTestServer, type TestServer } from '../helpers/harness.js';
 
 /** A second, independent instance (own handlers, caches and Table clients) on the same storage. */
 async function startPeer(a: TestServer, port = 0): Promise<{ app: McpApp; host: NodeHost }> {
   const config = a.config;
-  const tables = await openTables(config.tables.connectionString!, config.tables.prefix);
-  const verifier = new TokenVerifier({ authority: config.auth.authority, v1IssuerBase: config.auth.v1IssuerBase, tenants: config.auth.tenants, maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds, now: a.clock.now });
-  const app = createMcpApp({ config, tables, verifier, log: silentLogger, clock: a.clock.now });
+  // Its own Table clients, caches and handlers: only the storage is shared.
+  const app = await buildApp({ config, log: silentLogger, clock: a.clock.now });
   const host = await startNodeHost(app, { port, allowedOrigins: ['localhost'], allowedHosts: ['127.0.0.1', 'localhost'] });
   return { app, host };
 }

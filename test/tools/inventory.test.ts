@@ -74,12 +74,14 @@ describe('tool inventory guards', () => {
       if (['status', 'state', 'priority', 'rating', 'source', 'origin'].includes(key)) continue;
       expect(prop['description'] ?? prop['enum'], `${d.name}.${key} needs a description`).toBeTruthy();
     }
-    if (!tool.def.annotations.readOnlyHint) {
-      expect(tool.def.confirm, 'writes confirm').toBeTypeOf('function');
-      expect(tool.def.auditTarget, 'writes are audited').toBeTypeOf('function');
-      expect(d.inputSchema.properties).toHaveProperty('confirmationHandle');
-    }
-    expect(!tool.def.annotations.destructiveHint || tool.def.confirmation === 'always', 'destructive tools always confirm').toBe(true);
+    // The hints follow from the kind; a write accepts the confirmation handle, a read does not.
+    const a = tool.def.annotations;
+    expect(a.readOnlyHint, 'read-only exactly when kind is read').toBe(tool.def.kind === 'read');
+    expect(a.destructiveHint, 'destructive exactly when kind is destructive').toBe(tool.def.kind === 'destructive');
+    expect(tool.def.kind === 'outbound' ? a.openWorldHint : true, 'outbound tools reach the open world').toBe(true);
+    expect(tool.def.confirmation === 'none', 'only reads skip confirmation').toBe(tool.def.kind === 'read');
+    expect('confirmationHandle' in (d.inputSchema.properties ?? {}), 'writes take a confirmation handle').toBe(tool.def.kind !== 'read');
+    expect(tool.def.kind === 'destructive' || tool.def.kind === 'outbound' ? tool.def.confirmation : 'always', 'destructive and outbound tools always confirm').toBe('always');
   });
 
   it('destructive and outbound tools always confirm', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { assess, DEFAULT_ICP, grade } from '../../src/tools/research/qualificationAssessment.js';
+import { assess, DEFAULT_ICP, grade } from '../../src/tools/research/getLeadQualificationAssessment.js';
 import { seniority } from '../../src/tools/research/researchData.js';
 import { startTestServer, type TestServer } from '../helpers/harness.js';
 import { connect, resultOf, type TestClient } from '../helpers/mcpClient.js';

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 
 import { DataverseError, describeDataverseError } from '../../dataverse/errors.js';
-import { OboError } from '../../auth/obo.js';
+import { OboError } from '../../auth/oboError.js';
 import { defineTool, ToolError } from '../defineTool.js';
 
 export const whoami = defineTool({
   name: 'whoami',
-  toolset: 'core',
   title: 'Who am I',
   description:
     'Shows who the server believes is calling (user, tenant, granted scopes), which agent route is in use and which tools it allows. Use it to diagnose access problems.',
@@ -35,8 +34,8 @@ export const whoami = defineTool({
       })
       .describe('Who Dataverse sees (WhoAmI), proving the on-behalf-of chain works'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(_args, ctx) {
+  kind: 'read',
+  async run(_args, ctx) {
     const { principal: p, agent } = ctx;
     let dataverse: { userId?: string; businessUnitId?: string; organizationId?: string; error?: string };
     try {

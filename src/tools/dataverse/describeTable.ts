@@ -34,7 +34,6 @@ const SQL_TYPES: Record<string, (a: AttributeInfo) => string> = {
 
 export const describeTable = defineTool({
   name: 'describe_table',
-  toolset: 'dataverse',
   title: 'Describe table',
   description:
     'Describes a Dataverse table as a T-SQL schema (for read_query) and as structured columns: types, required level, lengths, lookup targets and choice values.',
@@ -48,8 +47,8 @@ export const describeTable = defineTool({
     columns: z.array(ColumnSchema),
     tsql: z.string().describe('CREATE TABLE rendering of the columns'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(args, ctx) {
+  kind: 'read',
+  async run(args, ctx) {
     requireTable(ctx, args.table_name);
     const info = await describe(ctx, args.table_name);
     const columns = [...info.attributes.values()]

@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 import { DataverseError } from '../../dataverse/errors.js';
 import { defineTool, ToolError } from '../defineTool.js';
-import { requireTable } from './tableAccess.js';
+import { entitySetOf, requireTable } from './tableAccess.js';
 
 const { Parser } = sqlParser;
 const parser = new Parser();
@@ -337,7 +337,6 @@ function containsSubquery(node: unknown, isRoot = false): boolean {
 
 export const readQuery = defineTool({
   name: 'read_query',
-  toolset: 'dataverse',
   title: 'Read query (SQL)',
   description:
     'Runs one read-only Dataverse SQL SELECT (T-SQL subset: named columns and COUNT/SUM/AVG/MIN/MAX of a column, DISTINCT, WHERE comparing columns with literals, INNER/LEFT JOIN on a column equality, GROUP BY, ORDER BY). Use logical names from list_tables and describe_table; lookups are GUID columns. Returns at most 500 rows (TOP n returns fewer; OFFSET/FETCH is not supported); truncated says when more rows match.',
@@ -349,18 +348,12 @@ export const readQuery = defineTool({
     truncated: z.boolean().describe('True when more rows match than the 500-row cap, or the size budget cut rows'),
     executedSql: z.string().describe('The checked query as sent to Dataverse (a TOP n is sent as the page size instead)'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(args, ctx) {
+  kind: 'read',
+  async run(args, ctx) {
     const checked = checkQuery(args.sql_query);
     for (const t of checked.tables) requireTable(ctx, t);
     const first = checked.tables[0]!;
-    let entitySet: string;
-    try {
-      entitySet = String((await ctx.dataverse.entityDefinition(first, ['EntitySetName']))['EntitySetName'] ?? '');
-    } catch (err) {
-      if (err instanceof DataverseError && err.kind === 'not_found') throw new ToolError(`There is no table named "${first}". Call list_tables to see the tables.`, 'not_found');
-      throw err;
-    }
+    const entitySet = await entitySetOf(ctx, first);
     // One page only: the page size is the row limit (TOP 0 still asks for a page of one).
     const page = await ctx.dataverse.sql(entitySet, checked.sql, { pageSize: Math.max(1, checked.rowLimit) });
     const rows = page.rows.slice(0, checked.rowLimit).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.includes('@'))));

@@ -71,7 +71,6 @@ const input = z.object({
 
 export const listLeads = defineTool({
   name: 'D365_Sales_ListLeads',
-  toolset: 'sales',
   title: 'List leads',
   description:
     'Lists leads (open by default, newest first) or finds leads by name, company, email or topic. Filters: status, source, rating, created or last-activity window, minimum predictive score (where the organisation has predictive scoring; notes say when it has not). Each lead carries its score, last activity and interaction count. Returns ids for the other sales tools.',
@@ -83,8 +82,8 @@ export const listLeads = defineTool({
     engagementAvailable: z.boolean().describe('False when your role cannot read activities'),
     notes: z.array(z.string()).optional().describe('What the listing could not do as asked (e.g. no predictive scoring in this organisation)'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(args, ctx) {
+  kind: 'read',
+  async run(args, ctx) {
     const scoring = await leadScoring(ctx);
     const notes: string[] = [];
     if (!scoring && (args.minScore !== undefined || args.orderBy === 'score')) {

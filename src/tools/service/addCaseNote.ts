@@ -6,7 +6,7 @@ import { clip, createConfirmed, guidArg, orNotFound, previewText, str } from '..
 
 export const addCaseNote = defineTool({
   name: 'D365_CustomerService_AddCaseNote',
-  toolset: 'service',
+  kind: 'write',
   title: 'Add case note',
   description: "Adds a note to a case's timeline (an annotation linked to the incident).",
   input: z.object({
@@ -15,26 +15,27 @@ export const addCaseNote = defineTool({
     title: z.string().trim().max(500).optional().describe('Note subject; defaults to the first words of the text.'),
   }),
   output: z.object({ noteId: z.string(), caseId: z.string(), title: z.string() }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
   auditTarget: (args) => `incident:${args.caseId}`,
-  async confirm(args, ctx) {
-    const [row] = await Promise.all([
+  async prepare(args, ctx) {
+    const [row, objectKey] = await Promise.all([
       orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: ['incidentid', 'title', 'ticketnumber'] })),
+      ctx.metadata.bindKey('annotation', 'objectid', 'incident'),
       ctx.privileges.require({ table: 'annotation', ops: ['Create', 'Append'] }, { table: 'incident', ops: ['AppendTo'] }),
     ]);
-    return {
-      summary: `Add a note to case ${str(row, 'ticketnumber') ?? ''} "${str(row, 'title') ?? ''}".`,
-      details: { title: args.title ?? clip(args.text.replace(/\s+/g, ' '), 60)!, text: previewText(args.text) },
-    };
-  },
-  async handler(args, ctx) {
-    await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: ['incidentid'] }));
     const title = args.title ?? clip(args.text.replace(/\s+/g, ' '), 60)!;
-    const { id } = await createConfirmed(ctx, { table: 'annotation', entitySet: 'annotations', primaryId: 'annotationid' }, {
-      subject: title,
-      notetext: args.text,
-      [await ctx.metadata.bindKey('annotation', 'objectid', 'incident')]: bind('incidents', args.caseId),
-    });
-    return { data: { noteId: id, caseId: args.caseId, title }, text: `Added note "${title}" to case ${args.caseId}.`, target: `annotation:${id} on incident:${args.caseId}` };
+    return {
+      preview: {
+        summary: `Add a note to case ${str(row, 'ticketnumber') ?? ''} "${str(row, 'title') ?? ''}".`,
+        details: { title, text: previewText(args.text) },
+      },
+      async run() {
+        const { id } = await createConfirmed(ctx, { table: 'annotation', entitySet: 'annotations', primaryId: 'annotationid' }, {
+          subject: title,
+          notetext: args.text,
+          [objectKey]: bind('incidents', args.caseId),
+        });
+        return { data: { noteId: id, caseId: args.caseId, title }, text: `Added note "${title}" to case ${args.caseId}.`, target: `annotation:${id} on incident:${args.caseId}` };
+      },
+    };
   },
 });

@@ -7,7 +7,9 @@ import { activeCase, CASE_COLUMNS, CaseSchema, caseLine, RESOLVED_STATUS, toCase
 
 export const closeCase = defineTool({
   name: 'D365_CustomerService_CloseCase',
-  toolset: 'service',
+  kind: 'write',
+  // Resolving ends the case's working life: confirmed on every agent.
+  alwaysConfirm: true,
   title: 'Close case',
   description: 'Resolves an active case with a resolution (records a case resolution, as Dynamics does). Always asks the user to confirm first.',
   input: z.object({
@@ -17,33 +19,34 @@ export const closeCase = defineTool({
     statusReason: z.enum(['problem_solved', 'information_provided']).default('problem_solved'),
   }),
   output: z.object({ case: CaseSchema, resolution: z.string() }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  confirmation: 'always',
   auditTarget: (args) => `incident:${args.caseId}`,
-  async confirm(args, ctx) {
-    const [row] = await Promise.all([
+  async prepare(args, ctx) {
+    const [row, caseKey] = await Promise.all([
       orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })),
+      ctx.metadata.bindKey('incidentresolution', 'incidentid', 'incident'),
       // CloseIncident: the resolution is an activity appended to the case, and the case is written.
       ctx.privileges.require({ table: 'incident', ops: ['Write', 'AppendTo'] }, { table: 'incidentresolution', ops: ['Create', 'Read', 'Write', 'Append'] }),
     ]);
     const c = activeCase(row, 'resolved');
     return {
-      summary: `Resolve case ${c.ticketNumber} "${c.title}" as ${args.statusReason.replace(/_/g, ' ')}.`,
-      details: { customer: c.customer?.name ?? '', resolution: args.resolution, ...(args.details && { details: previewText(args.details) }) },
-    };
-  },
-  async handler(args, ctx) {
-    activeCase(await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })), 'resolved');
-    await ctx.dataverse.action('CloseIncident', {
-      IncidentResolution: {
-        '@odata.type': 'Microsoft.Dynamics.CRM.incidentresolution',
-        subject: args.resolution,
-        ...(args.details && { description: args.details }),
-        [await ctx.metadata.bindKey('incidentresolution', 'incidentid', 'incident')]: bind('incidents', args.caseId),
+      preview: {
+        summary: `Resolve case ${c.ticketNumber} "${c.title}" as ${args.statusReason.replace(/_/g, ' ')}.`,
+        details: { customer: c.customer?.name ?? '', resolution: args.resolution, ...(args.details && { details: previewText(args.details) }) },
       },
-      Status: RESOLVED_STATUS[args.statusReason],
-    });
-    const after = toCase(await ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS }));
-    return { data: { case: after, resolution: args.resolution }, text: `Resolved ${caseLine(after)}: ${args.resolution}.`, target: `incident:${args.caseId}` };
+      async run() {
+        await ctx.dataverse.action('CloseIncident', {
+          IncidentResolution: {
+            '@odata.type': 'Microsoft.Dynamics.CRM.incidentresolution',
+            subject: args.resolution,
+            ...(args.details && { description: args.details }),
+            [caseKey]: bind('incidents', args.caseId),
+          },
+          Status: RESOLVED_STATUS[args.statusReason],
+        });
+        // Read back for the state and status labels in the user's own language.
+        const after = toCase(await ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS }));
+        return { data: { case: after, resolution: args.resolution }, text: `Resolved ${caseLine(after)}: ${args.resolution}.`, target: `incident:${args.caseId}` };
+      },
+    };
   },
 });

@@ -7,7 +7,6 @@ import { ACCOUNT_COLUMNS, AccountSchema, accountLine, CONTACT_COLUMNS, toAccount
 
 export const listAccounts = defineTool({
   name: 'D365_CustomerService_ListAccounts',
-  toolset: 'service',
   title: 'List accounts',
   description:
     "Gets accounts with their primary contact: one by accountId, or a list filtered by name, account number, email or city. Set includeContacts to expand each account's contacts.",
@@ -21,8 +20,8 @@ export const listAccounts = defineTool({
     cursor: cursorArg,
   }),
   output: z.object({ accounts: z.array(AccountSchema), nextCursor: z.string().optional(), totalCount: z.number().optional() }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(args, ctx) {
+  kind: 'read',
+  async run(args, ctx) {
     const expand: Expand[] = [{ nav: 'primarycontactid', select: CONTACT_COLUMNS }];
     if (args.includeContacts) expand.push({ nav: 'contact_customer_accounts', select: CONTACT_COLUMNS, orderby: [{ property: 'fullname' }], top: 25 });
     if (args.accountId) {

@@ -7,7 +7,6 @@ import { CASE_COLUMNS, CASE_STATE, CaseSchema, caseLine, PRIORITY, toCase } from
 
 export const listCases = defineTool({
   name: 'D365_CustomerService_ListCases',
-  toolset: 'service',
   title: 'List cases',
   description:
     'Gets cases (incidents): one by caseId, or a list filtered by text in the title or ticket number, state, priority, customer and age. Newest first. Returns ids to use with the other case tools.',
@@ -32,8 +31,8 @@ export const listCases = defineTool({
     nextCursor: z.string().optional().describe('Pass back as cursor for the next page'),
     totalCount: z.number().optional().describe('Matching cases (capped at 5000 by Dataverse)'),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(args, ctx) {
+  kind: 'read',
+  async run(args, ctx) {
     if (args.caseId) {
       const row = await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId!, { select: CASE_COLUMNS }));
       const c = toCase(row);

@@ -7,7 +7,8 @@ import { ACTIVE_STATUS, ACTIVE_STATUS_LABEL, activeCase, CASE_COLUMNS, CaseSchem
 
 export const updateCase = defineTool({
   name: 'D365_CustomerService_UpdateCase',
-  toolset: 'service',
+  kind: 'write',
+  idempotent: true,
   title: 'Update case',
   description:
     'Updates an active case: title, description, priority, status reason (in progress, on hold, waiting for details, researching) or primary contact. To resolve a case use D365_CustomerService_CloseCase.',
@@ -20,12 +21,13 @@ export const updateCase = defineTool({
     primaryContactId: guidArg('Contact to work with on this case.').optional(),
   }),
   output: z.object({ case: CaseSchema }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   auditTarget: (args) => `incident:${args.caseId}`,
-  async confirm(args, ctx) {
+  async prepare(args, ctx) {
     atLeastOne(args, ['title', 'description', 'priority', 'statusReason', 'primaryContactId'], 'title, description, priority, statusReason or primaryContactId');
-    const [row] = await Promise.all([
+    const [row, contact, contactKey] = await Promise.all([
       orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })),
+      args.primaryContactId ? contactName(ctx, args.primaryContactId) : undefined,
+      args.primaryContactId ? ctx.metadata.bindKey('incident', 'primarycontactid', 'contact') : undefined,
       ctx.privileges.require(
         { table: 'incident', ops: args.primaryContactId ? ['Write', 'Append'] : ['Write'] },
         ...(args.primaryContactId ? [{ table: 'contact', ops: ['AppendTo'] as const }] : []),
@@ -33,24 +35,33 @@ export const updateCase = defineTool({
     ]);
     const current = activeCase(row, 'updated');
     const details: Record<string, string> = {};
-    if (args.title !== undefined) details['title'] = `${current.title} → ${args.title}`;
-    if (args.description !== undefined) details['description'] = args.description ? previewText(args.description) : '(cleared)';
-    if (args.priority !== undefined) details['priority'] = `${current.priority} → ${PRIORITY_LABEL[args.priority]}`;
-    if (args.statusReason !== undefined) details['status reason'] = `${current.statusReason} → ${ACTIVE_STATUS_LABEL[args.statusReason]}`;
-    if (args.primaryContactId !== undefined) details['primary contact'] = `${current.primaryContact?.name ?? '(none)'} → ${await contactName(ctx, args.primaryContactId)}`;
-    return { summary: `Update case ${current.ticketNumber} "${current.title}".`, details };
-  },
-  async handler(args, ctx) {
-    atLeastOne(args, ['title', 'description', 'priority', 'statusReason', 'primaryContactId'], 'title, description, priority, statusReason or primaryContactId');
-    activeCase(await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS })), 'updated');
     const body: Record<string, unknown> = {};
-    if (args.title !== undefined) body['title'] = args.title;
-    if (args.description !== undefined) body['description'] = args.description;
-    if (args.priority !== undefined) body['prioritycode'] = PRIORITY[args.priority];
-    if (args.statusReason !== undefined) body['statuscode'] = ACTIVE_STATUS[args.statusReason];
-    if (args.primaryContactId !== undefined) body[await ctx.metadata.bindKey('incident', 'primarycontactid', 'contact')] = bind('contacts', args.primaryContactId);
-    const row = await orNotFound('case', args.caseId, () => ctx.dataverse.update('incidents', args.caseId, body, { select: CASE_COLUMNS }));
-    const updated = toCase(row ?? {});
-    return { data: { case: updated }, text: `Updated ${caseLine(updated)}.`, target: `incident:${args.caseId}` };
+    if (args.title !== undefined) {
+      details['title'] = `${current.title} → ${args.title}`;
+      body['title'] = args.title;
+    }
+    if (args.description !== undefined) {
+      details['description'] = args.description ? previewText(args.description) : '(cleared)';
+      body['description'] = args.description;
+    }
+    if (args.priority !== undefined) {
+      details['priority'] = `${current.priority} → ${PRIORITY_LABEL[args.priority]}`;
+      body['prioritycode'] = PRIORITY[args.priority];
+    }
+    if (args.statusReason !== undefined) {
+      details['status reason'] = `${current.statusReason} → ${ACTIVE_STATUS_LABEL[args.statusReason]}`;
+      body['statuscode'] = ACTIVE_STATUS[args.statusReason];
+    }
+    if (args.primaryContactId !== undefined && contactKey) {
+      details['primary contact'] = `${current.primaryContact?.name ?? '(none)'} → ${contact ?? args.primaryContactId}`;
+      body[contactKey] = bind('contacts', args.primaryContactId);
+    }
+    return {
+      preview: { summary: `Update case ${current.ticketNumber} "${current.title}".`, details },
+      async run() {
+        const updated = toCase((await orNotFound('case', args.caseId, () => ctx.dataverse.update('incidents', args.caseId, body, { select: CASE_COLUMNS }))) ?? {});
+        return { data: { case: updated }, text: `Updated ${caseLine(updated)}.`, target: `incident:${args.caseId}` };
+      },
+    };
   },
 });

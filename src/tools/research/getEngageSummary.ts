@@ -7,7 +7,6 @@ import { EvidenceSchema, LEAD_ALIASES, leadIdInput, researchText, startResearch,
 
 export const getEngageSummary = defineTool({
   name: 'get_engage_summary',
-  toolset: 'research',
   title: 'Engagement summary',
   description:
     'Summarises engagement with a lead: touchpoints by type and direction, first and last contact, cadence, whether they reply, open follow-ups and the recent timeline. Only CRM data you can read.',
@@ -28,8 +27,8 @@ export const getEngageSummary = defineTool({
     evidence: z.array(EvidenceSchema),
     gaps: z.array(z.string()),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(args, ctx) {
+  kind: 'read',
+  async run(args, ctx) {
     const { lead, ev, gaps } = await startResearch(ctx, args.leadId);
     const items = (await timeline(ctx, args.leadId, gaps)).sort((a, b) => (a.on < b.on ? 1 : -1));
     const byType: Record<string, number> = {};

@@ -19,7 +19,6 @@ function escapeRegExp(text: string): string {
 
 export const getCompetitorResearch = defineTool({
   name: 'get_competitor_research',
-  toolset: 'research',
   title: 'Competitor research',
   description:
     "Finds competitors mentioned around a lead: the lead's description, its notes and emails, and the company's opportunities, matched against the competitor names configured for this agent. Only CRM data you can read; no web sources.",
@@ -33,8 +32,8 @@ export const getCompetitorResearch = defineTool({
     evidence: z.array(EvidenceSchema),
     gaps: z.array(z.string()),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(args, ctx) {
+  kind: 'read',
+  async run(args, ctx) {
     const competitors = ctx.agent.research.competitors ?? [];
     const lead = await loadResearchLead(ctx, args.leadId);
     const gaps: string[] = [];

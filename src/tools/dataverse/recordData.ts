@@ -2,12 +2,12 @@ import { z } from 'zod';
 
 import type { Row } from '../../dataverse/client.js';
 import { bind, isGuid } from '../../dataverse/odata.js';
-import { defineTool, type ToolContext, ToolError } from '../defineTool.js';
+import { type ToolContext, ToolError } from '../defineTool.js';
 import type { PrivilegeNeed } from '../../dataverse/privileges.js';
-import { article, clip, createConfirmed, guidArg, orNotFound, str } from '../shared.js';
-import { type AttributeInfo, describe, requireTable, type TableInfo, tableNameArg } from './tableAccess.js';
+import { clip, orNotFound, str } from '../shared.js';
+import { type AttributeInfo, describe, entitySetOf, requireTable, type TableInfo, tableNameArg } from './tableAccess.js';
 
-const recordDataArg = (what: string) =>
+export const recordDataArg = (what: string) =>
   z
     .record(z.string(), z.unknown())
     .refine((v) => Object.keys(v).length > 0 && Object.keys(v).length <= 200, 'give between 1 and 200 columns')
@@ -29,15 +29,13 @@ export function normaliseColumns(data: Record<string, unknown>): Map<string, unk
 }
 
 /** Turns user-friendly column values into a Web API body, checking every column against metadata. */
-async function toBody(ctx: ToolContext, info: TableInfo, data: Record<string, unknown>, mode: 'create' | 'update'): Promise<{ body: Row; boundTables: string[] }> {
+export async function toBody(ctx: ToolContext, info: TableInfo, data: Record<string, unknown>, mode: 'create' | 'update'): Promise<{ body: Row; boundTables: string[] }> {
   const body: Row = {};
   const problems: string[] = [];
-  const setNames = new Map<string, string>();
   const boundTables = new Set<string>();
-  const entitySetOf = async (table: string) => {
+  const setOf = (table: string) => {
     boundTables.add(table);
-    if (!setNames.has(table)) setNames.set(table, String((await ctx.dataverse.entityDefinition(table, ['EntitySetName']))['EntitySetName']));
-    return setNames.get(table)!;
+    return entitySetOf(ctx, table);
   };
   for (const [key, value] of normaliseColumns(data)) {
     const attr = info.attributes.get(key);
@@ -50,7 +48,7 @@ async function toBody(ctx: ToolContext, info: TableInfo, data: Record<string, un
       continue;
     }
     try {
-      await convert(attr, value, body, entitySetOf, (target) => ctx.metadata.bindKey(info.logicalName, attr.name, target));
+      await convert(attr, value, body, setOf, (target) => ctx.metadata.bindKey(info.logicalName, attr.name, target));
     } catch (err) {
       problems.push(`${key}: ${(err as Error).message}`);
     }
@@ -71,7 +69,7 @@ async function toBody(ctx: ToolContext, info: TableInfo, data: Record<string, un
 }
 
 /** A write needs its own privilege, and each lookup it sets appends the row to the target (Append/AppendTo). */
-function writePrivileges(table: string, op: 'Create' | 'Write', boundTables: readonly string[]): PrivilegeNeed[] {
+export function writePrivileges(table: string, op: 'Create' | 'Write', boundTables: readonly string[]): PrivilegeNeed[] {
   // Pointing at a user (owner, party) needs no Append privileges.
   const targets = boundTables.filter((t) => t !== 'systemuser');
   return [{ table, ops: targets.length ? [op, 'Append'] : [op] }, ...targets.map((t) => ({ table: t, ops: ['AppendTo'] as const }))];
@@ -156,99 +154,26 @@ async function convert(
   }
 }
 
-async function allowedTable(ctx: ToolContext, table: string): Promise<TableInfo> {
+export async function allowedTable(ctx: ToolContext, table: string): Promise<TableInfo> {
   requireTable(ctx, table);
   return describe(ctx, table);
 }
 
 /** A row's id and primary name (for previews), or a clear "no such record". */
-async function existingRow(ctx: ToolContext, info: TableInfo, id: string): Promise<Row> {
+export async function existingRow(ctx: ToolContext, info: TableInfo, id: string): Promise<Row> {
   return orNotFound(info.logicalName, id, () => ctx.dataverse.get(info.entitySetName, id, { select: [info.primaryId, ...(info.primaryName ? [info.primaryName] : [])] }));
 }
 
-function recordLabel(info: TableInfo, row: Row, id: string): string {
+export function recordLabel(info: TableInfo, row: Row, id: string): string {
   const name = info.primaryName ? str(row, info.primaryName) : undefined;
   return `${info.displayName || info.logicalName} ${name ? `"${name}" ` : ''}(${id})`;
 }
 
 /** Every column the write will set, with its value (long text shown in full up to 2,000 characters, then its length). */
-const describeData = (data: Record<string, unknown>) =>
+export const describeData = (data: Record<string, unknown>) =>
   Object.fromEntries(
     [...normaliseColumns(data)].map(([k, v]) => {
       const text = typeof v === 'string' ? v : JSON.stringify(v);
       return [k, text.length > 2000 ? `${clip(text, 2000)} (${text.length} characters)` : text];
     }),
   );
-
-export const createRecord = defineTool({
-  name: 'create_record',
-  toolset: 'dataverse',
-  title: 'Create record',
-  description: 'Inserts a row into a Dataverse table and returns its id. Column values are checked against the table definition first.',
-  input: z.object({ table_name: tableNameArg, record_data: recordDataArg('The new row') }),
-  output: z.object({ table: z.string(), recordId: z.string(), record: z.record(z.string(), z.unknown()) }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
-  auditTarget: (args) => `${args.table_name}:new`,
-  async confirm(args, ctx) {
-    const info = await allowedTable(ctx, args.table_name);
-    const { boundTables } = await toBody(ctx, info, args.record_data, 'create');
-    await ctx.privileges.require(...writePrivileges(info.logicalName, 'Create', boundTables));
-    const name = info.displayName || info.logicalName;
-    return { summary: `Create ${article(name)} ${name} record.`, details: describeData(args.record_data) };
-  },
-  async handler(args, ctx) {
-    const info = await allowedTable(ctx, args.table_name);
-    const { body } = await toBody(ctx, info, args.record_data, 'create');
-    const select = [info.primaryId, ...(info.primaryName ? [info.primaryName] : []), ...Object.keys(body).filter((k) => !k.includes('@'))];
-    const { id, row } = await createConfirmed(ctx, { table: info.logicalName, entitySet: info.entitySetName, primaryId: info.primaryId }, body, { select: [...new Set(select)] });
-    const record = Object.fromEntries(Object.entries(row ?? {}).filter(([k]) => !k.includes('@')));
-    return { data: { table: info.logicalName, recordId: id, record }, text: `Created ${recordLabel(info, row ?? {}, id)}.`, target: `${info.logicalName}:${id}` };
-  },
-});
-
-export const updateRecord = defineTool({
-  name: 'update_record',
-  toolset: 'dataverse',
-  title: 'Update record',
-  description: 'Updates columns of an existing Dataverse row (never creates one). Column values are checked against the table definition first.',
-  input: z.object({ table_name: tableNameArg, record_id: guidArg('The row to update.'), update_data: recordDataArg('Columns to change') }),
-  output: z.object({ table: z.string(), recordId: z.string(), record: z.record(z.string(), z.unknown()) }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  auditTarget: (args) => `${args.table_name}:${args.record_id}`,
-  async confirm(args, ctx) {
-    const info = await allowedTable(ctx, args.table_name);
-    const { boundTables } = await toBody(ctx, info, args.update_data, 'update');
-    const [row] = await Promise.all([existingRow(ctx, info, args.record_id), ctx.privileges.require(...writePrivileges(info.logicalName, 'Write', boundTables))]);
-    return { summary: `Update ${recordLabel(info, row, args.record_id)}.`, details: describeData(args.update_data) };
-  },
-  async handler(args, ctx) {
-    const info = await allowedTable(ctx, args.table_name);
-    const { body } = await toBody(ctx, info, args.update_data, 'update');
-    const select = [...new Set([info.primaryId, ...(info.primaryName ? [info.primaryName] : []), ...Object.keys(body).filter((k) => !k.includes('@'))])];
-    const row = await orNotFound(info.logicalName, args.record_id, () => ctx.dataverse.update(info.entitySetName, args.record_id, body, { select }));
-    const record = Object.fromEntries(Object.entries(row ?? {}).filter(([k]) => !k.includes('@')));
-    return { data: { table: info.logicalName, recordId: args.record_id, record }, text: `Updated ${recordLabel(info, row ?? {}, args.record_id)}.`, target: `${info.logicalName}:${args.record_id}` };
-  },
-});
-
-export const deleteRecord = defineTool({
-  name: 'delete_record',
-  toolset: 'dataverse',
-  title: 'Delete record',
-  description: 'Deletes a Dataverse row (and, as Dataverse does, rows that cascade from it). Always asks the user to confirm first.',
-  input: z.object({ table_name: tableNameArg, record_id: guidArg('The row to delete.') }),
-  output: z.object({ table: z.string(), recordId: z.string(), deleted: z.boolean() }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-  confirmation: 'always',
-  auditTarget: (args) => `${args.table_name}:${args.record_id}`,
-  async confirm(args, ctx) {
-    const info = await allowedTable(ctx, args.table_name);
-    const [row] = await Promise.all([existingRow(ctx, info, args.record_id), ctx.privileges.require({ table: info.logicalName, ops: ['Delete'] })]);
-    return { summary: `Permanently delete ${recordLabel(info, row, args.record_id)}. This cannot be undone.`, details: { table: info.logicalName, id: args.record_id } };
-  },
-  async handler(args, ctx) {
-    const info = await allowedTable(ctx, args.table_name);
-    await orNotFound(info.logicalName, args.record_id, () => ctx.dataverse.delete(info.entitySetName, args.record_id));
-    return { data: { table: info.logicalName, recordId: args.record_id, deleted: true }, text: `Deleted ${info.logicalName} ${args.record_id}.`, target: `${info.logicalName}:${args.record_id}` };
-  },
-});

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import type { Icp } from '../../config/agents.js';
+import type { Icp } from './settings.js';
 import { daysBetween } from '../../copilot/grounded.js';
 import type { Row } from '../../dataverse/client.js';
 import { defineTool } from '../defineTool.js';
@@ -87,7 +87,6 @@ export function grade(criteria: Criterion[]): { fitScore: number; grade: string;
 
 export const getLeadQualificationAssessment = defineTool({
   name: 'get_lead_qualification_assessment',
-  toolset: 'research',
   title: 'Lead qualification assessment',
   description:
     "Assesses a lead against the agent's ideal customer profile (industry, country, size, revenue, budget, score, source) and BANT-style signals (authority, need, timeline, engagement). Each criterion shows expected vs actual and the fields used; returns a fit score, grade (A-D) and recommendation.",
@@ -102,8 +101,8 @@ export const getLeadQualificationAssessment = defineTool({
     profile: z.string().describe('Which ideal customer profile was used'),
     gaps: z.array(z.string()),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(args, ctx) {
+  kind: 'read',
+  async run(args, ctx) {
     const lead = await loadResearchLead(ctx, args.leadId);
     const gaps: string[] = [];
     const account = await findAccount(ctx, lead, gaps);

@@ -7,7 +7,6 @@ import { EvidenceSchema, LEAD_ALIASES, leadIdInput, optionalRead, researchText, 
 
 export const getLeadResearch = defineTool({
   name: 'get_lead_research',
-  toolset: 'research',
   title: 'Lead research',
   description:
     "Researches the person behind a lead from CRM data: role and likely decision-making authority, contact preferences, and any existing relationship (matching contact, other leads from the same company). Only CRM data you can read; no web sources.",
@@ -33,8 +32,8 @@ export const getLeadResearch = defineTool({
     evidence: z.array(EvidenceSchema),
     gaps: z.array(z.string()),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(args, ctx) {
+  kind: 'read',
+  async run(args, ctx) {
     const { lead, ev, gaps } = await startResearch(ctx, args.leadId);
     const name = str(lead, 'fullname') ?? '';
     const title = str(lead, 'jobtitle');

@@ -9,7 +9,6 @@ import { findAccount, LEAD_ALIASES, leadIdInput } from './researchData.js';
 
 export const draftResearchOutreachEmail = defineTool({
   name: 'draft_outreach_email',
-  toolset: 'research',
   title: 'Draft personalised outreach email',
   description:
     "Drafts a personalised outreach email for a lead, using its enquiry, engagement and company context from CRM. Nothing is saved or sent; send it with D365_Sales_SendOutreachEmail after the user reviews it.",
@@ -23,8 +22,8 @@ export const draftResearchOutreachEmail = defineTool({
     grounding: z.array(z.object({ text: z.string(), fields: z.array(z.string()) })),
     gaps: z.array(z.string()),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(args, ctx) {
+  kind: 'read',
+  async run(args, ctx) {
     const [{ row, facts }, sender] = await Promise.all([loadLeadFacts(ctx, args.leadId), currentSender(ctx)]);
     const gaps: string[] = [...(facts.gaps ?? [])];
     const account = await findAccount(ctx, row, gaps);

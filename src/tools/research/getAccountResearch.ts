@@ -7,7 +7,6 @@ import { EvidenceSchema, findAccount, LEAD_ALIASES, leadIdInput, money, optional
 
 export const getAccountResearch = defineTool({
   name: 'get_account_research',
-  toolset: 'research',
   title: 'Account research',
   description:
     "Researches the lead's company from CRM data: firmographics (industry, size, revenue, location) and the relationship so far (existing account, open and won opportunities, open cases). Only CRM data you can read; no web sources.",
@@ -34,8 +33,8 @@ export const getAccountResearch = defineTool({
     evidence: z.array(EvidenceSchema),
     gaps: z.array(z.string()),
   }),
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  async handler(args, ctx) {
+  kind: 'read',
+  async run(args, ctx) {
     const { lead, ev, gaps } = await startResearch(ctx, args.leadId);
     const account = await findAccount(ctx, lead, gaps);
     const src = account ?? lead;

@@ -1,0 +1,189 @@
+import { createMcpHandler, createRequestStateCodec, getOAuthProtectedResourceMetadataUrl, legacyStatelessFallback } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
+
+import { fullScope } from '../auth/authenticate.js';
+import { OboClient } from '../auth/obo.js';
+import { OboError } from '../auth/oboError.js';
+import { principalKey } from '../auth/principal.js';
+import { TokenVerifier } from '../auth/tokenVerifier.js';
+import { type AgentConfig, ConfigError } from '../config/agents.js';
+import { type Clock, systemClock } from '../config/clock.js';
+import type { AppConfig } from '../config/config.js';
+import { DataverseClient } from '../dataverse/client.js';
+import { MetadataCaches } from '../dataverse/metadata.js';
+import { PrivilegeCaches } from '../dataverse/privileges.js';
+import type { AgentRoute, McpApp } from '../http/mcpApp.js';
+import { createServer, type ServerDeps } from '../mcp/createServer.js';
+import type { ConfirmState } from '../mcp/dispatch.js';
+import { fromAuthInfo } from '../mcp/requestContext.js';
+import { deriveKey } from '../mcp/secrets.js';
+import { type AgentTools, type CompiledTool, compileTool, toolsForAgent } from '../mcp/toolInventory.js';
+import { AuditLog } from '../sessions/auditLog.js';
+import { ConfirmationStore } from '../sessions/confirmationStore.js';
+import { SessionStore } from '../sessions/sessionStore.js';
+import { openTables, type TableClients } from '../sessions/tableStorage.js';
+import type { Logger } from '../telemetry/log.js';
+import { ToolError } from '../tools/defineTool.js';
+import { ALL_TOOLS } from '../tools/index.js';
+
+/** Tables the Dataverse tools may use when an agent does not list its own. */
+export const DEFAULT_TABLES = ['account', 'contact', 'lead', 'opportunity', 'incident', 'annotation', 'email', 'task', 'phonecall', 'knowledgearticle', 'systemuser'];
+
+export interface BuildOptions {
+  config: AppConfig;
+  log: Logger;
+  /** Time source for every expiry, cursor, audit row and token check; default the wall clock. */
+  clock?: Clock;
+  /** Already-open Table Storage clients (tests share one Azurite); default: opened from the config. */
+  tables?: TableClients;
+  /** For tests that observe outbound calls (OBO, Dataverse). */
+  fetch?: typeof fetch;
+}
+
+/**
+ * The one composition of the product: configuration, token verification, on-behalf-of, the
+ * Dataverse client per request, sessions, confirmations, audit and every agent's tool inventory.
+ * The Functions entry and the dev host both call it; src/http only adapts HTTP to what it builds.
+ */
+export async function buildApp({ config, log, clock = systemClock, tables: given, fetch: fetchImpl }: BuildOptions): Promise<McpApp> {
+  if (!config.stateSecret) {
+    throw new ConfigError('MCP_STATE_SECRET is required (32+ characters, the same on every instance): it protects confirmations and cursors.');
+  }
+  if (!given && !config.tables.connectionString) throw new ConfigError('TABLES_CONNECTION_STRING is required.');
+  const tables = given ?? (await openTables(config.tables.connectionString ?? '', config.tables.prefix));
+  const verifier = new TokenVerifier({
+    authority: config.auth.authority,
+    v1IssuerBase: config.auth.v1IssuerBase,
+    tenants: config.auth.tenants,
+    maxTokenLifetimeSeconds: config.auth.maxTokenLifetimeSeconds,
+    now: clock,
+  });
+  const compiled = ALL_TOOLS.map(compileTool);
+  const routes = new Map<string, AgentRoute>();
+  for (const agent of config.agents) {
+    if (agent.testOnly && !config.enableTestAgents) continue;
+    routes.set(agent.id, buildRoute(agent, compiled, config));
+  }
+
+  const confirmations = new ConfirmationStore(tables.handles, 600, clock);
+  const stateCodec = createRequestStateCodec<ConfirmState>({
+    key: deriveKey(config.stateSecret, 'request-state'),
+    ttlSeconds: 600,
+    // Request state minted for one user and agent is refused for any other.
+    bind: (serverContext) => {
+      const request = fromAuthInfo(serverContext.http?.authInfo);
+      return `${principalKey(request.principal)}|${request.agent.settings.id}`;
+    },
+  });
+  const obo = config.auth.obo
+    ? new OboClient({
+        authority: config.auth.authority,
+        clientId: config.auth.clientId,
+        credential: config.auth.obo,
+        ...(config.auth.managedIdentity && { managedIdentity: config.auth.managedIdentity }),
+        ...(fetchImpl && { fetch: fetchImpl }),
+        now: clock,
+      })
+    : undefined;
+  const dataverseUrl = config.dataverse.url;
+  const scope = dataverseUrl ? `${dataverseUrl}/.default` : '';
+  const deps: ServerDeps = {
+    // One validator for every per-request server: building Ajv per instance costs ~200 µs.
+    validator: new AjvJsonSchemaValidator(),
+    confirmations,
+    audit: new AuditLog(tables.audit, log, clock),
+    stateCodec,
+    cursorKey: deriveKey(config.stateSecret, 'cursor'),
+    privilegeCaches: new PrivilegeCaches(clock),
+    metadataCaches: new MetadataCaches(clock, config.metadataCacheMs),
+    toolTimeoutMs: config.toolTimeoutMs,
+    now: clock,
+    dataverse: (request, signal) =>
+      new DataverseClient({
+        url: dataverseUrl ?? 'https://dataverse.invalid',
+        timeoutMs: config.dataverse.timeoutMs,
+        signal,
+        log: request.log,
+        ...(fetchImpl && { fetch: fetchImpl }),
+        tokens: {
+          getToken: async (_signal, options) => {
+            if (!dataverseUrl) throw new ToolError('Dataverse is not configured on this server (DATAVERSE_URL is not set).', 'unavailable');
+            if (!obo) throw new OboError('This server has no credential for the on-behalf-of exchange (set AUTH_CLIENT_SECRET, a certificate or managed identity).', 'misconfigured');
+            return obo.getToken(request.assertion, request.principal, scope, options);
+          },
+        },
+      }),
+  };
+  const factory = ({ authInfo }: { authInfo?: Parameters<typeof fromAuthInfo>[0] }) => {
+    const request = fromAuthInfo(authInfo);
+    return createServer(request.agent, request, deps);
+  };
+  const onerror = (err: Error) => log.debug('mcp transport', { error: err.message });
+  const modern = createMcpHandler(factory, { legacy: 'reject', maxRequestBodySize: config.maxBodyBytes, onerror });
+  const legacy = legacyStatelessFallback(factory, onerror, { maxRequestBodySize: config.maxBodyBytes });
+
+  return {
+    config,
+    log,
+    routes,
+    sessions: new SessionStore(tables.sessions, config.sessions, clock),
+    confirmations,
+    tables,
+    verifier,
+    modern,
+    legacy,
+    close: () => modern.close(),
+  };
+}
+
+function buildRoute(agent: AgentConfig, compiled: readonly CompiledTool[], config: AppConfig): AgentRoute {
+  const tools = toolsForAgent(agent, compiled);
+  const served: AgentTools = {
+    title: agent.title,
+    instructions: agent.instructions,
+    settings: {
+      id: agent.id,
+      title: agent.title,
+      readOnly: agent.readOnly,
+      toolsets: agent.toolsets,
+      tables: agent.tables ?? DEFAULT_TABLES,
+      confirmAllWrites: agent.confirmWrites === 'all',
+      research: agent.research ?? {},
+      quoteCaseNotes: agent.quoteCaseNotes,
+    },
+    tools: new Map(tools.map((t) => [t.def.name, t])),
+    listResult: { tools: tools.map((t) => t.descriptor) },
+  };
+  const audiences = agent.audiences ?? config.auth.audiences;
+  const scopePrefix = audiences.find((a) => a.startsWith('api://')) ?? config.auth.appIdUri;
+  const requiredScopes = (agent.requiredScopes ?? config.auth.requiredScopes).map((s) => fullScope(s, scopePrefix));
+  const resourceUrl = new URL(`${config.publicBaseUrl}/mcp/${agent.id}`);
+  const tenant = config.auth.tenants[0] ?? 'organizations';
+  const issuer = `${config.auth.authority}/${tenant}/v2.0`;
+  return {
+    config: agent,
+    agent: served,
+    resourceUrl,
+    auth: {
+      audiences,
+      requiredScopes,
+      scopePrefix,
+      resourceMetadataUrl: getOAuthProtectedResourceMetadataUrl(resourceUrl),
+    },
+    metadata: {
+      resourceServerUrl: resourceUrl,
+      resourceName: `Dynamics 365 & Dataverse MCP: ${agent.title}`,
+      scopesSupported: requiredScopes,
+      oauthMetadata: {
+        issuer,
+        authorization_endpoint: `${config.auth.authority}/${tenant}/oauth2/v2.0/authorize`,
+        token_endpoint: `${config.auth.authority}/${tenant}/oauth2/v2.0/token`,
+        jwks_uri: `${config.auth.authority}/${tenant}/discovery/v2.0/keys`,
+        response_types_supported: ['code'],
+        grant_types_supported: ['authorization_code', 'refresh_token'],
+        code_challenge_methods_supported: ['S256'],
+        scopes_supported: requiredScopes,
+      },
+    },
+  };
+}

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startTestServer, type TestServer } from '../helpers/harness.js';
+import { connect, resultOf, type TestClient } from '../helpers/mcpClient.js';
+
+/**
+ * Round trips to Dataverse per tool call, counted at the emulator, with a warm cache (each
+ * scenario runs once before it is measured). On a real org every request costs tens to hundreds
+ * of milliseconds, so these are budgets, not curiosities. The rule: a list or get makes one
+ * request per page it returns; a preview at most one read of the record it shows; a confirmed
+ * write at most that read plus the write (and the action it calls). Where a tool needs more, its
+ * budget says so and why.
+ */
+let server: TestServer;
+const clients = new Map<string, TestClient>();
+async function as(user: string, agent: string): Promise<TestClient> {
+  const key = `${user}/${agent}`;
+  let c = clients.get(key);
+  if (!c) clients.set(key, (c = await connect(server, user, agent)));
+  return c;
+}
+
+interface Ids {
+  leads: string[];
+  cases: string[];
+  accounts: string[];
+}
+let ids: Ids;
+
+beforeAll(async () => {
+  server = await startTestServer({ emulator: true });
+  const alice = await as('alice', 'sales');
+  const leads = (await alice.call('D365_Sales_ListLeads', { top: 40, rating: 'warm' })).data['leads'] as Array<{ leadId: string; email: string }>;
+  const bob = await as('bob', 'service');
+  const cases = (await bob.call('D365_CustomerService_ListCases', { top: 40 })).data['cases'] as Array<{ caseId: string; primaryContact?: unknown }>;
+  const accounts = (await bob.call('D365_CustomerService_ListAccounts', { top: 40 })).data['accounts'] as Array<{ accountId: string }>;
+  ids = { leads: leads.filter((l) => l.email).map((l) => l.leadId), cases: cases.filter((c) => c.primaryContact).map((c) => c.caseId), accounts: accounts.map((a) => a.accountId) };
+}, 60_000);
+afterAll(async () => {
+  for (const c of clients.values()) await c.close();
+  await server?.close();
+  console.log(['', '| tool | scenario | preview / call | confirmed write | budget |', '|---|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n'));
+});
+
+const rows: string[][] = [];
+
+/** Runs `call` and counts the emulator requests it made. */
+async function counted(call: () => Promise<unknown>): Promise<number> {
+  server.emulator!.clearRequests();
+  await call();
+  return server.emulator!.requests.length;
+}
+
+interface Budget {
+  /** Requests of a read tool's call, or of a write tool's preview round. */
+  call: number;
+  /** Requests of the confirmed round of a write tool. */
+  confirmed?: number;
+  why?: string;
+}
+
+interface Scenario {
+  tool: string;
+  name: string;
+  user: string;
+  agent: string;
+  /** Arguments of round i (0 warms the cache, 1 is measured); writes that consume their target get a fresh one. */
+  args(i: number): Record<string, unknown>;
+  budget: Budget;
+}
+
+let tableSeq = 0;
+const SCENARIOS: Scenario[] = [
+  { tool: 'whoami', name: '', user: 'alice', agent: 'sales', args: () => ({}), budget: { call: 1 } },
+  { tool: 'D365_Sales_ListLeads', name: '25 newest', user: 'alice', agent: 'sales', args: () => ({ top: 25 }), budget: { call: 2, why: 'the page, and one query for the engagement of all its leads' } },
+  { tool: 'D365_Sales_ListLeads', name: 'one by id', user: 'alice', agent: 'sales', args: () => ({ leadId: ids.leads[0] }), budget: { call: 2, why: 'the lead and its activities' } },
+  { tool: 'D365_Sales_ListLeads', name: 'ranked by score', user: 'alice', agent: 'sales', args: () => ({ orderBy: 'score', createdWithinDays: 7 }), budget: { call: 2, why: 'the ranking window and its engagement' } },
+  { tool: 'D365_Sales_ListLeads', name: 'active in 48 h', user: 'alice', agent: 'sales', args: () => ({ activityWithinHours: 48 }), budget: { call: 3, why: 'recent activities, the page, its engagement' } },
+  { tool: 'D365_Sales_InvokeLeadSummary', name: '', user: 'alice', agent: 'sales', args: () => ({ leadId: ids.leads[0] }), budget: { call: 3, why: 'lead, activities and notes, read at once' } },
+  { tool: 'D365_Sales_DraftOutreachEmail', name: '', user: 'alice', agent: 'sales', args: () => ({ leadId: ids.leads[0] }), budget: { call: 3, why: 'lead, activities and notes; the sender is cached' } },
+  { tool: 'get_lead_research', name: '', user: 'alice', agent: 'sales', args: () => ({ leadId: ids.leads[0] }), budget: { call: 3, why: 'the lead, other leads of its company, its activities' } },
+  { tool: 'get_account_research', name: '', user: 'alice', agent: 'sales', args: () => ({ leadId: ids.leads[0] }), budget: { call: 2, why: 'the lead and the matching account' } },
+  { tool: 'get_competitor_research', name: '', user: 'alice', agent: 'sales', args: () => ({ leadId: ids.leads[0] }), budget: { call: 1, why: 'no competitors configured on this agent: the lead only' } },
+  { tool: 'get_engage_summary', name: '', user: 'alice', agent: 'sales', args: () => ({ leadId: ids.leads[0] }), budget: { call: 3, why: 'the lead, its activities, their email directions' } },
+  { tool: 'get_lead_qualification_assessment', name: '', user: 'alice', agent: 'sales', args: () => ({ leadId: ids.leads[0] }), budget: { call: 4, why: 'the lead, its account, activities, email directions' } },
+  { tool: 'draft_outreach_email', name: '', user: 'alice', agent: 'sales', args: () => ({ leadId: ids.leads[0] }), budget: { call: 4, why: 'lead, activities and notes, and the account for context; the sender is cached' } },
+  {
+    tool: 'D365_Sales_QualifyLeadToOpportunity',
+    name: '',
+    user: 'alice',
+    agent: 'sales',
+    args: (i) => ({ leadId: ids.leads[10 + i], createAccount: false }),
+    budget: { call: 1, confirmed: 2, why: 'the lead; then the lead again and QualifyLead' },
+  },
+  {
+    tool: 'D365_Sales_SendOutreachEmail',
+    name: 'subject and body',
+    user: 'alice',
+    agent: 'sales',
+    args: (i) => ({ leadId: ids.leads[20 + i], subject: 'Hello', body: 'Following up.' }),
+    budget: { call: 1, confirmed: 4, why: 'the recipient; then the recipient, the create, SendEmail and the status it reports' },
+  },
+  { tool: 'D365_CustomerService_ListCases', name: '25 newest', user: 'bob', agent: 'service', args: () => ({ top: 25 }), budget: { call: 1 } },
+  { tool: 'D365_CustomerService_ListCases', name: 'one by id', user: 'bob', agent: 'service', args: () => ({ caseId: ids.cases[0] }), budget: { call: 1 } },
+  { tool: 'D365_CustomerService_ListAccounts', name: '25 with contacts', user: 'bob', agent: 'service', args: () => ({ top: 25, includeContacts: true }), budget: { call: 1 } },
+  { tool: 'D365_CustomerService_ListAccounts', name: 'one by id', user: 'bob', agent: 'service', args: () => ({ accountId: ids.accounts[0] }), budget: { call: 1 } },
+  { tool: 'D365_CustomerService_DraftEmailResponse', name: '', user: 'bob', agent: 'service', args: () => ({ caseId: ids.cases[0] }), budget: { call: 4, why: 'case, articles, account and contact for the recipient' } },
+  {
+    tool: 'D365_CustomerService_AddCase',
+    name: '',
+    user: 'bob',
+    agent: 'service',
+    args: () => ({ title: 'Budget case', customerId: ids.accounts[1] }),
+    budget: { call: 1, confirmed: 2, why: 'the customer; then the customer and the create' },
+  },
+  { tool: 'D365_CustomerService_UpdateCase', name: '', user: 'bob', agent: 'service', args: (i) => ({ caseId: ids.cases[1], priority: i ? 'high' : 'low' }), budget: { call: 1, confirmed: 2 } },
+  { tool: 'D365_CustomerService_AddCaseNote', name: '', user: 'bob', agent: 'service', args: (i) => ({ caseId: ids.cases[1], text: `Budget note ${i}` }), budget: { call: 1, confirmed: 2 } },
+  {
+    tool: 'D365_CustomerService_CloseCase',
+    name: '',
+    user: 'bob',
+    agent: 'service',
+    args: (i) => ({ caseId: ids.cases[5 + i], resolution: 'Solved' }),
+    budget: { call: 1, confirmed: 3, why: 'the case; then the case, CloseIncident and the case as resolved' },
+  },
+  { tool: 'D365_CustomerService_AddAccount', name: '', user: 'bob', agent: 'service', args: (i) => ({ name: `Budget Account ${i}` }), budget: { call: 0, confirmed: 1 } },
+  { tool: 'D365_CustomerService_UpdateAccount', name: '', user: 'bob', agent: 'service', args: (i) => ({ accountId: ids.accounts[2], phone: `+1 555 0100 ${i}` }), budget: { call: 1, confirmed: 2 } },
+  {
+    tool: 'D365_CustomerService_SendEmailResponse',
+    name: 'subject and body',
+    user: 'bob',
+    agent: 'service',
+    args: (i) => ({ caseId: ids.cases[10 + i], subject: 'Update', body: 'We are on it.' }),
+    budget: { call: 3, confirmed: 6, why: 'case, account and contact for the recipient; then those, the create, SendEmail and its status' },
+  },
+  { tool: 'list_tables', name: '', user: 'alice', agent: 'dataverse', args: () => ({}), budget: { call: 0, why: 'table list cached per org' } },
+  { tool: 'describe_table', name: 'account', user: 'alice', agent: 'dataverse', args: () => ({ table_name: 'account' }), budget: { call: 0, why: 'definition cached per org' } },
+  { tool: 'read_query', name: 'join', user: 'alice', agent: 'dataverse', args: () => ({ sql_query: 'SELECT a.name, c.fullname FROM account a JOIN contact c ON c.parentcustomerid = a.accountid' }), budget: { call: 1 } },
+  { tool: 'create_record', name: 'account', user: 'alice', agent: 'dataverse', args: (i) => ({ table_name: 'account', record_data: { name: `Budget Record ${i}` } }), budget: { call: 0, confirmed: 1 } },
+  { tool: 'update_record', name: 'account', user: 'alice', agent: 'dataverse', args: (i) => ({ table_name: 'account', record_id: ids.accounts[3], update_data: { telephone1: `${i}` } }), budget: { call: 1, confirmed: 2 } },
+  { tool: 'delete_record', name: 'account', user: 'dana', agent: 'dataverse', args: (i) => ({ table_name: 'account', record_id: ids.accounts[20 + i] }), budget: { call: 1, confirmed: 2 } },
+  { tool: 'create_table', name: 'one column', user: 'dana', agent: 'dataverse', args: () => ({ table_name: `new_budget${++tableSeq}`, columns: [{ name: 'size', type: 'integer' }] }), budget: { call: 0, confirmed: 3, why: 'the table, its column, and its definition read back' } },
+  {
+    tool: 'update_table',
+    name: 'one column',
+    user: 'dana',
+    agent: 'dataverse',
+    args: (i) => ({ table_name: 'new_budget1', new_columns: [{ name: `extra${i}`, type: 'string' }] }),
+    budget: { call: 6, confirmed: 1, why: 'the definition of a table whose schema just changed is read afresh (entity, then lengths, targets and choices); then one request per column' },
+  },
+  { tool: 'delete_table', name: '', user: 'dana', agent: 'dataverse', args: (i) => ({ table_name: `new_budget${i + 1}` }), budget: { call: 1, confirmed: 1, why: 'the table list, read afresh after a schema change; then the delete' } },
+];
+
+describe('Dataverse round trips per tool call, warm cache', () => {
+  it.each(SCENARIOS.map((s) => [`${s.tool}${s.name ? ` (${s.name})` : ''}`, s] as const))('%s', async (_label, s) => {
+    const client = await as(s.user, s.agent);
+    let call = 0;
+    let confirmed: number | undefined;
+    for (let i = 0; i < 2; i++) {
+      const args = s.args(i);
+      let first: Awaited<ReturnType<TestClient['call']>> | undefined;
+      const n = await counted(async () => {
+        first = await client.call(s.tool, args);
+      });
+      expect(first!.isError, first!.text).toBeFalsy();
+      const handle = (first!.data['confirmation'] as { handle?: string } | undefined)?.handle;
+      let m: number | undefined;
+      if (handle) {
+        let done: Awaited<ReturnType<TestClient['call']>> | undefined;
+        m = await counted(async () => {
+          done = await client.call(s.tool, { ...args, confirmationHandle: handle });
+        });
+        resultOf(done!);
+      }
+      call = n;
+      confirmed = m;
+    }
+    rows.push([s.tool, s.name, String(call), confirmed === undefined ? '' : String(confirmed), `${s.budget.call}${s.budget.confirmed !== undefined ? ` / ${s.budget.confirmed}` : ''}${s.budget.why ? ` (${s.budget.why})` : ''}`]);
+    expect(call, `${s.tool}: requests of the ${confirmed === undefined ? 'call' : 'preview'}`).toBeLessThanOrEqual(s.budget.call);
+    if (confirmed !== undefined) expect(confirmed, `${s.tool}: requests of the confirmed write`).toBeLessThanOrEqual(s.budget.confirmed ?? 0);
+  });
+});
