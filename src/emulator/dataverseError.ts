@@ -1,25 +1,29 @@
 /**
  * Dataverse-shaped errors. Every failure the emulator answers is one of these, rendered as
- * `{"error":{"code":"0x…","message":"…"}}` with the status Dataverse uses for that code.
+ * `{"error":{"code":"0x…","message":"…"}}` ("Parse errors from the response") with the status
+ * Dataverse uses for that code ("Identify status codes": 403 PrivilegeDenied, 412 DuplicateRecord
+ * and ConcurrencyVersionMismatch, …), both on
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors.
+ * Codes: https://learn.microsoft.com/power-apps/developer/data-platform/reference/web-service-error-codes.
  */
 export const ErrorCode = {
-  /** ObjectDoesNotExist: "<entity> With Id = <id> Does Not Exist". */
+  /** ObjectDoesNotExist: "account With Id = … Does Not Exist", 404 (perform-conditional-operations-using-web-api, Prevent create in upsert). */
   NotFound: '0x80040217',
-  /** PrivilegeDenied: a security role lacks the privilege. */
+  /** PrivilegeDenied, 403: "Principal user is missing privilege" (-2147220960, https://learn.microsoft.com/troubleshoot/power-platform/dataverse/user-permissions/client-errors). */
   PrivilegeDenied: '0x80040220',
-  /** The caller has a valid token but is no system user of this organisation. */
+  /** 403 "The user is not a member of the organization." (https://learn.microsoft.com/dynamics365/fin-ops-core/data-entities/dual-write/dual-write-troubleshooting-live-sync). */
   NotMember: '0x80072560',
   /** AccessTokenExpired / missing token: "The requested resource requires authentication." */
   Unauthenticated: '0x8005F101',
-  /** ConcurrencyVersionMismatch (If-Match etag differs). */
+  /** ConcurrencyVersionMismatch, 412 (If-Match etag differs; perform-conditional-operations-using-web-api). */
   ConcurrencyMismatch: '0x80060882',
-  /** DuplicateRecord (key already exists). */
+  /** DuplicateRecord, 412: "Cannot insert duplicate key" (-2147220937, https://learn.microsoft.com/troubleshoot/power-platform/dataverse/user-permissions/client-errors). */
   DuplicateRecord: '0x80040237',
-  /** OData URI/query parsing errors (unknown property, syntax, unsupported option). */
+  /** OData URI/query parsing errors (unknown property, syntax, unsupported option), as in the join-tables error examples (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/join-tables). */
   QueryError: '0x80060888',
-  /** Resource not found for the segment (unknown entity set / route). */
+  /** 404 "Resource not found for the segment 'Account'." (https://learn.microsoft.com/troubleshoot/power-platform/dataverse/dataverse-web-api-and-sdk/web-api-client-errors). */
   ResourceNotFound: '0x8006088a',
-  /** Errors in a request payload (unknown property, literal conversion). */
+  /** "Error identified in Payload provided by the user for Entity" (https://learn.microsoft.com/troubleshoot/power-platform/dataverse/dataverse-web-api-and-sdk/web-api-client-errors). */
   PayloadError: '0x80048d19',
   /** A choice value outside the column's options. */
   OptionOutOfRange: '0x8004431a',
@@ -29,11 +33,11 @@ export const ErrorCode = {
   NumberOutOfRange: '0x8004432f',
   /** InvalidArgument: business-rule and parameter validation. */
   InvalidArgument: '0x80040203',
-  /** Service protection: number of requests. */
+  /** Service protection, 429 (https://learn.microsoft.com/power-apps/developer/data-platform/api-limits): number of requests, -2147015902. */
   RequestsLimit: '0x80072322',
-  /** Service protection: combined execution time. */
+  /** Service protection: combined execution time, -2147015903. */
   ExecutionTimeLimit: '0x80072321',
-  /** Service protection: concurrent requests. */
+  /** Service protection: concurrent requests, -2147015898. */
   ConcurrencyLimit: '0x80072326',
   /** Generic unexpected failure. */
   Unexpected: '0x80040216',
@@ -65,6 +69,7 @@ export function queryError(message: string): DataverseError {
   return new DataverseError(400, ErrorCode.QueryError, message);
 }
 
+/** "Could not find a property named 'Name' on type 'Microsoft.Dynamics.CRM.account'." (web-api-client-errors page above; names are case-sensitive). */
 export function propertyNotFound(property: string, logicalName: string): DataverseError {
   return queryError(`Could not find a property named '${property}' on type 'Microsoft.Dynamics.CRM.${logicalName}'.`);
 }

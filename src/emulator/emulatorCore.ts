@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Clock } from './clock.js';
+import { EMAIL_PENDING_SEND, EMAIL_SENT } from './actions/emailStatus.js';
+import { Clock, toIso } from './clock.js';
 import { DataverseError, ErrorCode } from './dataverseError.js';
+import { BASE_LANGUAGE } from './metadata/localizedLabels.js';
 import { MetadataModel } from './metadata/metadataModel.js';
 import { DEFAULT_PROFILE, type OrgProfile, STANDARD_MANY_TO_MANY, tablesFor } from './metadata/standardTables.js';
 import type { AttributeDef, TableDef } from './metadata/types.js';
 import { SkipTokens } from './odata/skipToken.js';
 import type { Principal } from './security/roles.js';
-import { seedOrganisation } from './seed/seedOrganisation.js';
+import { seedLaterAdditions, seedOrganisation } from './seed/seedOrganisation.js';
 import { Store } from './store/store.js';
 
 export const DEFAULT_SEED = 20261123;
@@ -24,9 +26,13 @@ export interface SentEmail {
   cc: string[];
   bcc: string[];
   regarding: { id: string; logicalName: string } | null;
+  /** When SendEmail queued it. */
   sentOn: string;
   /** systemuserid of the caller who sent it. */
   sentBy: string;
+  /** `pending` while the email is 6 Pending Send; `delivered` once handed to the mailbox (3 Sent). */
+  status: 'pending' | 'delivered';
+  deliveredOn: string | null;
 }
 
 export interface CoreOptions {
@@ -108,6 +114,8 @@ export class EmulatorCore {
     let core: EmulatorCore;
     if (load) {
       if (!store.hasTable('_emulator_meta')) throw new Error(`${file} is not an emulator database (use reset to overwrite it).`);
+      // Standard tables added since the file was written (team, usersettings) start empty.
+      for (const t of model.allTables()) if (!t.readOnly && !store.hasTable(t.logicalName)) store.createTable(t);
       applyCustomSchema(model, store);
       const anchor = new Date(store.getMeta('anchorTime') ?? source());
       const offset = Number(store.getMeta('clockOffsetMs') ?? '0');
@@ -122,6 +130,8 @@ export class EmulatorCore {
       );
       store.rebuildNames();
       store.reloadVersion();
+      // Users, teams and settings added to the sample org since the file was written.
+      seedLaterAdditions(store, model, core.businessUnitId);
     } else {
       const anchor = opts.anchorTime ?? new Date(source());
       const seed = opts.seed ?? DEFAULT_SEED;
@@ -151,7 +161,11 @@ export class EmulatorCore {
     return core;
   }
 
-  /** Resolves the caller from the token's object id, or refuses as Dataverse does for non-members. */
+  /**
+   * Resolves the caller from the token's object id (systemuser.azureactivedirectoryobjectid), or
+   * refuses as Dataverse does for non-members: 403 0x80072560 "The user is not a member of the
+   * organization." (https://learn.microsoft.com/dynamics365/fin-ops-core/data-entities/dual-write/dual-write-troubleshooting-live-sync).
+   */
   principalFor(objectId: string): Principal {
     const u = this.store.get(`SELECT systemuserid, fullname, businessunitid, isdisabled FROM systemuser WHERE azureactivedirectoryobjectid = ?`, [objectId.toLowerCase()]);
     if (!u || typeof u.systemuserid !== 'string' || u.isdisabled === 1) {
@@ -160,12 +174,16 @@ export class EmulatorCore {
     const roles = this.store
       .all(`SELECT r.name AS name FROM systemuserroles sr JOIN role r ON r.roleid = sr.roleid WHERE sr.systemuserid = ?`, [u.systemuserid])
       .map((r) => String(r.name));
+    // The UI language is a user setting (usersettings.uilanguageid,
+    // https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/usersettings).
+    const settings = this.store.get(`SELECT uilanguageid FROM usersettings WHERE systemuserid = ?`, [u.systemuserid]);
     return {
       systemUserId: u.systemuserid,
       objectId,
       fullName: typeof u.fullname === 'string' ? u.fullname : '',
       businessUnitId: typeof u.businessunitid === 'string' ? u.businessunitid : this.businessUnitId,
       roles,
+      uiLanguageId: typeof settings?.uilanguageid === 'number' ? settings.uilanguageid : BASE_LANGUAGE,
     };
   }
 
@@ -193,6 +211,28 @@ export class EmulatorCore {
   isUnmanagedCustomAttribute(table: string, attribute: string): boolean {
     if (this.isUnmanagedCustomTable(table)) return this.model.attribute(table, attribute)?.isCustom === true && !this.model.attribute(table, attribute)?.isPrimaryId;
     return this.store.get(`SELECT 1 AS x FROM _emulator_schema WHERE kind = 'attribute' AND tablename = ? AND name = ?`, [table, attribute]) !== undefined;
+  }
+
+  /**
+   * Hands pending emails to the "mailbox", as server-side synchronization does: each still in
+   * 6 Pending Send becomes 3 Sent with `senton` set. Returns the emails delivered.
+   */
+  deliverMail(): SentEmail[] {
+    const delivered: SentEmail[] = [];
+    const now = toIso(this.clock.now());
+    this.store.transaction(() => {
+      for (const m of this.outbox) {
+        if (m.status !== 'pending') continue;
+        const row = this.store.get(`SELECT statuscode FROM email WHERE activityid = ?`, [m.activityId]);
+        // A deleted or otherwise changed email is no longer waiting to be sent.
+        if (row?.statuscode !== EMAIL_PENDING_SEND) continue;
+        this.store.run(`UPDATE email SET statuscode = ?, senton = ?, modifiedon = ?, versionnumber = ? WHERE activityid = ?`, [EMAIL_SENT, now, now, this.store.nextVersion(), m.activityId]);
+        m.status = 'delivered';
+        m.deliveredOn = now;
+        delivered.push(m);
+      }
+    });
+    return delivered;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,8 @@
-/** Injected failures for tests and demos: throttling, outages, latency and dropped connections. */
+/**
+ * Injected failures for tests and demos: throttling (429 with Retry-After, as the service protection
+ * limits answer, https://learn.microsoft.com/power-apps/developer/data-platform/api-limits), outages,
+ * latency and dropped connections.
+ */
 export interface FaultRule {
   kind: 'throttle' | 'unavailable' | 'latency' | 'drop';
   /** Applies to the next N matching requests, then expires. */

@@ -12,8 +12,8 @@ export type { FaultController, FaultRule } from './faults.js';
 export type { OrgProfile } from './metadata/standardTables.js';
 export type { EmulatorRequestLogEntry } from './http/createEmulatorServer.js';
 export { DEFAULT_SEED } from './emulatorCore.js';
-export { LOCAL_TENANT_ID, LOCAL_USERS, findLocalUser } from './users.js';
-export type { LocalUser } from './users.js';
+export { LOCAL_TEAMS, LOCAL_TENANT_ID, LOCAL_USERS, findLocalUser } from './users.js';
+export type { LocalTeam, LocalUser } from './users.js';
 
 export interface EmulatorOptions {
   host?: string;
@@ -43,6 +43,8 @@ export interface EmulatorHandle {
   clearRequests(): void;
   /** Emails "sent" by SendEmail (nothing leaves the machine). */
   outbox: ReadonlyArray<SentEmail>;
+  /** Delivers the outbox as server-side sync would: Pending Send emails become Sent. Returns those delivered. */
+  deliverMail(): SentEmail[];
   /** Stops listening; persists to dataFile if set. */
   close(): Promise<void>;
 }
@@ -73,6 +75,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
       log.length = 0;
     },
     outbox: core.outbox,
+    deliverMail: () => core.deliverMail(),
     close: () => {
       closed ??= (async () => {
         await new Promise<void>((resolve) => {

@@ -17,6 +17,13 @@ export interface LocalUser {
   title: string;
   /** Security role names, defined by the emulator. */
   roles: readonly string[];
+  /** `usersettings.uilanguageid` (LCID); default 1033 English. */
+  uiLanguageId?: number;
+  /**
+   * False for users added after the sample data was fixed: they own no seeded records, so adding
+   * them leaves the PRNG sequence, and with it every seeded row, unchanged.
+   */
+  ownsSeedRecords?: boolean;
 }
 
 export const LOCAL_USERS: readonly LocalUser[] = [
@@ -65,6 +72,29 @@ export const LOCAL_USERS: readonly LocalUser[] = [
     title: 'Account Executive',
     roles: ['Salesperson'],
   },
+  {
+    alias: 'greta',
+    objectId: '9e7a0000-0000-4000-8000-000000000006',
+    systemUserId: '5e9e7a00-0000-4000-8000-000000000006',
+    fullName: 'Greta Gruber',
+    email: 'greta@contoso.example',
+    title: 'Customer Service & Sales Representative',
+    roles: ['Customer Service Representative', 'Salesperson'],
+    // German UI: formatted values and user-localized labels come in German.
+    uiLanguageId: 1031,
+    ownsSeedRecords: false,
+  },
+];
+
+/** Teams of the sample organisation (records can be owned by a team: `ownerid@odata.bind: "/teams(<id>)"`). */
+export interface LocalTeam {
+  teamId: string;
+  name: string;
+}
+
+export const LOCAL_TEAMS: readonly LocalTeam[] = [
+  { teamId: '7ea40000-0000-4000-8000-000000000101', name: 'Contoso Sales Team' },
+  { teamId: '7ea40000-0000-4000-8000-000000000102', name: 'Contoso Support Team' },
 ];
 
 export function findLocalUser(alias: string): LocalUser | undefined {

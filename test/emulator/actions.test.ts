@@ -119,7 +119,7 @@ describe('CloseIncident', () => {
 });
 
 describe('SendEmail', () => {
-  it('sends a draft once, lands it in the outbox and marks it Sent', async () => {
+  it('sends a draft once: Pending Send in the outbox until delivery, then Sent', async () => {
     const lead = await first('alice', 'leads', 'leadid,emailaddress1', 'statecode eq 0 and emailaddress1 ne null');
     const created = await org.api('alice', 'emails', {
       method: 'POST',
@@ -138,10 +138,18 @@ describe('SendEmail', () => {
     expect(r.body.Subject).toBe('Proposal for your team');
     expect(org.emu.outbox).toHaveLength(before + 1);
     const sent = org.emu.outbox[org.emu.outbox.length - 1];
-    expect(sent).toMatchObject({ activityId: id, subject: 'Proposal for your team', to: [lead.emailaddress1], from: user('alice').email, regarding: { id: lead.leadid, logicalName: 'lead' } });
+    expect(sent).toMatchObject({ activityId: id, subject: 'Proposal for your team', to: [lead.emailaddress1], from: user('alice').email, regarding: { id: lead.leadid, logicalName: 'lead' }, status: 'pending' });
+    // 6 Pending Send (state 1 Completed) until server-side sync hands it over.
+    const pending = (await org.api<Rec>('alice', `emails(${id})?$select=statecode,statuscode,senton`, { headers: { Prefer: 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"' } })).body;
+    expect(pending).toMatchObject({ statecode: 1, statuscode: 6, 'statuscode@OData.Community.Display.V1.FormattedValue': 'Pending Send', senton: null });
+    const delivered = await fetch(`${org.emu.url}/_emulator/outbox/deliver`, { method: 'POST' });
+    expect(delivered.status).toBe(200);
+    expect(((await delivered.json()) as { value: Rec[] }).value.map((m) => m.activityId)).toContain(id);
+    expect(sent).toMatchObject({ status: 'delivered', deliveredOn: expect.any(String) });
     const row = (await org.api<Rec>('alice', `emails(${id})?$select=statecode,statuscode,senton`)).body;
     expect(row).toMatchObject({ statecode: 1, statuscode: 3 });
     expect(row.senton).toEqual(expect.any(String));
+    expect(org.emu.deliverMail()).toEqual([]);
     const twice = await org.api<ODataError>('alice', `emails(${id})/Microsoft.Dynamics.CRM.SendEmail`, { method: 'POST', body: { IssueSend: true } });
     expect(twice.status).toBe(400);
     expect(org.emu.outbox).toHaveLength(before + 1);

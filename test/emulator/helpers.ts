@@ -8,7 +8,7 @@ export const ANCHOR = new Date('2026-11-20T12:00:00Z');
 const ISSUER = 'https://login.microsoftonline.com/3f1a2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b/v2.0';
 const AUDIENCE = 'https://contoso.crm.dynamics.com';
 
-export type Alias = 'alice' | 'bob' | 'rita' | 'dana' | 'sam';
+export type Alias = 'alice' | 'bob' | 'rita' | 'dana' | 'sam' | 'greta';
 
 export type Keys = Awaited<ReturnType<typeof generateKeyPair>>;
 

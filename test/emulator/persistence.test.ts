@@ -1,9 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_USERS } from '../../src/emulator/index.js';
+import initSqlJs from 'sql.js';
+import { LOCAL_TEAMS, LOCAL_USERS } from '../../src/emulator/index.js';
 import type { Keys, ODataList, TestOrg } from './helpers.js';
 import { ANCHOR, makeKeys, q, startOrg } from './helpers.js';
 
@@ -31,6 +32,30 @@ async function waitFor(check: () => boolean, timeoutMs = 30_000): Promise<void> 
 const label = (text: string) => ({ LocalizedLabels: [{ Label: text, LanguageCode: 1033 }] });
 
 describe('persistence', () => {
+  it('a file written before teams, usersettings and greta existed gets them when it is loaded', async () => {
+    const file = join(dir, 'older.sqlite');
+    const first = await startOrg({ dataFile: file }, keys);
+    await first.emu.close();
+    // Turn the file into one an earlier emulator wrote.
+    const SQL = await initSqlJs();
+    const db = new SQL.Database(new Uint8Array(await readFile(file)));
+    const greta = LOCAL_USERS.find((u) => u.alias === 'greta');
+    db.run('DROP TABLE team; DROP TABLE usersettings;');
+    db.run('DELETE FROM systemuserroles WHERE systemuserid = ?', [greta?.systemUserId ?? '']);
+    db.run('DELETE FROM systemuser WHERE systemuserid = ?', [greta?.systemUserId ?? '']);
+    await writeFile(file, db.export());
+    db.close();
+
+    const second = await startOrg({ dataFile: file }, keys);
+    const teams = await second.api<ODataList>('alice', 'teams?$select=name');
+    expect(teams.body.value.map((t) => t.name).sort()).toEqual(LOCAL_TEAMS.map((t) => t.name).sort());
+    const who = await second.api<Rec>('greta', 'WhoAmI');
+    expect(who.body.UserId).toBe(greta?.systemUserId);
+    const settings = await second.api<Rec>('greta', `usersettingscollection(${greta?.systemUserId})?$select=uilanguageid`);
+    expect(settings.body.uilanguageid).toBe(1031);
+    await second.emu.close();
+  });
+
   it('keeps created records and custom tables across a restart, and reset reseeds', async () => {
     const file = join(dir, 'nested', 'folder', 'org.sqlite');
     const first = await startOrg({ dataFile: file }, keys);

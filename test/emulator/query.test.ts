@@ -263,10 +263,23 @@ describe('$orderby, $top, $skip, $count', () => {
     await expectQueryError(`leads?${q({ $select: 'leadid', $orderby: 'nosuch desc' })}`);
   });
 
-  it('$top limits rows and disables paging', async () => {
-    const r = await org.api<ODataList>('alice', `leads?${q({ $select: 'leadid', $top: '7' })}`, { headers: { Prefer: 'odata.maxpagesize=3' } });
-    expect(r.body.value).toHaveLength(7);
-    expect(r.body['@odata.nextLink']).toBeUndefined();
+  it('$top limits rows without paging; with Prefer: odata.maxpagesize it is ignored', async () => {
+    const top = await org.api<ODataList>('alice', `leads?${q({ $select: 'leadid', $top: '7' })}`);
+    expect(top.body.value).toHaveLength(7);
+    expect(top.body['@odata.nextLink']).toBeUndefined();
+    // "If you include both, $top is ignored." (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/page-results)
+    const both = await org.api<ODataList>('alice', `leads?${q({ $select: 'leadid', $top: '7' })}`, { headers: { Prefer: 'odata.maxpagesize=3' } });
+    expect(both.body.value).toHaveLength(3);
+    expect(both.headers.get('preference-applied')).toBe('odata.maxpagesize=3');
+    const seen = new Set<string>();
+    let next = both.body['@odata.nextLink'];
+    for (const v of both.body.value) seen.add(String(v.leadid));
+    while (next) {
+      const page: Awaited<ReturnType<typeof org.api<ODataList>>> = await org.api<ODataList>('alice', next, { headers: { Prefer: 'odata.maxpagesize=3' } });
+      for (const v of page.body.value) seen.add(String(v.leadid));
+      next = seen.size < 20 ? page.body['@odata.nextLink'] : undefined;
+    }
+    expect(seen.size).toBeGreaterThan(7);
   });
 
   it('$skip is refused like Dataverse does', async () => {
@@ -344,7 +357,8 @@ describe('$expand', () => {
     const [acct] = await list(`accounts?${q({ $select: 'name', $filter: "name eq 'Contoso Ltd.'", $expand: "contact_customer_accounts($select=fullname,jobtitle;$filter=statecode eq 0;$orderby=fullname desc;$top=2)" })}`);
     const contacts = acct?.contact_customer_accounts as Rec[];
     expect(contacts).toHaveLength(2);
-    expect(Object.keys(contacts[0] ?? {}).sort()).toEqual(['@odata.etag', 'contactid', 'fullname', 'jobtitle']);
+    // A single-level expansion on an EntitySet carries the lookup back to the parent, as join-tables shows.
+    expect(Object.keys(contacts[0] ?? {}).sort()).toEqual(['@odata.etag', '_parentcustomerid_value', 'contactid', 'fullname', 'jobtitle']);
     expect(String(contacts[0]?.fullname) >= String(contacts[1]?.fullname)).toBe(true);
   });
 
@@ -369,9 +383,14 @@ describe('$expand', () => {
     }
   });
 
-  it('refuses unknown navigation properties and $filter on single-valued ones', async () => {
+  it('refuses unknown navigation properties, and $top or $orderby on single-valued ones', async () => {
     await expectQueryError(`leads?${q({ $select: 'leadid', $expand: 'nosuchnav' })}`);
-    await expectQueryError(`leads?${q({ $select: 'leadid', $expand: "ownerid($filter=fullname eq 'x')" })}`);
+    // "Only $select and $filter clause can be provided while doing $expand on many-to-one relationship …"
+    // (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/join-tables)
+    for (const option of ['$top=1', '$orderby=fullname']) {
+      const e = await expectQueryError(`leads?${q({ $select: 'leadid', $expand: `ownerid($select=fullname;${option})`, $top: '1' })}`);
+      expect(e).toEqual({ code: '0x80060888', message: 'Only $select and $filter clause can be provided while doing $expand on many-to-one relationship or nested one-to-many relationship.' });
+    }
   });
 
   it('reads a related collection through its navigation property', async () => {

@@ -11,7 +11,10 @@ export function actionTable(scope: RequestScope, name: string): TableDef {
   return t;
 }
 
-/** Checks an action payload: required parameters present with the right JSON type, nothing unknown. */
+/**
+ * Checks an action payload: required parameters present with the right JSON type, nothing unknown
+ * (parameters of the action reference pages, e.g. https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/sendemail).
+ */
 export function actionParameters(
   entitySet: string,
   action: string,

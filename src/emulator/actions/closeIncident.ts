@@ -5,7 +5,12 @@ import { createRecord, loadRow, parseEntityReference, systemUpdate } from '../wr
 import type { JsonObject } from './actionParameters.js';
 import { actionParameters, actionTable } from './actionParameters.js';
 
-/** `POST /CloseIncident` with an IncidentResolution entity and a resolved Status. */
+/**
+ * `POST /CloseIncident` with an IncidentResolution entity and a resolved Status; both parameters are
+ * required and it returns nothing (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/closeincident;
+ * an entity parameter carries @odata.type as in use-web-api-actions,
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/use-web-api-actions).
+ */
 export function closeIncident(scope: RequestScope): ApiResponse {
   const p = actionParameters('incidents', 'CloseIncident', scope.req.body, {
     IncidentResolution: { type: 'object', required: true },

@@ -5,7 +5,11 @@ import { createRecord, loadRow, parseEntityReference, systemUpdate } from '../wr
 import type { JsonObject } from './actionParameters.js';
 import { actionParameters, actionTable, copyColumns } from './actionParameters.js';
 
-/** `POST /leads(<id>)/Microsoft.Dynamics.CRM.QualifyLead` */
+/**
+ * `POST /leads(<id>)/Microsoft.Dynamics.CRM.QualifyLead`: CreateAccount, CreateContact,
+ * CreateOpportunity and Status are required; returns Collection(crmbaseentity)
+ * (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/qualifylead).
+ */
 export function qualifyLead(scope: RequestScope, leadId: string): ApiResponse {
   const leadT = actionTable(scope, 'lead');
   const p = actionParameters('leads', 'QualifyLead', scope.req.body, {

@@ -4,7 +4,17 @@ import type { ApiResponse, RequestScope } from '../http/apiTypes.js';
 import { loadRow, partyAddress, refreshEmailSummary, systemUpdate } from '../write/recordWriter.js';
 import { actionParameters, actionTable } from './actionParameters.js';
 
-/** `POST /emails(<id>)/Microsoft.Dynamics.CRM.SendEmail`: a draft with a reachable To recipient becomes Sent. */
+import { EMAIL_PENDING_SEND, EMAIL_SENT } from './emailStatus.js';
+
+/**
+ * `POST /emails(<id>)/Microsoft.Dynamics.CRM.SendEmail`. IssueSend "true if the email should be
+ * sent; otherwise, false, just record it as sent"
+ * (https://learn.microsoft.com/dotnet/api/microsoft.crm.sdk.messages.sendemailrequest.issuesend):
+ * false records it as 3 Sent at once; true leaves it 6 Pending Send (state Completed) in the outbox
+ * until server-side synchronization picks it up ("an email in pending send status is picked up",
+ * https://learn.microsoft.com/previous-versions/dynamicscrm-2016/developers-guide/dn455473(v=crm.8)),
+ * which the emulator does on `deliverMail()` / `POST /_emulator/outbox/deliver`.
+ */
 export function sendEmail(scope: RequestScope, emailId: string): ApiResponse {
   const p = actionParameters('emails', 'SendEmail', scope.req.body, {
     IssueSend: { type: 'boolean', required: true },
@@ -28,12 +38,14 @@ export function sendEmail(scope: RequestScope, emailId: string): ApiResponse {
   if (to.length === 0) throw invalidArgument('The email must have at least one recipient before it can be sent.');
   if (to.some((a) => a === null)) throw invalidArgument('One or more recipients of the email have no email address.');
   const now = toIso(scope.write.now);
+  const issue = p.IssueSend === true;
   store.transaction(() => {
-    systemUpdate(scope.write, email, emailId, { statecode: 1, statuscode: 3, directioncode: true, actualend: now });
-    store.run(`UPDATE email SET senton = ? WHERE activityid = ?`, [now, emailId]);
+    systemUpdate(scope.write, email, emailId, { statecode: 1, statuscode: issue ? EMAIL_PENDING_SEND : EMAIL_SENT, directioncode: true, actualend: now });
+    // senton is when it left: at once when only recorded, on delivery when it is really sent.
+    if (!issue) store.run(`UPDATE email SET senton = ? WHERE activityid = ?`, [now, emailId]);
     refreshEmailSummary(store, emailId);
   });
-  if (p.IssueSend === true) {
+  if (issue) {
     const regarding = typeof row.regardingobjectid === 'string' ? row.regardingobjectid : null;
     scope.core.outbox.push({
       activityId: emailId,
@@ -46,6 +58,8 @@ export function sendEmail(scope: RequestScope, emailId: string): ApiResponse {
       regarding: regarding ? { id: regarding, logicalName: store.names.get(regarding)?.table ?? '' } : null,
       sentOn: now,
       sentBy: scope.req.principal.systemUserId,
+      status: 'pending',
+      deliveredOn: null,
     });
   }
   return {

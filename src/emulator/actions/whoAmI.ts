@@ -1,5 +1,6 @@
 import type { ApiResponse, RequestScope } from '../http/apiTypes.js';
 
+/** `GET /WhoAmI` → WhoAmIResponse {BusinessUnitId, UserId, OrganizationId} (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/use-web-api-functions#unbound-functions). */
 export function whoAmI(scope: RequestScope): ApiResponse {
   return {
     status: 200,

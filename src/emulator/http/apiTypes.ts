@@ -4,7 +4,7 @@ import type { AnnotationFilter } from '../odata/values.js';
 import type { AccessChecker, Principal } from '../security/roles.js';
 import type { WriteContext } from '../write/recordWriter.js';
 
-/** Parsed `Prefer` header. */
+/** Parsed `Prefer` header: return=representation, odata.include-annotations, odata.maxpagesize (compose-http-requests-handle-errors, Prefer headers, https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors). */
 export interface Preferences {
   maxPageSize?: number;
   includeAnnotations?: string;
@@ -62,6 +62,7 @@ export function parsePrefer(value: string | undefined): Preferences {
     const key = (eq === -1 ? p : p.slice(0, eq)).trim().toLowerCase();
     const val = eq === -1 ? '' : p.slice(eq + 1).trim();
     if (key === 'odata.maxpagesize') {
+      // "You can't request a page size larger than 5,000" (page-results): larger values are capped where they are used.
       const n = Number(val);
       if (Number.isInteger(n) && n > 0) out.maxPageSize = n;
     } else if (key === 'odata.include-annotations') {

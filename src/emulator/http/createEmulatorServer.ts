@@ -151,12 +151,15 @@ export function createEmulatorServer(deps: ServerDeps, getOrigin: () => string):
         req.socket.destroy();
         return;
       }
+      // "429 Too Many Requests" with Retry-After, the number-of-requests limit of 6000 in 300 seconds
+      // (service protection API limits, https://learn.microsoft.com/power-apps/developer/data-platform/api-limits).
       if (blocking?.kind === 'throttle') {
         finish(429, new DataverseError(429, ErrorCode.RequestsLimit, 'Number of requests exceeded the limit of 6000 over time window of 300 seconds.').toBody(), {
           'Retry-After': String(blocking.retryAfterSeconds ?? 5),
         });
         return;
       }
+      // "503 Service Unavailable: … when the web API service isn't available" (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors#identify-status-codes).
       if (blocking?.kind === 'unavailable') {
         finish(
           503,
@@ -187,12 +190,15 @@ export function createEmulatorServer(deps: ServerDeps, getOrigin: () => string):
         try {
           raw = await readBody(req);
         } catch (e) {
+          // "413 Payload Too Large: … when the request length is too large" (compose-http-requests-handle-errors, Identify status codes).
           if (e instanceof BodyTooLarge) {
             finish(413, new DataverseError(413, ErrorCode.InvalidArgument, `The request body exceeds the maximum size of ${MAX_BODY_BYTES} bytes.`).toBody(), { Connection: 'close' });
             return;
           }
           throw e;
         }
+        // "Every request that includes JSON data in the request body must include a Content-Type header with a
+        // value of application/json"; "the Web API only supports JSON" (compose-http-requests-handle-errors, HTTP headers).
         const contentType = headerValue(req, 'content-type') ?? '';
         if (raw.length > 0 && contentType && !/application\/json/i.test(contentType)) {
           finish(415, new DataverseError(415, ErrorCode.InvalidArgument, `Content-Type '${contentType}' is not supported; send application/json.`).toBody());
@@ -237,6 +243,11 @@ export function createEmulatorServer(deps: ServerDeps, getOrigin: () => string):
     }
     if (path === '/_emulator/outbox' && method === 'GET') {
       finish(200, { value: core.outbox });
+      return;
+    }
+    if (path === '/_emulator/outbox/deliver' && method === 'POST') {
+      // Server-side synchronization on demand: Pending Send emails become Sent.
+      finish(200, { value: core.deliverMail() });
       return;
     }
     if (path === '/_emulator/faults') {

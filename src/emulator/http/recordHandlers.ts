@@ -5,13 +5,14 @@ import type { PageRequest, QueryText, ResolvedQuery } from '../odata/queryEngine
 import { MAX_PAGE, contextFragment, resolveQuery, retrieveRecord, runCollection } from '../odata/queryEngine.js';
 import { parseQueryOptions } from '../odata/queryOptions.js';
 import { buildQueryString } from '../odata/skipToken.js';
-import { formattedValue, toJsonValue } from '../odata/values.js';
+import { FORMATTED, TOTAL_RECORD_COUNT, TOTAL_RECORD_COUNT_LIMIT_EXCEEDED, formattedValue, toJsonValue } from '../odata/values.js';
 import { runSqlQuery } from '../sql/runSqlQuery.js';
 import type { SqlValue } from '../store/store.js';
 import { quoteIdent } from '../store/store.js';
 import { createRecord, deleteRecord, loadRow, updateRecord } from '../write/recordWriter.js';
 import type { ApiResponse, RequestScope } from './apiTypes.js';
 
+/** "Dataverse generates a weakly validating @odata.etag property for every entity instance" (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-conditional-operations-using-web-api). */
 function etag(version: SqlValue | undefined): string {
   return `W/"${String(version)}"`;
 }
@@ -35,12 +36,15 @@ function queryEntries(scope: RequestScope): Array<[string, string]> {
 }
 
 /** Runs a collection query with server-driven paging, $count and nextLink. */
-function collectionResponse(scope: RequestScope, contextPath: string, query: ResolvedQuery, withCount: boolean, skiptoken: string | undefined, restrict?: PageRequest['scope']): ApiResponse {
+function collectionResponse(scope: RequestScope, contextPath: string, resolved: ResolvedQuery, withCount: boolean, skiptoken: string | undefined, restrict?: PageRequest['scope']): ApiResponse {
   const { req, core } = scope;
   const entries = queryEntries(scope);
   // Built only when paging needs it: the hot path ($top lists) never pays for it.
   let key: string | undefined;
   const scopeKey = () => (key ??= `${req.path}?${buildQueryString(entries)}`);
+  // "Don't use $top with the Prefer: odata.maxpagesize request header. If you include both, $top is
+  // ignored." (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/page-results)
+  const query = req.prefer.maxPageSize !== undefined ? { ...resolved, top: undefined } : resolved;
   const paged = query.top === undefined;
   const pageSize = Math.min(req.prefer.maxPageSize ?? MAX_PAGE, MAX_PAGE);
   const offset = skiptoken !== undefined ? core.skipTokens.read(skiptoken, scopeKey()) : 0;
@@ -48,10 +52,7 @@ function collectionResponse(scope: RequestScope, contextPath: string, query: Res
   const result = runCollection(scope.engine, query, page, withCount);
   const frag = contextFragment(query);
   const body: Record<string, unknown> = { '@odata.context': `${req.baseUrl}$metadata#${contextPath}${frag ? `(${frag})` : ''}` };
-  if (withCount && result.count !== undefined) {
-    body['@odata.count'] = Math.min(result.count, MAX_PAGE);
-    if (result.count > MAX_PAGE) body['@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded'] = true;
-  }
+  Object.assign(body, countAnnotations(scope, withCount ? result.count : undefined));
   body.value = result.records;
   if (paged && result.hasMore) {
     const token = core.skipTokens.issue(offset + result.records.length, scopeKey());
@@ -59,6 +60,20 @@ function collectionResponse(scope: RequestScope, contextPath: string, query: Res
   }
   const extra = paged && req.prefer.maxPageSize !== undefined ? [`odata.maxpagesize=${req.prefer.maxPageSize}`] : [];
   return { status: 200, headers: appliedPreferences(scope, extra), body };
+}
+
+/**
+ * `$count=true` gives `@odata.count`, "the number of rows, up to 5,000"; the total-record-count
+ * annotations come only when `Prefer: odata.include-annotations` asks for them: the count (capped at
+ * 5000) and whether it exceeds 5000, or -1 without `$count=true`
+ * (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/count-rows).
+ */
+function countAnnotations(scope: RequestScope, count: number | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (count !== undefined) out['@odata.count'] = Math.min(count, MAX_PAGE);
+  if (scope.annotations.includes(TOTAL_RECORD_COUNT)) out[`@${TOTAL_RECORD_COUNT}`] = count === undefined ? -1 : Math.min(count, MAX_PAGE);
+  if (scope.annotations.includes(TOTAL_RECORD_COUNT_LIMIT_EXCEEDED)) out[`@${TOTAL_RECORD_COUNT_LIMIT_EXCEEDED}`] = count !== undefined && count > MAX_PAGE;
+  return out;
 }
 
 function queryText(scope: RequestScope): QueryText & { count: boolean; skiptoken?: string; apply?: string } {
@@ -88,7 +103,11 @@ export function listRecords(scope: RequestScope, table: TableDef): ApiResponse {
   return collectionResponse(scope, table.entitySetName, query, opts.count, opts.skiptoken);
 }
 
-/** `GET /accounts(<id>)/contact_customer_accounts` and `GET /contacts(<id>)/parentcustomerid_account`. */
+/**
+ * `GET /accounts(<id>)/contact_customer_accounts` (the filtered collection of a relationship) and
+ * `GET /contacts(<id>)/parentcustomerid_account` (retrieve-entity-using-web-api, Retrieve navigation
+ * property values, https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api).
+ */
 export function getRelated(scope: RequestScope, table: TableDef, id: string, nav: NavProperty): ApiResponse {
   scope.access.require('Read', table);
   const parent = loadRow(scope.core.store, table, id);
@@ -98,13 +117,14 @@ export function getRelated(scope: RequestScope, table: TableDef, id: string, nav
   const opts = queryText(scope);
   if (nav.kind === 'single') {
     const targetId = parent[nav.attribute];
-    if (typeof targetId !== 'string' || scope.core.store.names.get(targetId)?.table !== target.logicalName) {
-      return { status: 204 };
-    }
-    const query = resolveQuery(scope.engine, target, { ...opts, filter: undefined, orderby: undefined, top: undefined });
+    // A polymorphic lookup (ownerid) answers with the row of whichever target table holds it.
+    const actual = typeof targetId === 'string' ? scope.core.store.names.get(targetId)?.table : undefined;
+    const actualTable = actual && nav.targets.includes(actual) ? scope.core.model.table(actual) : undefined;
+    if (typeof targetId !== 'string' || !actualTable) return { status: 204 };
+    const query = resolveQuery(scope.engine, actualTable, { ...opts, filter: undefined, orderby: undefined, top: undefined });
     const record = retrieveRecord(scope.engine, query, targetId);
     const frag = contextFragment(query);
-    return { status: 200, headers: appliedPreferences(scope), body: { '@odata.context': `${scope.req.baseUrl}$metadata#${target.entitySetName}${frag ? `(${frag})` : ''}/$entity`, ...record } };
+    return { status: 200, headers: appliedPreferences(scope), body: { '@odata.context': `${scope.req.baseUrl}$metadata#${actualTable.entitySetName}${frag ? `(${frag})` : ''}/$entity`, ...record } };
   }
   const query = resolveQuery(scope.engine, target, opts);
   const restrict =
@@ -117,6 +137,7 @@ export function getRelated(scope: RequestScope, table: TableDef, id: string, nav
   return collectionResponse(scope, target.entitySetName, query, opts.count, opts.skiptoken, restrict);
 }
 
+/** `GET /accounts(<id>)?$select=…&$expand=…` (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api). */
 export function getRecord(scope: RequestScope, table: TableDef, id: string): ApiResponse {
   const opts = queryText(scope);
   if (opts.filter !== undefined || opts.orderby !== undefined || opts.top !== undefined) {
@@ -126,7 +147,11 @@ export function getRecord(scope: RequestScope, table: TableDef, id: string): Api
   const record = retrieveRecord(scope.engine, query, id);
   const tag = typeof record['@odata.etag'] === 'string' ? record['@odata.etag'] : undefined;
   const ifNoneMatch = scope.req.headers['if-none-match'];
-  if (tag && ifNoneMatch && matchesEtag(ifNoneMatch, tag)) return { status: 304, headers: { ETag: tag } };
+  // "If the query includes $expand it will never return 304 Not Modified", nor with
+  // Prefer: odata.include-annotations (conditional retrievals,
+  // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-conditional-operations-using-web-api).
+  const conditional = query.expand.length === 0 && !scope.req.prefer.includeAnnotations;
+  if (conditional && tag && ifNoneMatch && matchesEtag(ifNoneMatch, tag)) return { status: 304, headers: { ETag: tag } };
   const frag = contextFragment(query);
   return {
     status: 200,
@@ -135,7 +160,7 @@ export function getRecord(scope: RequestScope, table: TableDef, id: string): Api
   };
 }
 
-/** `GET /accounts(<id>)/name` */
+/** `GET /accounts(<id>)/name` → `{"@odata.context": "…#accounts(<id>)/name", "value": …}` (retrieve-entity-using-web-api, Retrieve a single property value). */
 export function getProperty(scope: RequestScope, table: TableDef, id: string, property: string): ApiResponse {
   scope.access.require('Read', table);
   const m = /^_(.+)_value$/.exec(property);
@@ -146,7 +171,7 @@ export function getProperty(scope: RequestScope, table: TableDef, id: string, pr
   const value = row[a.logicalName];
   if (value === null || value === undefined) return { status: 204 };
   const body: Record<string, unknown> = { '@odata.context': `${scope.req.baseUrl}$metadata#${table.entitySetName}(${id})/${property}` };
-  const f = scope.annotations.any ? formattedValue(a, value) : undefined;
+  const f = scope.annotations.includes(FORMATTED) ? formattedValue(a, value, scope.req.principal.uiLanguageId) : undefined;
   if (f !== undefined) body['value@OData.Community.Display.V1.FormattedValue'] = f;
   body.value = toJsonValue(a, value);
   return { status: 200, body };
@@ -164,13 +189,22 @@ function representation(scope: RequestScope, table: TableDef, id: string, status
   };
 }
 
+/**
+ * `POST /accounts` → 204 with OData-EntityId, or with `Prefer: return=representation` 201 with the
+ * row and no OData-EntityId (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/create-entity-web-api).
+ */
 export function createHandler(scope: RequestScope, table: TableDef): ApiResponse {
   const id = createRecord(scope.write, table, scope.req.body);
   if (scope.req.prefer.returnRepresentation) return representation(scope, table, id, 201);
   return { status: 204, headers: { 'OData-EntityId': `${scope.req.baseUrl}${table.entitySetName}(${id})` } };
 }
 
-/** PATCH is an upsert unless If-Match says otherwise; If-None-Match: * refuses to update. */
+/**
+ * PATCH is an upsert unless If-Match says otherwise; If-None-Match: * refuses to update (412 "A record
+ * with matching key values already exists."); If-Match: * on a missing row is 404; a stale If-Match
+ * is 412 ("Limit upsert operations", "Apply optimistic concurrency",
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-conditional-operations-using-web-api).
+ */
 export function upsertHandler(scope: RequestScope, table: TableDef, id: string): ApiResponse {
   const { store } = scope.core;
   const current = loadRow(store, table, id);
@@ -191,6 +225,7 @@ export function upsertHandler(scope: RequestScope, table: TableDef, id: string):
   return { status: 204, headers: { 'OData-EntityId': `${scope.req.baseUrl}${table.entitySetName}(${id})` } };
 }
 
+/** `DELETE /accounts(<id>)` → 204; a stale If-Match → 412 (perform-conditional-operations-using-web-api, Apply optimistic concurrency on delete). */
 export function deleteHandler(scope: RequestScope, table: TableDef, id: string): ApiResponse {
   const current = loadRow(scope.core.store, table, id);
   scope.access.require('Delete', table);
@@ -203,7 +238,10 @@ export function deleteHandler(scope: RequestScope, table: TableDef, id: string):
   return { status: 204 };
 }
 
-/** A small `$apply`: `groupby((a,b),aggregate(x with sum as total,$count as n))` and `aggregate(...)`, optionally after `filter(...)`. */
+/**
+ * A small `$apply`: `groupby((a,b),aggregate(x with sum as total,$count as n))` and `aggregate(...)`,
+ * optionally after `filter(...)` (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/aggregate-data).
+ */
 function applyResponse(scope: RequestScope, table: TableDef, apply: string, outerFilter: string | undefined): ApiResponse {
   if (outerFilter !== undefined) throw queryError('Use filter() inside $apply instead of $filter together with $apply.');
   let text = apply.trim();
@@ -257,8 +295,8 @@ function applyResponse(scope: RequestScope, table: TableDef, apply: string, oute
     for (const o of outputs) {
       const key = o.attr ? o.attr.logicalName : o.name;
       const v = r[key];
-      if (o.attr && scope.annotations.any) {
-        const f = isLookupType(o.attr.type) ? (typeof v === 'string' ? scope.core.store.names.get(v)?.name : undefined) : formattedValue(o.attr, v);
+      if (o.attr && scope.annotations.includes(FORMATTED)) {
+        const f = isLookupType(o.attr.type) ? (typeof v === 'string' ? scope.core.store.names.get(v)?.name : undefined) : formattedValue(o.attr, v, scope.req.principal.uiLanguageId);
         if (f) out[`${o.name}@OData.Community.Display.V1.FormattedValue`] = f;
       }
       out[o.name] = o.attr ? toJsonValue(o.attr, v) : (v ?? null);

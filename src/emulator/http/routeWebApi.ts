@@ -7,14 +7,25 @@ import type { EmulatorCore } from '../emulatorCore.js';
 import { DataverseError, ErrorCode, propertyNotFound, queryError, resourceNotFound } from '../dataverseError.js';
 import { isGuid } from '../ids.js';
 import { MetadataApi } from '../metadata/metadataApi.js';
+import { MAX_PAGE } from '../odata/queryEngine.js';
 import { AnnotationFilter } from '../odata/values.js';
 import { parameterAliases } from '../odata/queryOptions.js';
 import { AccessChecker } from '../security/roles.js';
 import type { ApiRequest, ApiResponse, RequestScope } from './apiTypes.js';
 import { createHandler, deleteHandler, getProperty, getRecord, getRelated, listRecords, upsertHandler } from './recordHandlers.js';
 
+/** "405 Method Not Allowed: … incorrect method and resource combinations. For example, you can't use DELETE or PATCH on a collection of entities." (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors#identify-status-codes) */
 function methodNotAllowed(method: string, what: string): DataverseError {
   return new DataverseError(405, ErrorCode.QueryError, `The HTTP method '${method}' is not supported for ${what}.`);
+}
+
+/**
+ * A function or action called with the wrong method: `POST …/WhoAmI` answers 404 with an empty code
+ * and "No HTTP resource was found that matches the request URI '…/WhoAmI'." (Troubleshoot Web API
+ * client errors, https://learn.microsoft.com/troubleshoot/power-platform/dataverse/dataverse-web-api-and-sdk/web-api-client-errors).
+ */
+function noHttpResource(req: ApiRequest): DataverseError {
+  return new DataverseError(404, '', `No HTTP resource was found that matches the request URI '${req.baseUrl}${req.path}'.`);
 }
 
 /** Splits the resource path on '/' outside parentheses and quotes. */
@@ -45,7 +56,16 @@ export function buildScope(core: EmulatorCore, req: ApiRequest): RequestScope {
     req,
     access,
     annotations,
-    engine: { model: core.model, store: core.store, access, principal: req.principal, now, annotations, aliases: parameterAliases(req.url.searchParams) },
+    engine: {
+      model: core.model,
+      store: core.store,
+      access,
+      principal: req.principal,
+      now,
+      annotations,
+      aliases: parameterAliases(req.url.searchParams),
+      paging: { baseUrl: req.baseUrl, pageSize: Math.min(req.prefer.maxPageSize ?? MAX_PAGE, MAX_PAGE), issueToken: (offset, key) => core.skipTokens.issue(offset, key) },
+    },
     write: { model: core.model, store: core.store, access, principal: req.principal, now },
   };
 }
@@ -57,6 +77,7 @@ export function routeWebApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
   const [first = '', second, third] = segments;
   const method = req.method;
 
+  // The service document lists the entity sets (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/web-api-service-documents).
   if (first === '') {
     if (method !== 'GET') throw methodNotAllowed(method, 'the service document');
     return {
@@ -68,11 +89,11 @@ export function routeWebApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
     };
   }
   if (first === 'WhoAmI' || first === 'WhoAmI()') {
-    if (method !== 'GET') throw methodNotAllowed(method, 'WhoAmI');
+    if (method !== 'GET') throw noHttpResource(req);
     return whoAmI(scope);
   }
   if (first === 'CloseIncident' || first === 'Microsoft.Dynamics.CRM.CloseIncident') {
-    if (method !== 'POST') throw methodNotAllowed(method, 'CloseIncident');
+    if (method !== 'POST') throw noHttpResource(req);
     return closeIncident(scope);
   }
   if (first.startsWith('EntityDefinitions')) return new MetadataApi(scope).handle(segments);
@@ -89,6 +110,8 @@ export function routeWebApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
     throw methodNotAllowed(method, `the entity set '${table.entitySetName}'`);
   }
 
+  // Keys are GUIDs; alternate keys exist only where a solution defines them ("By default, there are no
+  // alternate keys configured", retrieve-entity-using-web-api, Retrieve using an alternate key).
   const rawKey = m[2].trim();
   const key = rawKey.replace(/^\{|\}$/g, '');
   if (!isGuid(key)) {
@@ -110,19 +133,21 @@ export function routeWebApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
     }
   }
   if (third !== undefined) throw resourceNotFound(third);
+  // Bound operations take the full name with the namespace (use-web-api-functions, Bound functions,
+  // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/use-web-api-functions).
   if (second === 'Microsoft.Dynamics.CRM.QualifyLead') {
     if (table.logicalName !== 'lead') throw resourceNotFound(second);
-    if (method !== 'POST') throw methodNotAllowed(method, 'QualifyLead');
+    if (method !== 'POST') throw noHttpResource(req);
     return qualifyLead(scope, id);
   }
   if (second === 'Microsoft.Dynamics.CRM.RetrieveUserPrivileges' || second === 'Microsoft.Dynamics.CRM.RetrieveUserPrivileges()') {
     if (table.logicalName !== 'systemuser') throw resourceNotFound(second);
-    if (method !== 'GET') throw methodNotAllowed(method, 'RetrieveUserPrivileges');
+    if (method !== 'GET') throw noHttpResource(req);
     return retrieveUserPrivileges(scope, id);
   }
   if (second === 'Microsoft.Dynamics.CRM.SendEmail') {
     if (table.logicalName !== 'email') throw resourceNotFound(second);
-    if (method !== 'POST') throw methodNotAllowed(method, 'SendEmail');
+    if (method !== 'POST') throw noHttpResource(req);
     return sendEmail(scope, id);
   }
   if (method !== 'GET') throw methodNotAllowed(method, second);

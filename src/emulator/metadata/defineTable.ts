@@ -130,6 +130,10 @@ export interface TableSpec {
   statuses?: StatusSpec[];
   /** Adds createdon/modifiedon/createdby/modifiedby (default true). */
   audit?: boolean;
+  /** Schema name of the owner relationship when it is not `owner_<entity set>` (`owner_opportunitys`). */
+  ownerRelationship?: string;
+  /** The primary key is another table's key (usersettings.systemuserid is the user's id). */
+  sharesKeyOf?: string;
 }
 
 function schemaFromLogical(name: string): string {
@@ -169,6 +173,18 @@ export function toAttributeDef(table: string, spec: ColumnSpec): AttributeDef {
 
 const USER = (nav: string, rel: string): LookupTarget[] => [{ table: 'systemuser', nav, relationship: rel, collection: false }];
 
+/**
+ * `ownerid` takes a user or a team under the one navigation property `ownerid` ("ownerid: Unique
+ * identifier for the Owner: systemuserid or teamid", principal EntityType,
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/principal); its
+ * relationship (`owner_leads`, …) references the `owner` table
+ * (https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/owner).
+ */
+const OWNER = (rel: string): LookupTarget[] => [
+  { table: 'systemuser', nav: 'ownerid', relationship: rel, collection: false, referencedEntity: 'owner' },
+  { table: 'team', nav: 'ownerid', relationship: rel, collection: false, referencedEntity: 'owner' },
+];
+
 /** Builds a table with its primary key, audit columns, owner and state/status pairs filled in. */
 export function defineTable(spec: TableSpec, columns: ColumnSpec[]): TableDef {
   const t = spec.logicalName;
@@ -189,7 +205,7 @@ export function defineTable(spec: TableSpec, columns: ColumnSpec[]): TableDef {
     });
   }
   if (ownership === 'UserOwned') {
-    all.push(col.lookup('ownerid', 'Owner', USER('ownerid', `owner_${spec.entitySetName}`), { type: 'Owner', required: 'SystemRequired' }));
+    all.push(col.lookup('ownerid', 'Owner', OWNER(spec.ownerRelationship ?? `owner_${spec.entitySetName}`), { type: 'Owner', required: 'SystemRequired' }));
   }
   if (spec.audit ?? true) {
     all.push(
@@ -219,6 +235,7 @@ export function defineTable(spec: TableSpec, columns: ColumnSpec[]): TableDef {
     ownershipType: ownership,
     privilegeName: spec.privilegeName,
     ...(spec.readOnly ? { readOnly: true } : {}),
+    ...(spec.sharesKeyOf ? { sharesKeyOf: spec.sharesKeyOf } : {}),
     attributes: all.map((c) => toAttributeDef(t, c)),
     metadataId: stableGuid(`entity:${t}`),
   };

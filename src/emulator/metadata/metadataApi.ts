@@ -66,6 +66,11 @@ function notFoundEntity(key: string): DataverseError {
   return new DataverseError(404, ErrorCode.NotFound, `Could not find entity with name or id ${key}.`);
 }
 
+/**
+ * `EntityDefinitions`, `…/Attributes`, typed casts (`/Microsoft.Dynamics.CRM.PicklistAttributeMetadata`)
+ * with `$expand=OptionSet`, and the relationship collections
+ * (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-metadata-web-api).
+ */
 export class MetadataApi {
   constructor(private readonly scope: RequestScope) {}
 
@@ -92,7 +97,7 @@ export class MetadataApi {
   }
 
   private attributeJson(t: TableDef, a: AttributeDef, expandOptionSet: boolean): Json {
-    return attributeMetadata(t, a, t.attributes.indexOf(a) + 1, expandOptionSet, this.managed(t) && !a.isCustom);
+    return attributeMetadata(t, a, t.attributes.indexOf(a) + 1, expandOptionSet, this.managed(t) && !a.isCustom, this.scope.req.principal.uiLanguageId);
   }
 
   private attributesJson(t: TableDef, expand: ExpandText): Json[] {
@@ -191,6 +196,7 @@ export class MetadataApi {
 
   // ---- writes ------------------------------------------------------------------------------------
 
+  /** `POST /EntityDefinitions` with a primary name StringAttributeMetadata → 204 (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/create-update-entity-definitions-using-web-api). */
   private createTable(): ApiResponse {
     const { access, core, req } = this.scope;
     access.requireNamed('prvCreateEntity', METADATA_ENTITY);
@@ -265,6 +271,7 @@ export class MetadataApi {
     return { status: 204 };
   }
 
+  /** `POST /EntityDefinitions(LogicalName='x')/Attributes` (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/create-update-column-definitions-using-web-api). */
   private createAttribute(t: TableDef): ApiResponse {
     const { access, core, req } = this.scope;
     access.requireNamed('prvCreateAttribute', ATTRIBUTE_ENTITY);

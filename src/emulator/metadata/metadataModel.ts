@@ -35,13 +35,21 @@ export class MetadataModel {
         if (!isLookupType(a.type) || !a.targets) continue;
         for (const target of a.targets) {
           if (!this.tables.has(target.table)) continue;
-          navs.get(t.logicalName)?.set(target.nav, {
-            kind: 'single',
-            name: target.nav,
-            attribute: a.logicalName,
-            target: target.table,
-            relationship: target.relationship,
-          });
+          // Targets sharing a navigation name (ownerid: user or team) make one polymorphic property.
+          const existing = navs.get(t.logicalName)?.get(target.nav);
+          if (existing?.kind === 'single' && existing.attribute === a.logicalName) {
+            existing.targets.push(target.table);
+          } else {
+            navs.get(t.logicalName)?.set(target.nav, {
+              kind: 'single',
+              name: target.nav,
+              attribute: a.logicalName,
+              target: target.table,
+              targets: [target.table],
+              relationship: target.relationship,
+              referencedEntity: target.referencedEntity ?? target.table,
+            });
+          }
           if (target.collection !== false) {
             navs.get(target.table)?.set(target.relationship, {
               kind: 'collection',

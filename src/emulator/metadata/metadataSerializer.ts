@@ -1,14 +1,29 @@
 import { stableGuid } from '../ids.js';
 import type { MetadataModel } from './metadataModel.js';
-import type { AttributeDef, AttributeType, TableDef } from './types.js';
+import { BASE_LANGUAGE } from './localizedLabels.js';
+import type { AttributeDef, AttributeType, LocalizedLabels, TableDef } from './types.js';
 
 /** EntityMetadata / AttributeMetadata JSON shaped as the Dataverse Web API returns them. */
 
 type Json = Record<string, unknown>;
 
-export function label(text: string, owner: string, managed: boolean): Json {
-  const localized = { Label: text, LanguageCode: 1033, IsManaged: managed, MetadataId: stableGuid(`label:${owner}:${text}`), HasChanged: null };
-  return { LocalizedLabels: text ? [localized] : [], UserLocalizedLabel: text ? localized : null };
+/**
+ * A Label: every provisioned language in `LocalizedLabels`, and in `UserLocalizedLabel` the caller's
+ * language, or the base language where there is no translation ("UserLocalizedLabel: Gets or sets
+ * the label for the language of the current user",
+ * https://learn.microsoft.com/dotnet/api/microsoft.xrm.sdk.label.userlocalizedlabel).
+ */
+export function label(text: string, owner: string, managed: boolean, localized?: LocalizedLabels, language: number = BASE_LANGUAGE): Json {
+  if (!text) return { LocalizedLabels: [], UserLocalizedLabel: null };
+  const entry = (lcid: number, t: string): Json => ({
+    Label: t,
+    LanguageCode: lcid,
+    IsManaged: managed,
+    MetadataId: stableGuid(lcid === BASE_LANGUAGE ? `label:${owner}:${t}` : `label:${owner}:${lcid}:${t}`),
+    HasChanged: null,
+  });
+  const all = [entry(BASE_LANGUAGE, text), ...Object.entries(localized ?? {}).map(([lcid, t]) => entry(Number(lcid), t))];
+  return { LocalizedLabels: all, UserLocalizedLabel: all.find((e) => e.LanguageCode === language) ?? all[0] };
 }
 
 function managedProperty(value: boolean, name: string, canBeChanged = true): Json {
@@ -49,10 +64,12 @@ export function castMatches(cast: string, a: AttributeDef): boolean | undefined 
   return TYPE_NAMES[a.type].odataType === name;
 }
 
-function optionSet(t: TableDef, a: AttributeDef, managed: boolean): Json {
+function optionSet(t: TableDef, a: AttributeDef, managed: boolean, language: number): Json {
   const id = stableGuid(`optionset:${t.logicalName}.${a.logicalName}`);
   if (a.type === 'Boolean') {
-    const opt = (value: number, text: string) => ({ Value: value, Color: null, IsManaged: managed, ExternalValue: null, ParentValues: [], MetadataId: null, HasChanged: null, Label: label(text, `${id}:${value}`, managed), Description: label('', `${id}:${value}:d`, managed) });
+    const local = a.booleanLabels?.localized ?? {};
+    const translations = (pick: 'trueLabel' | 'falseLabel'): LocalizedLabels => Object.fromEntries(Object.entries(local).map(([lcid, l]) => [lcid, l[pick]]));
+    const opt = (value: number, text: string, localized: LocalizedLabels) => ({ Value: value, Color: null, IsManaged: managed, ExternalValue: null, ParentValues: [], MetadataId: null, HasChanged: null, Label: label(text, `${id}:${value}`, managed, localized, language), Description: label('', `${id}:${value}:d`, managed) });
     return {
       MetadataId: id,
       HasChanged: null,
@@ -62,8 +79,8 @@ function optionSet(t: TableDef, a: AttributeDef, managed: boolean): Json {
       Name: `${t.logicalName}_${a.logicalName}`,
       OptionSetType: 'Boolean',
       DisplayName: label(a.displayName, id, managed),
-      TrueOption: opt(1, a.booleanLabels?.trueLabel ?? 'Yes'),
-      FalseOption: opt(0, a.booleanLabels?.falseLabel ?? 'No'),
+      TrueOption: opt(1, a.booleanLabels?.trueLabel ?? 'Yes', translations('trueLabel')),
+      FalseOption: opt(0, a.booleanLabels?.falseLabel ?? 'No', translations('falseLabel')),
     };
   }
   return {
@@ -84,7 +101,7 @@ function optionSet(t: TableDef, a: AttributeDef, managed: boolean): Json {
         ParentValues: [],
         MetadataId: null,
         HasChanged: null,
-        Label: label(o.label, `${id}:${o.value}`, managed),
+        Label: label(o.label, `${id}:${o.value}`, managed, o.localized, language),
         Description: label('', `${id}:${o.value}:d`, managed),
       };
       if (a.type === 'State') return { '@odata.type': '#Microsoft.Dynamics.CRM.StateOptionMetadata', ...base, DefaultStatus: o.defaultStatus ?? null, InvariantName: o.invariantName ?? o.label };
@@ -94,7 +111,8 @@ function optionSet(t: TableDef, a: AttributeDef, managed: boolean): Json {
   };
 }
 
-export function attributeMetadata(t: TableDef, a: AttributeDef, columnNumber: number, expandOptionSet: boolean, managed: boolean): Json {
+/** AttributeMetadata and its typed subtypes (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/attributemetadata). */
+export function attributeMetadata(t: TableDef, a: AttributeDef, columnNumber: number, expandOptionSet: boolean, managed: boolean, language: number = BASE_LANGUAGE): Json {
   const names = TYPE_NAMES[a.type];
   const out: Json = {
     '@odata.type': `#Microsoft.Dynamics.CRM.${names.odataType}`,
@@ -156,14 +174,14 @@ export function attributeMetadata(t: TableDef, a: AttributeDef, columnNumber: nu
       break;
     case 'Boolean':
       out.DefaultValue = false;
-      if (expandOptionSet) out.OptionSet = optionSet(t, a, managed);
+      if (expandOptionSet) out.OptionSet = optionSet(t, a, managed, language);
       break;
     case 'Picklist':
     case 'State':
     case 'Status':
       if (a.type === 'Picklist') out.DefaultFormValue = -1;
       if (expandOptionSet) {
-        out.OptionSet = optionSet(t, a, managed);
+        out.OptionSet = optionSet(t, a, managed, language);
         out.GlobalOptionSet = null;
       }
       break;
@@ -178,6 +196,7 @@ export function attributeMetadata(t: TableDef, a: AttributeDef, columnNumber: nu
   return out;
 }
 
+/** EntityMetadata as `GET EntityDefinitions` returns it (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/entitymetadata). */
 export function entityMetadata(t: TableDef, managed: boolean): Json {
   const ops = ['Create', 'Read', 'Write', 'Delete', 'Assign', 'Share', 'Append', 'AppendTo'];
   return {
@@ -202,9 +221,9 @@ export function entityMetadata(t: TableDef, managed: boolean): Json {
     LogicalCollectionName: t.entitySetName,
     LogicalName: t.logicalName,
     ObjectTypeCode: t.objectTypeCode,
-    OwnershipType: t.ownershipType === 'None' ? 'None' : t.ownershipType,
+    OwnershipType: t.ownershipType,
     PrimaryIdAttribute: t.primaryIdAttribute,
-    PrimaryNameAttribute: t.primaryNameAttribute,
+    PrimaryNameAttribute: t.primaryNameAttribute || null,
     PrimaryImageAttribute: null,
     SchemaName: t.schemaName,
     TableType: 'Standard',
@@ -218,18 +237,23 @@ export function entityMetadata(t: TableDef, managed: boolean): Json {
   };
 }
 
+/** OneToMany/ManyToOne/ManyToMany RelationshipMetadata (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/onetomanyrelationshipmetadata). */
 export function relationshipMetadata(model: MetadataModel, t: TableDef, direction: 'OneToMany' | 'ManyToOne' | 'ManyToMany'): Json[] {
   const out: Json[] = [];
   for (const nav of model.navsOf(t.logicalName)) {
     if (direction === 'ManyToOne' && nav.kind === 'single') {
+      // One relationship per navigation property: an owner lookup (user or team) is the single
+      // `owner_<set>` relationship to `owner`, whose key is `ownerid`
+      // (https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/owner).
       const target = model.table(nav.target);
+      const toOwner = nav.referencedEntity === 'owner';
       out.push({
         MetadataId: stableGuid(`relationship:${nav.relationship}`),
         SchemaName: nav.relationship,
         RelationshipType: 'OneToManyRelationship',
         IsCustomRelationship: false,
-        ReferencedEntity: nav.target,
-        ReferencedAttribute: target?.primaryIdAttribute ?? `${nav.target}id`,
+        ReferencedEntity: nav.referencedEntity,
+        ReferencedAttribute: toOwner ? 'ownerid' : (target?.primaryIdAttribute ?? `${nav.target}id`),
         ReferencingEntity: t.logicalName,
         ReferencingAttribute: nav.attribute,
         ReferencedEntityNavigationPropertyName: nav.relationship,

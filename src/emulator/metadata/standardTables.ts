@@ -1,4 +1,5 @@
 import { col, defineTable } from './defineTable.js';
+import { withGermanLabels } from './localizedLabels.js';
 import type { LookupTarget, ManyToManyDef, TableDef } from './types.js';
 
 /**
@@ -287,6 +288,8 @@ const opportunity = defineTable(
     description: 'Potential revenue-generating event, or sale to an account, which needs to be tracked through a sales process to completion.',
     objectTypeCode: 3,
     privilegeName: 'Opportunity',
+    // As the principal EntityType lists it (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/principal).
+    ownerRelationship: 'owner_opportunitys',
     primaryNameAttribute: 'name',
     hasNotes: true,
     hasActivities: true,
@@ -457,20 +460,23 @@ const email = defineTable(
     primaryNameAttribute: 'subject',
     isActivity: true,
     hasNotes: true,
+    // StateCode and StatusCode choices of the email table reference
+    // (https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/email):
+    // Completed defaults to 2 Completed; 6 Pending Send waits for server-side sync to send it.
     states: [
       { value: 0, label: 'Open', defaultStatus: 1 },
-      { value: 1, label: 'Completed', defaultStatus: 3 },
+      { value: 1, label: 'Completed', defaultStatus: 2 },
       { value: 2, label: 'Canceled', defaultStatus: 5 },
     ],
     statuses: [
       { value: 1, label: 'Draft', state: 0 },
-      { value: 8, label: 'Failed', state: 0 },
       { value: 2, label: 'Completed', state: 1 },
       { value: 3, label: 'Sent', state: 1 },
       { value: 4, label: 'Received', state: 1 },
+      { value: 5, label: 'Canceled', state: 2 },
       { value: 6, label: 'Pending Send', state: 1 },
       { value: 7, label: 'Sending', state: 1 },
-      { value: 5, label: 'Canceled', state: 2 },
+      { value: 8, label: 'Failed', state: 0 },
     ],
   },
   [
@@ -687,6 +693,7 @@ const knowledgearticle = defineTable(
     description: 'Organizational knowledge for internal and external use.',
     objectTypeCode: 9953,
     privilegeName: 'KnowledgeArticle',
+    ownerRelationship: 'owner_knowledgearticle',
     primaryNameAttribute: 'title',
     hasNotes: true,
     states: [
@@ -769,6 +776,66 @@ const businessunit = defineTable(
   [col.text('name', 'Name', 160, { required: 'SystemRequired' })],
 );
 
+/**
+ * Teams own records like users do (team table reference,
+ * https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/team:
+ * EntitySetName teams, PrimaryIdAttribute teamid, OwnershipType BusinessOwned).
+ */
+const team = defineTable(
+  {
+    logicalName: 'team',
+    schemaName: 'Team',
+    entitySetName: 'teams',
+    displayName: 'Team',
+    displayCollectionName: 'Teams',
+    description: 'Collection of system users that routinely collaborate. Teams can be used to simplify record sharing and provide team members with common access to organization data when team members belong to different Business Units.',
+    objectTypeCode: 9,
+    privilegeName: 'Team',
+    primaryNameAttribute: 'name',
+    ownership: 'BusinessOwned',
+  },
+  [
+    col.text('name', 'Team Name', 160, { required: 'SystemRequired' }),
+    col.memo('description', 'Description', 2000),
+    col.lookup('businessunitid', 'Business Unit', [{ table: 'businessunit', nav: 'businessunitid', relationship: 'business_unit_teams' }], { required: 'SystemRequired' }),
+    col.choice('teamtype', 'Team Type', [
+      [0, 'Owner'],
+      [1, 'Access'],
+      [2, 'Security Group'],
+      [3, 'Office Group'],
+    ]),
+  ],
+);
+
+/**
+ * The caller's preferences; `uilanguageid` decides the language of formatted values and of
+ * `UserLocalizedLabel` (usersettings table reference,
+ * https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/usersettings:
+ * EntitySetName usersettingscollection, PrimaryIdAttribute systemuserid, no primary name).
+ */
+const usersettings = defineTable(
+  {
+    logicalName: 'usersettings',
+    schemaName: 'UserSettings',
+    entitySetName: 'usersettingscollection',
+    collectionSchemaName: 'UserSettingses',
+    primaryIdAttribute: 'systemuserid',
+    displayName: 'User Settings',
+    displayCollectionName: 'User Settings',
+    description: "User's preferred settings.",
+    objectTypeCode: 150,
+    privilegeName: 'UserSettings',
+    primaryNameAttribute: '',
+    ownership: 'BusinessOwned',
+    sharesKeyOf: 'systemuser',
+  },
+  [
+    col.int('uilanguageid', 'UI Language', 0, 2147483647),
+    col.int('localeid', 'Locale', 0, 2147483647),
+    col.int('timezonecode', 'Time Zone', -1, 2147483647),
+  ],
+);
+
 const role = defineTable(
   {
     logicalName: 'role',
@@ -842,7 +909,9 @@ export const STANDARD_TABLES: readonly TableDef[] = [
   businessunit,
   role,
   predictivescore,
-];
+  team,
+  usersettings,
+].map(withGermanLabels);
 
 /** What the Predictive Scoring solution adds to an org: its table, and the lead's lookup to it. */
 export const PREDICTIVE_SCORING = { table: 'msdyn_predictivescore', leadAttribute: 'msdyn_predictivescoreid' } as const;

@@ -21,9 +21,14 @@ export type AttributeType =
 
 export type RequiredLevel = 'None' | 'SystemRequired' | 'ApplicationRequired' | 'Recommended';
 
+/** Labels in other languages than the base one (1033), keyed by LCID, e.g. `{ 1031: 'Aktiv' }`. */
+export type LocalizedLabels = Readonly<Record<number, string>>;
+
 export interface OptionDef {
   value: number;
   label: string;
+  /** The label in other installed languages (a missing language falls back to `label`). */
+  localized?: LocalizedLabels;
   /** Status options: the state they belong to. */
   state?: number;
   /** State options: the status a record gets when only the state is set. */
@@ -41,6 +46,11 @@ export interface LookupTarget {
   relationship: string;
   /** False when the target side exposes no collection-valued navigation property. */
   collection?: boolean;
+  /**
+   * The table the relationship metadata names when it is not `table` itself: owner lookups take a
+   * user or a team under one navigation property, and their relationship references `owner`.
+   */
+  referencedEntity?: string;
   /** What deleting the target does to referencing rows. */
   cascadeDelete?: boolean;
 }
@@ -59,7 +69,7 @@ export interface AttributeDef {
   /** String: Text | Email | Url | Phone | TextArea; DateTime: DateOnly | DateAndTime; Memo: TextArea. */
   format?: string;
   options?: OptionDef[];
-  booleanLabels?: { trueLabel: string; falseLabel: string };
+  booleanLabels?: { trueLabel: string; falseLabel: string; localized?: Readonly<Record<number, { trueLabel: string; falseLabel: string }>> };
   /** Name of the (global or local) option set. */
   optionSetName?: string;
   targets?: LookupTarget[];
@@ -71,7 +81,7 @@ export interface AttributeDef {
   metadataId: string;
 }
 
-export type OwnershipType = 'UserOwned' | 'OrganizationOwned' | 'None';
+export type OwnershipType = 'UserOwned' | 'OrganizationOwned' | 'BusinessOwned' | 'None';
 
 export interface ManyToManyDef {
   /** Relationship schema name = navigation property name on both sides. */
@@ -105,6 +115,8 @@ export interface TableDef {
   privilegeName: string;
   /** Backed by a SQL view: read-only. */
   readOnly?: boolean;
+  /** Its key is a row of that table (usersettings ↔ systemuser): its rows stay out of the record-name index. */
+  sharesKeyOf?: string;
   attributes: AttributeDef[];
   metadataId: string;
 }
@@ -116,8 +128,13 @@ export type NavProperty =
       name: string;
       /** Lookup attribute on the owning table. */
       attribute: string;
+      /** The first (or only) table the property points at: $select and $filter paths resolve against it. */
       target: string;
+      /** Every table a bind may point at (owner lookups: systemuser and team under one name). */
+      targets: string[];
       relationship: string;
+      /** The `ReferencedEntity` of the relationship (`owner` for owner lookups; else `target`). */
+      referencedEntity: string;
     }
   | {
       kind: 'collection';

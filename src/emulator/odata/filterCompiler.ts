@@ -106,6 +106,22 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+function containsQueryFunction(n: FilterNode): boolean {
+  switch (n.kind) {
+    case 'queryFunction':
+      return true;
+    case 'and':
+    case 'or':
+      return containsQueryFunction(n.left) || containsQueryFunction(n.right);
+    case 'not':
+      return containsQueryFunction(n.operand);
+    case 'lambda':
+      return n.predicate ? containsQueryFunction(n.predicate) : false;
+    default:
+      return false;
+  }
+}
+
 export class FilterCompiler {
   constructor(private readonly ctx: SqlContext) {}
 
@@ -129,6 +145,10 @@ export class FilterCompiler {
       case 'or':
         return `(${this.node(n.left, scope)} ${n.kind.toUpperCase()} ${this.node(n.right, scope)})`;
       case 'not':
+        // "you cannot use the not operator to negate query functions … Not operator along with the
+        // Custom Named Condition operators is not allowed" (use-web-api-functions, Limitations of
+        // query functions, https://learn.microsoft.com/power-apps/developer/data-platform/webapi/use-web-api-functions).
+        if (containsQueryFunction(n.operand)) throw queryError('Not operator along with the Custom Named Condition operators is not allowed');
         // OData's not() is two-valued: a comparison with a null column is false, so its negation is true.
         return `(NOT COALESCE(${this.node(n.operand, scope)}, 0))`;
       case 'compare':
@@ -147,7 +167,10 @@ export class FilterCompiler {
     }
   }
 
-  /** Resolves a property path to an SQL expression. Single-valued navigation becomes a correlated subquery. */
+  /**
+   * Resolves a property path to an SQL expression. `primarycontactid/createdby/fullname` (filter-rows,
+   * Filter using lookup column property values) becomes a correlated subquery per hop.
+   */
   private resolve(segments: string[], scope: Scope): ResolvedValue {
     let table = scope.table;
     let alias = scope.alias;
@@ -239,6 +262,7 @@ export class FilterCompiler {
     return `(${v.sql} LIKE ${this.bind(pattern)} ESCAPE '\\')`;
   }
 
+  /** `nav/any(c: …)` and `all` on collection-valued navigation properties (filter-rows, Filter using values of related collections). */
   private lambda(n: Extract<FilterNode, { kind: 'lambda' }>, scope: Scope): string {
     if (n.path.length !== 1 || n.path[0] === undefined) throw queryError(`Lambda operators are supported on a collection-valued navigation property of the queried table.`);
     const navName = n.path[0];
@@ -264,6 +288,8 @@ export class FilterCompiler {
   }
 
   // ---- Microsoft.Dynamics.CRM query functions ----------------------------------------------------
+  // Full name with the namespace and a PropertyName parameter (filter-rows, Dataverse query functions;
+  // reference: https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/queryfunctions).
 
   private queryFunction(name: string, params: Map<string, Literal | Literal[]>, scope: Scope): string {
     const prop = params.get('PropertyName');
@@ -292,7 +318,10 @@ export class FilterCompiler {
     switch (name) {
       case 'EqualUserId':
       case 'NotEqualUserId': {
-        if (!attr.targets?.some((t) => t.table === 'systemuser')) throw queryError(`The property '${prop.value}' is not a user lookup.`);
+        // A user lookup, or the user's own key (`systemusers?$filter=Microsoft.Dynamics.CRM.NotEqualUserId(PropertyName='systemuserid')`,
+        // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/use-web-api-functions).
+        const userKey = scope.table.logicalName === 'systemuser' && attr.isPrimaryId === true;
+        if (!userKey && !attr.targets?.some((t) => t.table === 'systemuser')) throw queryError(`The property '${prop.value}' is not a user lookup.`);
         const p = this.bind(this.ctx.principal.systemUserId);
         return name === 'EqualUserId' ? `(${column} = ${p})` : `(${column} IS NULL OR ${column} <> ${p})`;
       }

@@ -1,8 +1,11 @@
 import { queryError } from '../dataverseError.js';
 
 /**
- * A real parser for the OData $filter dialect Dataverse accepts. Literals stay typed values in the
- * tree; they reach SQL only as bound parameters.
+ * A real parser for the OData $filter dialect Dataverse accepts: eq ne gt ge lt le, and or not,
+ * parentheses, contains/startswith/endswith, Microsoft.Dynamics.CRM query functions and any/all
+ * (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows). A quote
+ * inside a string literal is doubled ('O''Bryan', filter-rows, Manage single quotes). Literals stay
+ * typed values in the tree; they reach SQL only as bound parameters.
  */
 
 export type Literal =

@@ -21,6 +21,9 @@ export interface ExpandText {
   expand: ExpandText[];
 }
 
+// The system query options Dataverse supports; "Dataverse doesn't support the $skip query option"
+// (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/page-results, query overview:
+// https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/overview#odata-query-options).
 const KNOWN = new Set(['$select', '$filter', '$orderby', '$top', '$expand', '$count', '$skiptoken', '$apply']);
 
 /** Splits on a separator that is outside parentheses, brackets and string literals. */
@@ -65,7 +68,11 @@ function parseSelect(value: string): string[] {
 
 const MAX_EXPAND_DEPTH = 8;
 
-/** The options a top-level query and an `$expand` share; false when `key` is not one of them. */
+/**
+ * The options a top-level query and an `$expand` share; false when `key` is not one of them. Inside
+ * $expand: $select, $filter, $orderby, $top, $expand; "The options $skip, $count, $search, and $levels
+ * aren't supported" (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/join-tables).
+ */
 function applySharedOption(out: Omit<ExpandText, 'nav'>, key: string, value: string, depth: number): boolean {
   switch (key) {
     case '$select':

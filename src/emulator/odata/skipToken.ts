@@ -2,7 +2,9 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { queryError } from '../dataverseError.js';
 
 /**
- * Opaque, tamper-evident paging tokens: the next offset, bound to the query it belongs to.
+ * Opaque, tamper-evident paging tokens: the next offset, bound to the query it belongs to. "You
+ * shouldn't modify the encoded information … Use the URL value provided" (page-results,
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/page-results).
  * The key lives in memory, so tokens do not survive a restart (nor do Dataverse's paging cookies).
  */
 export class SkipTokens {

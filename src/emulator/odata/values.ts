@@ -1,8 +1,9 @@
+import { BASE_LANGUAGE, labelIn } from '../metadata/localizedLabels.js';
 import type { AttributeDef } from '../metadata/types.js';
 import { isLookupType } from '../metadata/types.js';
-import type { SqlValue } from '../store/store.js';
+import type { SqlValue } from 'sql.js';
 
-/** The Edm type a column has on the wire; also what $filter literals must match. */
+/** The Edm type a column has on the wire; also what $filter literals must match (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/web-api-properties). */
 export function edmType(a: AttributeDef): string {
   switch (a.type) {
     case 'String':
@@ -60,19 +61,32 @@ function formatDate(iso: string, withTime: boolean): string {
   return `${date} ${h % 12 === 0 ? 12 : h % 12}:${m} ${h < 12 ? 'AM' : 'PM'}`;
 }
 
+/** The label of a choice or Yes/No value in `language` (base language where there is no translation). */
+export function choiceLabel(a: AttributeDef, v: SqlValue | undefined, language: number = BASE_LANGUAGE): string | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (a.type === 'Boolean') {
+    const local = language !== BASE_LANGUAGE ? a.booleanLabels?.localized?.[language] : undefined;
+    return v ? (local?.trueLabel ?? a.booleanLabels?.trueLabel ?? 'Yes') : (local?.falseLabel ?? a.booleanLabels?.falseLabel ?? 'No');
+  }
+  const o = a.options?.find((x) => x.value === v);
+  return o ? labelIn(o.label, o.localized, language) : undefined;
+}
+
 /**
- * The `OData.Community.Display.V1.FormattedValue` of a non-lookup column, as a US-English user in UTC
- * would see it; undefined when Dataverse gives none (strings, GUIDs).
+ * The `OData.Community.Display.V1.FormattedValue` of a non-lookup column; undefined when Dataverse
+ * gives none (strings, GUIDs). Formatted values include "the localized labels for choice, choices,
+ * yes/no, status, and status reason columns" (select-columns, Formatted values,
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/select-columns#formatted-values),
+ * so those come in the caller's UI language; numbers and dates as an en-US user in UTC sees them.
  */
-export function formattedValue(a: AttributeDef, v: SqlValue | undefined): string | undefined {
+export function formattedValue(a: AttributeDef, v: SqlValue | undefined, language: number = BASE_LANGUAGE): string | undefined {
   if (v === null || v === undefined || isLookupType(a.type)) return undefined;
   switch (a.type) {
     case 'Picklist':
     case 'State':
     case 'Status':
-      return a.options?.find((o) => o.value === v)?.label;
     case 'Boolean':
-      return v ? (a.booleanLabels?.trueLabel ?? 'Yes') : (a.booleanLabels?.falseLabel ?? 'No');
+      return choiceLabel(a, v, language);
     case 'Money':
       return typeof v === 'number' ? MONEY.format(v) : undefined;
     case 'Decimal':
@@ -111,7 +125,9 @@ export class AnnotationFilter {
   includes(term: string): boolean {
     let hit = this.cache.get(term);
     if (hit === undefined) {
-      hit = this.patterns.some((p) => p === '*' || p === term || (p.endsWith('.*') && term.startsWith(p.slice(0, -1))));
+      // "You can also use the '*' character as a wildcard", e.g. `Microsoft.PowerApps.CDS.ErrorDetails*`
+      // (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors#request-annotations).
+      hit = this.patterns.some((p) => p === '*' || p === term || (p.endsWith('*') && term.startsWith(p.slice(0, -1))));
       this.cache.set(term, hit);
     }
     return hit;
@@ -121,3 +137,5 @@ export class AnnotationFilter {
 export const FORMATTED = 'OData.Community.Display.V1.FormattedValue';
 export const LOOKUP_LOGICAL_NAME = 'Microsoft.Dynamics.CRM.lookuplogicalname';
 export const ASSOCIATED_NAV = 'Microsoft.Dynamics.CRM.associatednavigationproperty';
+export const TOTAL_RECORD_COUNT = 'Microsoft.Dynamics.CRM.totalrecordcount';
+export const TOTAL_RECORD_COUNT_LIMIT_EXCEEDED = 'Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded';

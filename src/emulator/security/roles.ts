@@ -16,13 +16,15 @@ export interface Principal {
   fullName: string;
   businessUnitId: string;
   roles: readonly string[];
+  /** `usersettings.uilanguageid`: the language of formatted values and user-localized labels. */
+  uiLanguageId: number;
 }
 
 function grants(entities: readonly string[], ops: readonly PrivilegeOp[]): string[] {
   return entities.flatMap((e) => ops.map((op) => `prv${op}${e}`));
 }
 
-const READ_REFERENCE = grants(['User', 'BusinessUnit', 'Role', 'Entity', 'Attribute', 'Relationship', 'OptionSet'], ['Read']);
+const READ_REFERENCE = grants(['User', 'Team', 'UserSettings', 'BusinessUnit', 'Role', 'Entity', 'Attribute', 'Relationship', 'OptionSet'], ['Read']);
 
 const SALES_TABLES = ['Lead', 'Opportunity', 'Account', 'Contact', 'Activity', 'Note'];
 const SALES_MANAGER = new Set<string>([
@@ -80,6 +82,7 @@ export function grantedPrivileges(roles: readonly string[], model: MetadataModel
   return allPrivilegeNames(model).filter((n) => roles.some((r) => roleGrants(r, n)));
 }
 
+/** 403 0x80040220 "Principal user (Id=…) is missing prvReadX privilege …" (https://learn.microsoft.com/troubleshoot/power-platform/dataverse/user-permissions/client-errors). */
 export function privilegeDenied(p: Principal, privilege: string, entity: { logicalName: string; objectTypeCode: number }, model: MetadataModel): DataverseError {
   const count = allPrivilegeNames(model).filter((n) => hasPrivilege(p, n)).length;
   return new DataverseError(

@@ -4,7 +4,7 @@ import type { TableDef } from '../metadata/types.js';
 import { ROLE_NAMES } from '../security/roles.js';
 import type { SqlValue, Store } from '../store/store.js';
 import { quoteIdent } from '../store/store.js';
-import { LOCAL_USERS } from '../users.js';
+import { LOCAL_TEAMS, LOCAL_USERS } from '../users.js';
 import { ticketNumber } from '../write/recordWriter.js';
 import { Prng } from './prng.js';
 import {
@@ -108,7 +108,7 @@ class Inserter {
     );
     const id = values[p.table.primaryIdAttribute];
     const label = values[p.table.primaryNameAttribute];
-    if (typeof id === 'string') this.store.setName(id, name, typeof label === 'string' ? label : null);
+    if (typeof id === 'string' && !p.table.sharesKeyOf) this.store.setName(id, name, typeof label === 'string' ? label : null);
   }
 
   set(name: string, id: string, values: Values): void {
@@ -185,14 +185,15 @@ export function seedOrganisation(store: Store, model: MetadataModel, opts: SeedO
         if (roleId) store.run(`INSERT INTO systemuserroles (systemuserid, roleid) VALUES (?, ?)`, [id, roleId]);
       }
     };
-    for (const u of LOCAL_USERS) {
+    const addLocalUser = (u: (typeof LOCAL_USERS)[number]) => {
       const [first = u.fullName, ...rest] = u.fullName.split(' ');
       addUser(u.systemUserId, u.objectId, first, rest.join(' '), u.email, u.title, u.roles);
-    }
+    };
+    for (const u of LOCAL_USERS) if (u.ownsSeedRecords !== false) addLocalUser(u);
     for (const u of EXTRA_USERS) addUser(u.id, u.objectId, u.first, u.last, `${asciiFold(u.first)}@contoso.example`, u.title, [u.role]);
 
     const byRole = (role: string) => [
-      ...LOCAL_USERS.filter((u) => u.roles.includes(role)).map((u) => u.systemUserId),
+      ...LOCAL_USERS.filter((u) => u.roles.includes(role) && u.ownsSeedRecords !== false).map((u) => u.systemUserId),
       ...EXTRA_USERS.filter((u) => u.role === role).map((u) => u.id),
     ];
     const salesManagers = byRole('Sales Manager');
@@ -773,6 +774,55 @@ export function seedOrganisation(store: Store, model: MetadataModel, opts: SeedO
         kb++;
       }
     }
+
+    // Appended after everything drawn from the PRNG, so earlier rows (and row versions) stay as they were.
+    seedLaterAdditions(store, model, businessUnitId);
     return { organizationId, businessUnitId };
+  });
+}
+
+/**
+ * Rows added to the sample organisation after its PRNG sequence was fixed: users that own no seeded
+ * records (greta), the teams, and a usersettings row per user. Idempotent and drawn from no PRNG, so
+ * a fresh seed ends with it and a saved organisation gets the missing rows when it is loaded.
+ */
+export function seedLaterAdditions(store: Store, model: MetadataModel, businessUnitId: string): void {
+  const ins = new Inserter(store, model);
+  const exists = (table: string, key: string, id: string) => store.get(`SELECT 1 AS x FROM ${quoteIdent(table)} WHERE ${quoteIdent(key)} = ?`, [id]) !== undefined;
+  const adminId = LOCAL_USERS.find((u) => u.roles.includes('System Administrator'))?.systemUserId ?? null;
+  const created = store.get(`SELECT createdon FROM businessunit WHERE businessunitid = ?`, [businessUnitId])?.createdon ?? null;
+  const stamp = { createdon: created, modifiedon: created, createdby: adminId, modifiedby: adminId };
+  const roleIds = new Map(store.all(`SELECT roleid, name FROM role`).map((r) => [String(r.name), String(r.roleid)]));
+  store.transaction(() => {
+    for (const u of LOCAL_USERS) {
+      if (exists('systemuser', 'systemuserid', u.systemUserId)) continue;
+      const [first = u.fullName, ...rest] = u.fullName.split(' ');
+      ins.insert('systemuser', {
+        systemuserid: u.systemUserId,
+        firstname: first,
+        lastname: rest.join(' '),
+        fullname: u.fullName,
+        internalemailaddress: u.email,
+        domainname: u.email,
+        title: u.title,
+        azureactivedirectoryobjectid: u.objectId,
+        isdisabled: false,
+        businessunitid: businessUnitId,
+        ...stamp,
+      });
+      for (const r of u.roles) {
+        const roleId = roleIds.get(r);
+        if (roleId) store.run(`INSERT INTO systemuserroles (systemuserid, roleid) VALUES (?, ?)`, [u.systemUserId, roleId]);
+      }
+    }
+    for (const t of LOCAL_TEAMS) {
+      if (!exists('team', 'teamid', t.teamId)) ins.insert('team', { teamid: t.teamId, name: t.name, businessunitid: businessUnitId, teamtype: 0, ...stamp });
+    }
+    const languageOf = new Map(LOCAL_USERS.map((u) => [u.systemUserId, u.uiLanguageId ?? 1033]));
+    for (const r of store.all(`SELECT systemuserid FROM systemuser WHERE systemuserid NOT IN (SELECT systemuserid FROM usersettings) ORDER BY createdon, systemuserid`)) {
+      const id = String(r.systemuserid);
+      // Locale 1033 for everyone: numbers and dates keep the en-US format the emulator renders.
+      ins.insert('usersettings', { systemuserid: id, uilanguageid: languageOf.get(id) ?? 1033, localeid: 1033, timezonecode: 85, ...stamp });
+    }
   });
 }

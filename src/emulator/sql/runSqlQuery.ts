@@ -214,7 +214,8 @@ class Translator {
       const base = this.ctx.model.attribute(t.table.logicalName, column.slice(0, -4));
       if (base && isLookupType(base.type)) return { sql: `dv_name(${alias}.${quoteIdent(base.logicalName)})`, alias: t.alias, name: column };
       if (base && (isChoiceType(base.type) || base.type === 'Boolean')) {
-        return { sql: `dv_label(${this.bind(t.table.logicalName)}, ${this.bind(base.logicalName)}, ${alias}.${quoteIdent(base.logicalName)})`, alias: t.alias, name: column };
+        // Label columns are the localized labels, in the caller's language like formatted values.
+        return { sql: `dv_label(${this.bind(t.table.logicalName)}, ${this.bind(base.logicalName)}, ${alias}.${quoteIdent(base.logicalName)}, ${this.bind(this.ctx.principal.uiLanguageId)})`, alias: t.alias, name: column };
       }
     }
     return undefined;
@@ -491,7 +492,7 @@ export function runSqlQuery(ctx: EngineContext, entitySet: TableDef, sql: string
       if (wantAttrNames && o.attributeName && o.attributeName !== o.name) out[`${o.name}@OData.Community.Display.V1.AttributeName`] = o.attributeName;
       if (o.attr) {
         if (wantFormatted) {
-          const f = isLookupType(o.attr.type) ? (typeof v === 'string' ? ctx.store.names.get(v)?.name : undefined) : formattedValue(o.attr, v);
+          const f = isLookupType(o.attr.type) ? (typeof v === 'string' ? ctx.store.names.get(v)?.name : undefined) : formattedValue(o.attr, v, ctx.principal.uiLanguageId);
           if (f !== undefined && f !== null) out[`${o.name}@${FORMATTED}`] = f;
         }
         out[o.name] = toJsonValue(o.attr, v);

@@ -4,6 +4,7 @@ import type { MetadataModel } from '../metadata/metadataModel.js';
 import { ACTIVITY_POINTER_SOURCES } from '../metadata/standardTables.js';
 import type { AttributeDef, TableDef } from '../metadata/types.js';
 import { isLookupType } from '../metadata/types.js';
+import { choiceLabel } from '../odata/values.js';
 
 export type Row = Record<string, SqlValue>;
 export type { SqlValue };
@@ -102,12 +103,11 @@ export class Store {
   private registerFunctions(): void {
     // Label columns for SQL (`parentcustomeridname`, `statuscodename`) resolve through these.
     this.db.create_function('dv_name', (id: SqlValue) => (typeof id === 'string' ? (this.names.get(id)?.name ?? null) : null));
-    this.db.create_function('dv_label', (table: SqlValue, attr: SqlValue, value: SqlValue) => {
+    this.db.create_function('dv_label', (table: SqlValue, attr: SqlValue, value: SqlValue, language: SqlValue) => {
       if (typeof table !== 'string' || typeof attr !== 'string' || value === null) return null;
       const a = this.model.attribute(table, attr);
       if (!a) return null;
-      if (a.type === 'Boolean') return value ? (a.booleanLabels?.trueLabel ?? 'Yes') : (a.booleanLabels?.falseLabel ?? 'No');
-      return a.options?.find((o) => o.value === value)?.label ?? null;
+      return choiceLabel(a, value, typeof language === 'number' ? language : undefined) ?? null;
     });
   }
 
@@ -319,7 +319,7 @@ export class Store {
   rebuildNames(): void {
     this.names.clear();
     for (const t of this.model.allTables()) {
-      if (t.readOnly) continue;
+      if (t.readOnly || t.sharesKeyOf) continue;
       const rows = this.all(`SELECT ${quoteIdent(t.primaryIdAttribute)} AS id, ${quoteIdent(t.primaryNameAttribute)} AS name FROM ${quoteIdent(t.logicalName)}`);
       for (const r of rows) {
         if (typeof r.id === 'string') this.names.set(r.id, { table: t.logicalName, name: r.name === null || r.name === undefined ? null : String(r.name) });

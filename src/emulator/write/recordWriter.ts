@@ -57,8 +57,7 @@ export function loadRow(store: Store, table: TableDef, id: string): Row | undefi
   return store.get(`SELECT * FROM ${quoteIdent(table.logicalName)} WHERE ${quoteIdent(table.primaryIdAttribute)} = ?`, [id]);
 }
 
-/** Converts and validates one JSON value for a column, naming the column in every refusal. */
-/** A number within the column's declared range, or Dataverse's out-of-range error. */
+/** A number within the column's declared MinValue/MaxValue (the table reference lists them), or Dataverse's out-of-range error. */
 function inRange(v: number, a: AttributeDef, table: TableDef): number {
   if ((a.minValue !== undefined && v < a.minValue) || (a.maxValue !== undefined && v > a.maxValue)) {
     throw new DataverseError(
@@ -70,6 +69,12 @@ function inRange(v: number, a: AttributeDef, table: TableDef): number {
   return v;
 }
 
+/**
+ * Converts and validates one JSON value for a column, naming the column in every refusal: the Edm
+ * type of the property (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/web-api-properties),
+ * MaxLength, MinValue/MaxValue and the choice values of the table reference
+ * (https://learn.microsoft.com/power-apps/developer/data-platform/reference/about-entity-reference).
+ */
 export function convertValue(table: TableDef, a: AttributeDef, v: unknown): SqlValue {
   if (v === null) return null;
   const set = table.entitySetName;
@@ -130,13 +135,27 @@ export function convertValue(table: TableDef, a: AttributeDef, v: unknown): SqlV
   }
 }
 
+/**
+ * "Invalid property 'Name' was found in entity 'Microsoft.Dynamics.CRM.account'. ---> Microsoft.OData.ODataException:
+ * Does not support untyped value in non-open type." (Troubleshoot Web API client errors,
+ * https://learn.microsoft.com/troubleshoot/power-platform/dataverse/dataverse-web-api-and-sdk/web-api-client-errors).
+ * The page shows code 0x0; the emulator keeps the payload-error code 0x80048d19.
+ */
 function undeclared(table: TableDef, key: string): DataverseError {
-  return payloadError(
-    table.entitySetName,
-    `The property '${key}' does not exist on type 'Microsoft.Dynamics.CRM.${table.logicalName}'. Make sure to only use property names that are defined by the type or mark the type as open type.`,
+  return new DataverseError(
+    400,
+    ErrorCode.PayloadError,
+    `An error occurred while validating input parameters: Microsoft.Crm.CrmException: Invalid property '${key}' was found in entity 'Microsoft.Dynamics.CRM.${table.logicalName}'. ---> Microsoft.OData.ODataException: Does not support untyped value in non-open type.`,
   );
 }
 
+/**
+ * Lookups are set through `<single-valued navigation property>@odata.bind` and related rows created
+ * through navigation properties (deep insert), as "Create a table row" describes
+ * (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/create-entity-web-api); a
+ * multi-table lookup has one navigation property per target except owner lookups
+ * (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/web-api-navigation-properties#multi-table-lookups).
+ */
 export function parsePayload(ctx: WriteContext, table: TableDef, body: unknown, mode: 'create' | 'update'): ParsedPayload {
   if (!isObject(body)) throw payloadError(table.entitySetName, 'The request body must be a JSON object.');
   const out: ParsedPayload = { values: new Map(), deepSingle: [], deepCollections: [], boundTargets: [] };
@@ -151,6 +170,9 @@ export function parsePayload(ctx: WriteContext, table: TableDef, body: unknown, 
     if (key.endsWith('@odata.bind')) {
       const navName = key.slice(0, -'@odata.bind'.length);
       const nav = ctx.model.nav(table.logicalName, navName);
+      // Navigation names are case-sensitive and per table: `parentcustomerid@odata.bind` on contact
+      // (the column, not `parentcustomerid_account`) is "An undeclared property … " (Troubleshoot Web API
+      // client errors, https://learn.microsoft.com/troubleshoot/power-platform/dataverse/dataverse-web-api-and-sdk/web-api-client-errors).
       if (!nav) {
         throw payloadError(
           table.entitySetName,
@@ -165,8 +187,8 @@ export function parsePayload(ctx: WriteContext, table: TableDef, body: unknown, 
       if (typeof value !== 'string') throw payloadError(table.entitySetName, `The value of '${key}' must be a URL such as '/accounts(<guid>)'.`);
       const ref = parseEntityReference(ctx.model, value);
       if (!ref) throw payloadError(table.entitySetName, `The value '${value}' of '${key}' is not a valid entity reference.`);
-      if (ref.table.logicalName !== nav.target) {
-        throw payloadError(table.entitySetName, `The entity set '${ref.table.entitySetName}' in '${key}' does not match the navigation property '${navName}', which targets '${nav.target}'.`);
+      if (!nav.targets.includes(ref.table.logicalName)) {
+        throw payloadError(table.entitySetName, `The entity set '${ref.table.entitySetName}' in '${key}' does not match the navigation property '${navName}', which targets '${nav.targets.join("' or '")}'.`);
       }
       if (!recordExists(ctx.store, ref.table, ref.id)) throw notFound(ref.table.logicalName, ref.id);
       out.values.set(nav.attribute, ref.id);
@@ -199,7 +221,12 @@ export function parsePayload(ctx: WriteContext, table: TableDef, body: unknown, 
   return out;
 }
 
-/** Validates and completes statecode/statuscode against the table's pairs. */
+/**
+ * Validates and completes statecode/statuscode against the table's pairs: each status reason belongs
+ * to one state, and a state alone takes its DefaultStatus ("StateCode Choices/Options … DefaultStatus",
+ * "StatusCode Choices/Options … State" in the table reference, e.g.
+ * https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/email).
+ */
 function applyStateStatus(table: TableDef, values: Map<string, SqlValue>, current: Row | undefined): void {
   const state = table.attributes.find((a) => a.logicalName === 'statecode');
   const status = table.attributes.find((a) => a.logicalName === 'statuscode');
@@ -265,6 +292,8 @@ function insertRow(store: Store, table: TableDef, values: Map<string, SqlValue>)
   );
   const id = values.get(table.primaryIdAttribute);
   const name = values.get(table.primaryNameAttribute);
+  // usersettings rows share the user's key: the user keeps the name index entry.
+  if (table.sharesKeyOf) return;
   if (typeof id === 'string') store.setName(id, table.logicalName, typeof name === 'string' ? name : name === null || name === undefined ? null : String(name));
 }
 
@@ -275,6 +304,7 @@ function updateRow(store: Store, table: TableDef, id: string, values: Map<string
     `UPDATE ${quoteIdent(table.logicalName)} SET ${cols.map((c) => `${quoteIdent(c)} = ?`).join(', ')} WHERE ${quoteIdent(table.primaryIdAttribute)} = ?`,
     [...cols.map((c) => values.get(c) ?? null), id],
   );
+  if (table.sharesKeyOf) return;
   if (values.has(table.primaryNameAttribute)) {
     const name = values.get(table.primaryNameAttribute);
     store.setName(id, table.logicalName, typeof name === 'string' ? name : null);
@@ -285,8 +315,8 @@ function updateRow(store: Store, table: TableDef, id: string, values: Map<string
 }
 
 function checkAppend(ctx: WriteContext, table: TableDef, targets: readonly TableDef[]): void {
-  // Pointing at a user (owner, party) needs no Append privileges in this model.
-  const relevant = targets.filter((t) => t.logicalName !== 'systemuser');
+  // Pointing at a user or team (owner, party) needs no Append privileges in this model.
+  const relevant = targets.filter((t) => t.logicalName !== 'systemuser' && t.logicalName !== 'team');
   if (relevant.length === 0) return;
   ctx.access.require('Append', table);
   for (const t of relevant) ctx.access.require('AppendTo', t);
@@ -319,8 +349,11 @@ export function createRecord(ctx: WriteContext, table: TableDef, body: unknown, 
     const pk = table.primaryIdAttribute;
     const bodyId = values.get(pk);
     const id = (opts.id ?? (typeof bodyId === 'string' ? bodyId : undefined) ?? newGuid()).toLowerCase();
+    // A primary key already in use violates a key constraint: "Cannot insert duplicate key", -2147220937
+    // = 0x80040237 (https://learn.microsoft.com/troubleshoot/power-platform/dataverse/user-permissions/client-errors),
+    // DuplicateRecord → 412 (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors#identify-status-codes).
     if (recordExists(ctx.store, table, id)) {
-      throw new DataverseError(412, ErrorCode.DuplicateRecord, 'A record with matching key values already exists.');
+      throw new DataverseError(412, ErrorCode.DuplicateRecord, 'Cannot insert duplicate key.');
     }
     values.set(pk, id);
     applyStateStatus(table, values, undefined);
@@ -344,6 +377,7 @@ export function createRecord(ctx: WriteContext, table: TableDef, body: unknown, 
     if (table.logicalName === 'email' && !values.has('directioncode')) values.set('directioncode', 1);
 
     for (const a of table.attributes) {
+      // RequiredLevel SystemRequired columns (table reference) must have a value on create.
       if (a.requiredLevel !== 'SystemRequired' || a.isPrimaryId) continue;
       const v = values.get(a.logicalName);
       if (v === undefined || v === null || v === '') {
@@ -405,6 +439,8 @@ export function updateRecord(ctx: WriteContext, table: TableDef, id: string, bod
   const parsed = parsePayload(ctx, table, body, 'update');
   const values = parsed.values;
   if (!opts.allowStateChange) {
+    // Resolving a case and winning/losing an opportunity are messages of their own (CloseIncident,
+    // WinOpportunity, LoseOpportunity: https://learn.microsoft.com/power-apps/developer/data-platform/webapi/reference/closeincident).
     const state = values.get('statecode');
     const status = values.get('statuscode');
     const stateOfStatus = table.attributes.find((a) => a.logicalName === 'statuscode')?.options?.find((o) => o.value === status)?.state;
@@ -455,7 +491,7 @@ function deleteCascade(ctx: WriteContext, table: TableDef, id: string, depth: nu
     if (m.entity2 === table.logicalName) ctx.store.run(`DELETE FROM ${quoteIdent(m.intersect)} WHERE ${quoteIdent(m.entity2Column)} = ?`, [id]);
   }
   ctx.store.run(`DELETE FROM ${quoteIdent(table.logicalName)} WHERE ${quoteIdent(table.primaryIdAttribute)} = ?`, [id]);
-  ctx.store.deleteName(id);
+  if (!table.sharesKeyOf) ctx.store.deleteName(id);
 }
 
 /** Writes computed by actions (QualifyLead, CloseIncident, SendEmail): validated like any update, no Web API state guards. */
