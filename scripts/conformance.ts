@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { processEnv } from '../src/config/config.js';
 import { LOCAL_APP_ID_URI, startEmbedded } from '../src/dev/embedded.js';
 import { findLocalUser } from '../src/emulator/users.js';
+import { CONFORMANCE_AGENT } from '../src/tools/conformance/index.js';
 import { createLogger } from '../src/telemetry/log.js';
 
 /**
@@ -13,8 +15,12 @@ import { createLogger } from '../src/telemetry/log.js';
  * token, so a loopback proxy adds one for a sample user: conformance traffic takes the real auth
  * path (auth is never switched off).
  *
- *   npm run conformance -- [--agent sales] [--user alice] [conformance args, e.g. --requirements 2025-11-25]
+ * The default agent, `conformance`, is the suite's fixture surface: a test-only route added to the
+ * product agents for this run (ENABLE_TEST_AGENTS), served by the same server code.
+ *
+ *   npm run conformance -- [--agent conformance|sales|…] [--user alice] [conformance args, e.g. --requirements 2025-11-25]
  */
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const take = (flag: string, fallback: string) => {
@@ -24,9 +30,15 @@ async function main(): Promise<void> {
     argv.splice(i, 2);
     return value;
   };
-  const agent = take('--agent', 'sales');
+  const agent = take('--agent', 'conformance');
   const user = findLocalUser(take('--user', 'alice'))!;
-  const embedded = await startEmbedded({ env: { ...processEnv(), TABLES_PREFIX: 'conformance' }, log: createLogger('error'), emulator: true });
+  const product = JSON.parse(readFileSync('agents.json', 'utf8')) as { agents: unknown[] };
+  const agents = JSON.stringify({ agents: [...product.agents, CONFORMANCE_AGENT] });
+  const embedded = await startEmbedded({
+    env: { ...processEnv(), TABLES_PREFIX: 'conformance', AGENTS_JSON: agents, ENABLE_TEST_AGENTS: 'true' },
+    log: createLogger('error'),
+    emulator: true,
+  });
   const token = await embedded.idp!.mintUserToken(user, { audience: LOCAL_APP_ID_URI, scopes: ['access_as_user'], lifetimeSeconds: 3600 });
   const target = new URL(embedded.host.url);
 

@@ -14,17 +14,18 @@ import { MetadataCaches } from '../dataverse/metadata.js';
 import { PrivilegeCaches } from '../dataverse/privileges.js';
 import type { AgentRoute, McpApp } from '../http/mcpApp.js';
 import { createServer, type ServerDeps } from '../mcp/createServer.js';
-import type { ConfirmState } from '../mcp/dispatch.js';
+import type { SignedState } from '../mcp/exchange.js';
 import { fromAuthInfo } from '../mcp/requestContext.js';
 import { deriveKey } from '../mcp/secrets.js';
-import { type AgentTools, type CompiledTool, compileTool, toolsForAgent } from '../mcp/toolInventory.js';
+import { ServerRequestRelay } from '../mcp/serverRequests.js';
+import { type AgentTools, type CompiledTool, compileTool, surfaceForAgent, toolsForAgent } from '../mcp/toolInventory.js';
 import { AuditLog } from '../sessions/auditLog.js';
 import { ConfirmationStore } from '../sessions/confirmationStore.js';
 import { SessionStore } from '../sessions/sessionStore.js';
 import { openTables, type TableClients } from '../sessions/tableStorage.js';
 import type { Logger } from '../telemetry/log.js';
 import { ToolError } from '../tools/defineTool.js';
-import { ALL_TOOLS } from '../tools/index.js';
+import { ALL_PROMPTS, ALL_RESOURCES, ALL_TOOLS, RAW_TOOLS } from '../tools/index.js';
 
 /** Tables the Dataverse tools may use when an agent does not list its own. */
 export const DEFAULT_TABLES = ['account', 'contact', 'lead', 'opportunity', 'incident', 'annotation', 'email', 'task', 'phonecall', 'knowledgearticle', 'systemuser'];
@@ -59,6 +60,8 @@ export async function buildApp({ config, log, clock = systemClock, tables: given
     now: clock,
   });
   const compiled = ALL_TOOLS.map(compileTool);
+  const sessions = new SessionStore(tables.sessions, config.sessions, clock);
+  const relay = new ServerRequestRelay();
   const routes = new Map<string, AgentRoute>();
   for (const agent of config.agents) {
     if (agent.testOnly && !config.enableTestAgents) continue;
@@ -66,7 +69,7 @@ export async function buildApp({ config, log, clock = systemClock, tables: given
   }
 
   const confirmations = new ConfirmationStore(tables.handles, 600, clock);
-  const stateCodec = createRequestStateCodec<ConfirmState>({
+  const stateCodec = createRequestStateCodec<SignedState>({
     key: deriveKey(config.stateSecret, 'request-state'),
     ttlSeconds: 600,
     // Request state minted for one user and agent is refused for any other.
@@ -98,6 +101,8 @@ export async function buildApp({ config, log, clock = systemClock, tables: given
     metadataCaches: new MetadataCaches(clock, config.metadataCacheMs),
     toolTimeoutMs: config.toolTimeoutMs,
     now: clock,
+    setLogLevel: (session, level) => sessions.setLogLevel(session, level),
+    relay,
     dataverse: (request, signal) =>
       new DataverseClient({
         url: dataverseUrl ?? 'https://dataverse.invalid',
@@ -126,33 +131,38 @@ export async function buildApp({ config, log, clock = systemClock, tables: given
     config,
     log,
     routes,
-    sessions: new SessionStore(tables.sessions, config.sessions, clock),
+    sessions,
     confirmations,
     tables,
     verifier,
     modern,
     legacy,
+    relay,
     close: () => modern.close(),
   };
 }
 
 function buildRoute(agent: AgentConfig, compiled: readonly CompiledTool[], config: AppConfig): AgentRoute {
   const tools = toolsForAgent(agent, compiled);
+  const raw = RAW_TOOLS.filter((t) => agent.toolsets.includes(t.toolset));
+  const settings: AgentTools['settings'] = {
+    id: agent.id,
+    title: agent.title,
+    readOnly: agent.readOnly,
+    toolsets: agent.toolsets,
+    tables: agent.tables ?? DEFAULT_TABLES,
+    confirmAllWrites: agent.confirmWrites === 'all',
+    research: agent.research ?? {},
+    quoteCaseNotes: agent.quoteCaseNotes,
+  };
   const served: AgentTools = {
     title: agent.title,
     instructions: agent.instructions,
-    settings: {
-      id: agent.id,
-      title: agent.title,
-      readOnly: agent.readOnly,
-      toolsets: agent.toolsets,
-      tables: agent.tables ?? DEFAULT_TABLES,
-      confirmAllWrites: agent.confirmWrites === 'all',
-      research: agent.research ?? {},
-      quoteCaseNotes: agent.quoteCaseNotes,
-    },
+    settings,
     tools: new Map(tools.map((t) => [t.def.name, t])),
-    listResult: { tools: tools.map((t) => t.descriptor) },
+    raw: new Map(raw.map((t) => [t.descriptor.name, t])),
+    listResult: { tools: [...tools.map((t) => t.descriptor), ...raw.map((t) => t.descriptor)] },
+    ...surfaceForAgent(settings, new Set(tools.map((t) => t.def.name)), ALL_PROMPTS, ALL_RESOURCES),
   };
   const audiences = agent.audiences ?? config.auth.audiences;
   const scopePrefix = audiences.find((a) => a.startsWith('api://')) ?? config.auth.appIdUri;

@@ -55,6 +55,9 @@ export const AgentsFileSchema = z
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
     for (const [i, agent] of file.agents.entries()) {
+      if (agent.toolsets.includes('conformance') && !agent.testOnly) {
+        ctx.addIssue({ code: 'custom', path: ['agents', i, 'toolsets'], message: 'the conformance fixture is for testOnly agents only' });
+      }
       if (seen.has(agent.id)) {
         ctx.addIssue({ code: 'custom', path: ['agents', i, 'id'], message: `duplicate agent id "${agent.id}"` });
       }

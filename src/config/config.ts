@@ -138,6 +138,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const publicBaseUrl =
     e.PUBLIC_BASE_URL ?? (e.WEBSITE_HOSTNAME ? `https://${e.WEBSITE_HOSTNAME}` : 'http://127.0.0.1:7071');
 
+  // Fixture routes are for local runs and CI: a deployment (App Service sets WEBSITE_HOSTNAME) refuses them.
+  if (e.ENABLE_TEST_AGENTS && e.WEBSITE_HOSTNAME) {
+    throw new ConfigError('ENABLE_TEST_AGENTS cannot be set on a deployment: test-only agents (the conformance fixture) are served only locally and in CI.');
+  }
+
   const clientId = e.AUTH_CLIENT_ID ?? '';
   const appIdUri = e.AUTH_APP_ID_URI ?? (clientId ? `api://${clientId}` : '');
   const audiences = e.AUTH_AUDIENCES.length > 0 ? e.AUTH_AUDIENCES : [appIdUri, clientId].filter(Boolean);

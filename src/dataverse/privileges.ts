@@ -42,6 +42,18 @@ export class PrivilegeChecker {
 
   /** Throws the same "missing privilege" error Dataverse would, naming every privilege that is missing. */
   async require(...needs: PrivilegeNeed[]): Promise<void> {
+    await this.requireNamed(...(await this.namesOf(needs)));
+  }
+
+  /**
+   * Whether the user holds what the needs name, from the cache: for narrowing what is listed (a
+   * table a user cannot read is not offered), never for refusing a write.
+   */
+  async allows(...needs: PrivilegeNeed[]): Promise<boolean> {
+    return (await this.missing(await this.namesOf(needs))).length === 0;
+  }
+
+  private async namesOf(needs: readonly PrivilegeNeed[]): Promise<string[]> {
     const tables = await Promise.all(needs.map((n) => this.metadata.privileges(n.table)));
     const names = new Set<string>();
     needs.forEach((need, i) => {
@@ -50,7 +62,7 @@ export class PrivilegeChecker {
         if (name) names.add(name);
       }
     });
-    await this.requireNamed(...names);
+    return [...names];
   }
 
   /** Named privileges (a table's, or one that belongs to no table such as `prvCreateEntity`). */

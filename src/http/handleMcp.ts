@@ -12,8 +12,9 @@ import {
 } from '@modelcontextprotocol/server';
 
 import { authenticate } from '../auth/authenticate.js';
-import { type Principal, samePrincipal } from '../auth/principal.js';
+import { type Principal, principalKey, samePrincipal } from '../auth/principal.js';
 import { type RequestContext, toAuthInfo } from '../mcp/requestContext.js';
+import { isClientResponse } from '../mcp/serverRequests.js';
 import { StorageUnavailableError } from '../sessions/tableStorage.js';
 import type { Logger } from '../telemetry/log.js';
 import type { AgentRoute, McpApp } from './mcpApp.js';
@@ -200,6 +201,12 @@ async function legacyPost(request: Request, parsed: object, route: AgentRoute, r
   const headerVersion = request.headers.get('mcp-protocol-version');
   if (headerVersion !== null && headerVersion !== session.protocolVersion) {
     return jsonRpcError(400, -32000, `Bad Request: MCP-Protocol-Version ${headerVersion.slice(0, 32)} does not match this session's ${session.protocolVersion}.`, id);
+  }
+  if (isClientResponse(body)) {
+    // The answer to a server→client request (sampling, elicitation) of a call waiting somewhere.
+    const routed = await app.relay.route(session.id, principalKey(requestContext.principal), body);
+    if (!routed) requestContext.log.info('client response matched no waiting request');
+    return new Response(null, { status: 202 });
   }
   try {
     await app.sessions.touch(session);

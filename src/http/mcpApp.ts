@@ -4,6 +4,7 @@ import type { RouteAuthPolicy } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/tokenVerifier.js';
 import type { AgentConfig } from '../config/agents.js';
 import type { AppConfig } from '../config/config.js';
+import type { ServerRequestRelay } from '../mcp/serverRequests.js';
 import type { AgentTools } from '../mcp/toolInventory.js';
 import type { ConfirmationStore } from '../sessions/confirmationStore.js';
 import type { SessionStore } from '../sessions/sessionStore.js';
@@ -31,5 +32,7 @@ export interface McpApp {
   verifier: TokenVerifier;
   modern: McpHttpHandler;
   legacy: LegacyHttpHandler;
+  /** Where clients' answers to server→client requests go (2025-era sessions). */
+  relay: ServerRequestRelay;
   close(): Promise<void>;
 }

@@ -1,20 +1,28 @@
 import {
   type jsonSchemaValidator,
-  type ListToolsResult,
   PROTOCOL_VERSION_META_KEY,
   ProtocolError,
   ProtocolErrorCode,
   Server,
+  type ServerCapabilities,
+  type ServerContext,
+  type ServerOptions,
+  type Transport,
 } from '@modelcontextprotocol/server';
 
 import { principalKey } from '../auth/principal.js';
 import type { DataverseClient } from '../dataverse/client.js';
 import { type MetadataCaches, OrgMetadata } from '../dataverse/metadata.js';
 import { PrivilegeChecker, type PrivilegeCaches } from '../dataverse/privileges.js';
-import type { AgentSettings, ToolContext } from '../tools/defineTool.js';
-import { dispatch, type DispatchDeps } from './dispatch.js';
+import type { LogLevel, SessionRecord } from '../sessions/sessionStore.js';
+import type { ToolContext } from '../tools/defineTool.js';
+import type { SurfaceContext } from '../tools/surface.js';
+import { dispatch, type DispatchDeps, errorResult } from './dispatch.js';
+import { exchangeFor, withInput } from './exchange.js';
 import type { RequestContext } from './requestContext.js';
 import { cursorSealer } from './secrets.js';
+import type { ServerRequestRelay } from './serverRequests.js';
+import { readThrough, registerSurface, type SurfaceDeps } from './surfaceHandlers.js';
 import type { AgentTools } from './toolInventory.js';
 
 export const SERVER_NAME = 'dataverse-mcp';
@@ -31,6 +39,35 @@ export interface ServerDeps extends DispatchDeps {
   toolTimeoutMs: number;
   metadataCaches: MetadataCaches;
   now(): number;
+  /** Stores a 2025-era session's `logging/setLevel`. */
+  setLogLevel(session: SessionRecord, level: LogLevel): Promise<void>;
+  /** Routes clients' answers to server→client requests back to the call that asked. */
+  relay: ServerRequestRelay;
+}
+
+/** What lists and reads may be cached for (SEP-2549): the lists change with a deployment, resources with the data. */
+const CACHE_HINTS = {
+  'tools/list': { ttlMs: 300_000, cacheScope: 'private' },
+  'prompts/list': { ttlMs: 300_000, cacheScope: 'private' },
+  'resources/templates/list': { ttlMs: 300_000, cacheScope: 'private' },
+  // Narrowed to what the user may read, which a role change alters.
+  'resources/list': { ttlMs: 60_000, cacheScope: 'private' },
+  'resources/read': { ttlMs: 0, cacheScope: 'private' },
+} as const;
+
+/** What the agent serves decides the capabilities. */
+function capabilitiesOf(agent: AgentTools, era: RequestContext['era']): ServerCapabilities {
+  const completes = [...agent.prompts.values()].some((p) => p.arguments.some((a) => a.complete)) || [...agent.templates.values()].some((t) => t.complete);
+  // resources/subscribe is a 2025-era method; only the conformance fixture accepts it.
+  const subscribe = era === 'legacy' && agent.resources.some((r) => r.subscribable);
+  return {
+    tools: { listChanged: false },
+    ...(agent.prompts.size > 0 && { prompts: { listChanged: false } }),
+    ...(agent.resources.length > 0 && { resources: { listChanged: false, subscribe } }),
+    ...(completes && { completions: {} }),
+    // Log notifications: after logging/setLevel in the 2025 era, per request (`_meta` log level) in 2026-07-28.
+    logging: {},
+  };
 }
 
 /**
@@ -40,21 +77,55 @@ export interface ServerDeps extends DispatchDeps {
  * per-request instance only gets two small handlers plus the shared JSON Schema validator.
  */
 export function createServer(agent: AgentTools, request: RequestContext, deps: ServerDeps): Server {
-  const server = new Server(
-    { name: SERVER_NAME, version: SERVER_VERSION, title: `Dynamics 365 & Dataverse: ${agent.title}` },
-    {
-      capabilities: { tools: { listChanged: false } },
-      // The list depends only on the agent configuration, which changes with a deployment.
-      cacheHints: { 'tools/list': { ttlMs: 300_000, cacheScope: 'private' } },
-      ...(agent.instructions !== undefined && { instructions: agent.instructions }),
-      jsonSchemaValidator: deps.validator,
-      // MRTR request state is HMAC-signed and bound to the user; tampered or foreign state never reaches a tool.
-      requestState: { verify: deps.stateCodec.verify },
-      // 2025-era server->client pushes cannot work per request on serverless (the answer may reach
-      // another instance); confirmations use handles there instead.
-      inputRequired: { legacyShim: false },
-    },
-  );
+  const info = { name: SERVER_NAME, version: SERVER_VERSION, title: `Dynamics 365 & Dataverse: ${agent.title}` };
+  const options: ServerOptions = {
+    capabilities: capabilitiesOf(agent, request.era),
+    cacheHints: CACHE_HINTS,
+    ...(agent.instructions !== undefined && { instructions: agent.instructions }),
+    jsonSchemaValidator: deps.validator,
+    // MRTR request state is HMAC-signed and bound to the user; tampered or foreign state never reaches a tool.
+    requestState: { verify: deps.stateCodec.verify },
+    // The SDK's shim needs the client's capabilities in the instance (per-request instances never
+    // see initialize); withInput asks 2025-era clients itself, with the capabilities stored at initialize.
+    inputRequired: { legacyShim: false },
+  };
+  const session = request.session;
+  const server = session
+    ? new SessionServer(info, options, (transport) => deps.relay.wrap(transport, session.id, principalKey(request.principal)))
+    : new Server(info, options);
+
+  /** The context of one call: Dataverse as the user, cut off by the client's cancel or the deadline. */
+  const contextFor = (label: string, serverContext: ServerContext, timeoutMs = deps.toolTimeoutMs): SurfaceContext => {
+    const protocolVersion =
+      request.era === 'legacy'
+        ? (request.session?.protocolVersion ?? '2025-03-26')
+        : (envelopeString(serverContext.mcpReq.envelope, PROTOCOL_VERSION_META_KEY) ?? MODERN_VERSION);
+    // The client's cancellation, or the deadline: whichever comes first stops every Dataverse call and wait.
+    const signal = AbortSignal.any([serverContext.mcpReq.signal, AbortSignal.timeout(timeoutMs)]);
+    const dataverse = deps.dataverse(request, signal);
+    const metadata = new OrgMetadata(dataverse, deps.metadataCaches);
+    const userKey = principalKey(request.principal);
+    const ctx: SurfaceContext = {
+      principal: request.principal,
+      agent: agent.settings,
+      era: request.era,
+      protocolVersion,
+      requestId: request.requestId,
+      log: request.log.child({ call: label }),
+      signal,
+      dataverse,
+      privileges: new PrivilegeChecker(dataverse, metadata, deps.privilegeCaches, userKey),
+      metadata,
+      user: () => metadata.currentUser(userKey),
+      cursors: cursorSealer(deps.cursorKey, request.principal, agent.settings.id, label, deps.now),
+      now: () => new Date(deps.now()),
+      // Set by dispatch for the confirmed round of a write.
+      confirmedId: () => undefined,
+      serves: (tool) => agent.tools.has(tool),
+      readResource: (uri) => readThrough(agent, uri, ctx),
+    };
+    return ctx;
+  };
 
   server.setRequestHandler('tools/list', (message) => {
     if (message.params?.cursor !== undefined) {
@@ -66,37 +137,24 @@ export function createServer(agent: AgentTools, request: RequestContext, deps: S
   server.setRequestHandler('tools/call', async (message, serverContext) => {
     const { name, arguments: rawArgs } = message.params;
     const tool = agent.tools.get(name);
-    if (!tool) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}. Call tools/list to see the tools this agent offers.`);
+    if (tool) {
+      const ctx: ToolContext = contextFor(name, serverContext);
+      return dispatch(tool, rawArgs ?? {}, ctx, serverContext, deps);
     }
-    const protocolVersion =
-      request.era === 'legacy'
-        ? (request.session?.protocolVersion ?? '2025-03-26')
-        : (envelopeString(serverContext.mcpReq.envelope, PROTOCOL_VERSION_META_KEY) ?? MODERN_VERSION);
-    // The client's cancellation, or the deadline: whichever comes first stops every Dataverse call and wait.
-    const signal = AbortSignal.any([serverContext.mcpReq.signal, AbortSignal.timeout(deps.toolTimeoutMs)]);
-    const dataverse = deps.dataverse(request, signal);
-    const metadata = new OrgMetadata(dataverse, deps.metadataCaches);
-    const userKey = principalKey(request.principal);
-    const ctx: ToolContext = {
-      principal: request.principal,
-      agent: agent.settings,
-      era: request.era,
-      protocolVersion,
-      requestId: request.requestId,
-      log: request.log.child({ tool: name }),
-      signal,
-      dataverse,
-      privileges: new PrivilegeChecker(dataverse, metadata, deps.privilegeCaches, userKey),
-      metadata,
-      user: () => metadata.currentUser(userKey),
-      cursors: cursorSealer(deps.cursorKey, request.principal, agent.settings.id, name, deps.now),
-      now: () => new Date(deps.now()),
-      // Set by dispatch for the confirmed round of a write.
-      confirmedId: () => undefined,
-    };
-    return dispatch(tool, rawArgs ?? {}, ctx, serverContext, deps);
+    const raw = agent.raw.get(name);
+    if (raw) {
+      const ctx = contextFor(name, serverContext);
+      const args = rawArgs ?? {};
+      return interact(name, message.params._meta, serverContext, (exchange) => raw.call(args, ctx, exchange), errorResult);
+    }
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name.slice(0, 128)}. Call tools/list to see the tools this agent offers.`);
   });
+
+  /** A call that may need the client's input: returned as input_required, or asked on the stream (2025 era). */
+  const interact: SurfaceDeps['interact'] = (call, meta, serverContext, run, refuse) =>
+    withInput(run, exchangeFor(call, meta, serverContext, request, deps.stateCodec), serverContext, request, deps.stateCodec, call, refuse);
+
+  registerSurface(server, agent, request, { contextFor, setLogLevel: deps.setLogLevel, interact });
 
   return server;
 }
@@ -104,4 +162,19 @@ export function createServer(agent: AgentTools, request: RequestContext, deps: S
 function envelopeString(envelope: object | undefined, key: string): string | undefined {
   const value = (envelope as Record<string, unknown> | undefined)?.[key];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** A 2025-era session's server: its transport relays the answers to server→client requests. */
+class SessionServer extends Server {
+  constructor(
+    info: ConstructorParameters<typeof Server>[0],
+    options: ServerOptions,
+    private readonly relayed: (transport: Transport) => Transport,
+  ) {
+    super(info, options);
+  }
+
+  override connect(transport: Transport): Promise<void> {
+    return super.connect(this.relayed(transport));
+  }
 }

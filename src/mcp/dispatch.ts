@@ -8,6 +8,7 @@ import {
   type InputRequiredResult,
   inputResponse,
   type RequestStateCodec,
+  type ResourceLink,
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
@@ -18,7 +19,10 @@ import { ODataBuildError } from '../dataverse/odata.js';
 import type { AuditEntry, AuditLog } from '../sessions/auditLog.js';
 import type { ConfirmationStore } from '../sessions/confirmationStore.js';
 import { StorageUnavailableError } from '../sessions/tableStorage.js';
-import { type BoundCall, type ConfirmationPreview, type Prepared, type ToolContext, ToolError, type ToolOutput } from '../tools/defineTool.js';
+import { isGuid } from '../dataverse/odata.js';
+import { type BoundCall, type ConfirmationPreview, type Prepared, type RecordRef, type ToolContext, ToolError, type ToolOutput } from '../tools/defineTool.js';
+import { recordResources, recordUri } from '../tools/dataverse/resources.js';
+import { tableAllowed } from '../tools/dataverse/tableAccess.js';
 import { argsHash } from './secrets.js';
 import type { CompiledTool } from './toolInventory.js';
 
@@ -37,7 +41,8 @@ export interface ConfirmState {
 export interface DispatchDeps {
   confirmations: ConfirmationStore;
   audit: AuditLog;
-  stateCodec: RequestStateCodec<ConfirmState>;
+  /** Signs confirmation rounds and raw calls' round state (see exchange.ts). */
+  stateCodec: RequestStateCodec<ConfirmState | { call: string; exchange: Record<string, unknown> }>;
 }
 
 type CallResult = CallToolResult | InputRequiredResult;
@@ -281,7 +286,7 @@ function withAliases(raw: unknown, aliases: Record<string, string> | undefined):
 /** A read: run, check the output against the schema, render. */
 async function runRead(tool: CompiledTool, call: Extract<BoundCall, { kind: 'read' }>, ctx: ToolContext): Promise<CallToolResult> {
   try {
-    return render(tool, await call.run(ctx), (data) => data);
+    return render(tool, await call.run(ctx), (data) => data, ctx);
   } catch (err) {
     return failure(err, tool, ctx);
   }
@@ -291,7 +296,7 @@ async function runRead(tool: CompiledTool, call: Extract<BoundCall, { kind: 'rea
 async function runWrite(tool: CompiledTool, call: WriteCall, prepared: Prepared<unknown>, ctx: ToolContext, deps: DispatchDeps): Promise<CallToolResult> {
   try {
     const out = await prepared.run();
-    const result = render(tool, out, (data) => ({ status: 'completed', result: data }));
+    const result = render(tool, out, (data) => ({ status: 'completed', result: data }), ctx);
     await deps.audit.record(auditEntry(ctx, tool, out.target ?? call.auditTarget, out.partial ? 'partial' : 'succeeded', out.partial));
     return result;
   } catch (err) {
@@ -327,7 +332,7 @@ async function cancelled(tool: CompiledTool, call: WriteCall, ctx: ToolContext, 
 }
 
 /** The output as served (writes wrap theirs in a status envelope), checked against the schema, with its text. */
-function render(tool: CompiledTool, out: ToolOutput<unknown>, served: (data: unknown) => unknown): CallToolResult {
+function render(tool: CompiledTool, out: ToolOutput<unknown>, served: (data: unknown) => unknown, ctx: ToolContext): CallToolResult {
   const checked = tool.output.safeParse(served(out.data));
   if (!checked.success) throw new Error(`output of ${tool.def.name} violates its schema: ${describeIssues(checked.error)}`);
   const structured = checked.data as Record<string, unknown>;
@@ -336,9 +341,20 @@ function render(tool: CompiledTool, out: ToolOutput<unknown>, served: (data: unk
     // The JSON copy in text content serves clients that ignore structuredContent; for large
     // results it would double the payload past client limits (Copilot Studio: 500 KB), so the
     // short rendering stands alone there.
-    content: [{ type: 'text', text: out.text }, ...(json.length <= INLINE_JSON_LIMIT ? [{ type: 'text' as const, text: json }] : [])],
+    content: [{ type: 'text', text: out.text }, ...(json.length <= INLINE_JSON_LIMIT ? [{ type: 'text' as const, text: json }] : []), ...resourceLinks(out.records, ctx)],
     structuredContent: structured,
   };
+}
+
+/** Links a result's records can be read at, where the agent serves records and the table is on its allowlist. */
+export const MAX_LINKS = 25;
+
+function resourceLinks(records: readonly RecordRef[] | undefined, ctx: ToolContext): ResourceLink[] {
+  if (!records?.length || !recordResources.toolsets.some((t) => ctx.agent.toolsets.includes(t))) return [];
+  return records
+    .filter((r) => isGuid(r.id) && tableAllowed(ctx, r.table))
+    .slice(0, MAX_LINKS)
+    .map((r) => ({ type: 'resource_link', uri: recordUri(r.table, r.id), name: r.name || `${r.table} ${r.id.toLowerCase()}`, mimeType: 'application/json' }));
 }
 
 function confirmationMessage(preview: ConfirmationPreview): string {

@@ -1,16 +1,57 @@
-import type { ListToolsResult, Tool } from '@modelcontextprotocol/server';
+import type { ListPromptsResult, ListResourceTemplatesResult, ListToolsResult, Tool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 
 import type { AgentConfig } from '../config/agents.js';
 import type { AgentSettings, RegisteredTool } from '../tools/defineTool.js';
+import type { PromptDefinition, RawTool, ResourceSource, ResourceTemplateSpec } from '../tools/surface.js';
 
-/** What one agent serves: its tools (schemas computed once at start-up) and how they see the agent. */
+/** What one agent serves (computed once at start-up): tools, prompts, resources, and how they see the agent. */
 export interface AgentTools {
   settings: AgentSettings;
   title: string;
   instructions: string | undefined;
   tools: ReadonlyMap<string, CompiledTool>;
+  /** Tools that shape their own results (the conformance fixture). */
+  raw: ReadonlyMap<string, RawTool>;
   listResult: ListToolsResult;
+  prompts: ReadonlyMap<string, PromptDefinition>;
+  promptList: ListPromptsResult;
+  resources: readonly ResourceSource[];
+  /** The resource templates by URI template (completions name them so). */
+  templates: ReadonlyMap<string, ResourceTemplateSpec>;
+  templateList: ListResourceTemplatesResult;
+}
+
+/**
+ * The prompts and resources an agent serves: those of its tool sets, and of the prompts only those
+ * whose tools it lists (a read-only route offers no prompt that ends in a write).
+ */
+export function surfaceForAgent(
+  settings: AgentSettings,
+  served: ReadonlySet<string>,
+  prompts: readonly PromptDefinition[],
+  resources: readonly ResourceSource[],
+): Pick<AgentTools, 'prompts' | 'promptList' | 'resources' | 'templates' | 'templateList'> {
+  const ofAgent = (toolsets: readonly string[]) => toolsets.some((t) => (settings.toolsets as readonly string[]).includes(t));
+  const listed = prompts.filter((p) => ofAgent(p.toolsets) && p.uses.every((tool) => served.has(tool)));
+  const sources = resources.filter((r) => ofAgent(r.toolsets));
+  const templates = sources.flatMap((r) => r.templates);
+  return {
+    prompts: new Map(listed.map((p) => [p.name, p])),
+    promptList: {
+      prompts: listed.map((p) => ({
+        name: p.name,
+        title: p.title,
+        description: p.description,
+        arguments: p.arguments.map((a) => ({ name: a.name, description: a.description, required: a.required === true })),
+      })),
+    },
+    resources: sources,
+    templates: new Map(templates.map((t) => [t.uriTemplate, t])),
+    templateList: {
+      resourceTemplates: templates.map((t) => ({ uriTemplate: t.uriTemplate, name: t.name, title: t.title, description: t.description, mimeType: t.mimeType })),
+    },
+  };
 }
 
 /** A tool with its wire descriptor computed once per process (never per request). */

@@ -13,10 +13,17 @@ export interface SessionRecord {
   protocolVersion: string;
   clientInfo: { name?: string; version?: string } | undefined;
   clientCapabilities: Record<string, unknown>;
+  /** The client's `logging/setLevel`: log notifications at or above it; none until it asks. */
+  logLevel?: LogLevel | undefined;
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
 }
+
+/** RFC 5424 severities, as MCP's logging names them (least severe first). */
+export const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const isLogLevel = (v: unknown): v is LogLevel => typeof v === 'string' && (LOG_LEVELS as readonly string[]).includes(v);
 
 interface SessionEntity {
   partitionKey: string;
@@ -27,6 +34,7 @@ interface SessionEntity {
   protocolVersion: string;
   clientInfo: string;
   clientCapabilities: string;
+  logLevel?: string;
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
@@ -112,6 +120,12 @@ export class SessionStore {
     return true;
   }
 
+  /** Stores the level the client asked for with `logging/setLevel`. */
+  async setLogLevel(record: SessionRecord, level: LogLevel): Promise<void> {
+    await guardStorage(() => this.table.updateEntity({ partitionKey: record.id, rowKey: ROW, logLevel: level }, 'Merge'), 'store the log level');
+    record.logLevel = level;
+  }
+
   /** Ends a session; false when it did not exist. */
   async delete(id: string): Promise<boolean> {
     if (!SESSION_ID.test(id)) return false;
@@ -134,8 +148,6 @@ export class SessionStore {
     const hard = createdAt.getTime() + this.policy.maxTtlSeconds * 1000;
     return new Date(Math.min(idle, hard));
   }
-
-
 }
 
 /** Table Storage caps a property at 64 KB; what clients declare is kept only while it is reasonably small. */
@@ -156,6 +168,7 @@ function toEntity(r: SessionRecord): SessionEntity {
     protocolVersion: r.protocolVersion,
     clientInfo: boundedJson({ name: r.clientInfo?.name?.slice(0, 200), version: r.clientInfo?.version?.slice(0, 100) }),
     clientCapabilities: boundedJson(r.clientCapabilities),
+    ...(r.logLevel && { logLevel: r.logLevel }),
     createdAt: r.createdAt,
     lastSeenAt: r.lastSeenAt,
     expiresAt: r.expiresAt,
@@ -184,6 +197,7 @@ function fromEntity(e: SessionEntity): SessionRecord {
       ...(typeof info['version'] === 'string' && { version: info['version'] }),
     },
     clientCapabilities: parseJsonObject(e.clientCapabilities),
+    ...(isLogLevel(e.logLevel) && { logLevel: e.logLevel }),
     createdAt: new Date(e.createdAt),
     lastSeenAt: new Date(e.lastSeenAt),
     expiresAt: new Date(e.expiresAt),

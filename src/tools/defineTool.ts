@@ -85,6 +85,15 @@ export interface ToolOutput<O> {
   target?: string;
   /** Set when only part of a write happened: what did not (audited as `partial`). */
   partial?: string;
+  /** The records the result names: served as resource links (`dataverse://{table}/{id}`) on agents that serve records. */
+  records?: readonly RecordRef[];
+}
+
+/** A Dataverse row a result names. */
+export interface RecordRef {
+  table: string;
+  id: string;
+  name?: string | undefined;
 }
 
 /** A mistake the caller can fix; becomes an `isError` result carrying this message. */

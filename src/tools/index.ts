@@ -1,9 +1,23 @@
+import { fixturePrompts, fixtureResources, fixtureTools } from './conformance/index.js';
 import { coreTools } from './core/index.js';
 import { dataverseTools } from './dataverse/index.js';
 import type { RegisteredTool } from './defineTool.js';
 import { researchTools } from './research/index.js';
 import { salesTools } from './sales/index.js';
+import { recordResources, tableResources } from './dataverse/resources.js';
+import { salesPrompts } from './sales/prompts.js';
 import { serviceTools } from './service/index.js';
+import { prepareAccountBriefing, servicePrompts } from './service/prompts.js';
+import type { PromptDefinition, RawTool, ResourceSource } from './surface.js';
 
 /** Every tool the server knows, by tool set (one folder each). Agents choose by tool set, allowlist and read-only mode. */
 export const ALL_TOOLS: readonly RegisteredTool[] = [...coreTools, ...salesTools, ...serviceTools, ...dataverseTools, ...researchTools];
+
+/** Every prompt; an agent lists those of its tool sets whose tools it serves. */
+export const ALL_PROMPTS: readonly PromptDefinition[] = [...salesPrompts, ...servicePrompts, prepareAccountBriefing, ...fixturePrompts];
+
+/** Every resource family; an agent serves those of its tool sets. */
+export const ALL_RESOURCES: readonly ResourceSource[] = [tableResources, recordResources, fixtureResources];
+
+/** Tools that shape their own MCP results: the conformance fixture, on test-only agents. */
+export const RAW_TOOLS: readonly RawTool[] = fixtureTools;

@@ -1,3 +1,6 @@
-/** Tool sets a route can expose. `core` holds diagnostics every agent may list (e.g. `whoami`). */
-export const TOOLSETS = ['core', 'sales', 'service', 'dataverse', 'research'] as const;
+/**
+ * Tool sets a route can expose. `core` holds diagnostics every agent may list (e.g. `whoami`);
+ * `conformance` is the conformance suite's fixture, allowed only on `testOnly` agents.
+ */
+export const TOOLSETS = ['core', 'sales', 'service', 'dataverse', 'research', 'conformance'] as const;
 export type Toolset = (typeof TOOLSETS)[number];

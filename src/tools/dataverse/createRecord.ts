@@ -24,7 +24,7 @@ export const createRecord = defineTool({
         const select = [info.primaryId, ...(info.primaryName ? [info.primaryName] : []), ...Object.keys(body).filter((k) => !k.includes('@'))];
         const { id, row } = await createConfirmed(ctx, { table: info.logicalName, entitySet: info.entitySetName, primaryId: info.primaryId }, body, { select: [...new Set(select)] });
         const record = Object.fromEntries(Object.entries(row ?? {}).filter(([k]) => !k.includes('@')));
-        return { data: { table: info.logicalName, recordId: id, record }, text: `Created ${recordLabel(info, row ?? {}, id)}.`, target: `${info.logicalName}:${id}` };
+        return { data: { table: info.logicalName, recordId: id, record }, text: `Created ${recordLabel(info, row ?? {}, id)}.`, target: `${info.logicalName}:${id}`, records: [{ table: info.logicalName, id }] };
       },
     };
   },

@@ -24,7 +24,7 @@ export const updateRecord = defineTool({
         const select = [...new Set([info.primaryId, ...(info.primaryName ? [info.primaryName] : []), ...Object.keys(body).filter((k) => !k.includes('@'))])];
         const updated = await orNotFound(info.logicalName, args.record_id, () => ctx.dataverse.update(info.entitySetName, args.record_id, body, { select }));
         const record = Object.fromEntries(Object.entries(updated ?? {}).filter(([k]) => !k.includes('@')));
-        return { data: { table: info.logicalName, recordId: args.record_id, record }, text: `Updated ${recordLabel(info, updated ?? {}, args.record_id)}.`, target: `${info.logicalName}:${args.record_id}` };
+        return { data: { table: info.logicalName, recordId: args.record_id, record }, text: `Updated ${recordLabel(info, updated ?? {}, args.record_id)}.`, target: `${info.logicalName}:${args.record_id}`, records: [{ table: info.logicalName, id: args.record_id }] };
       },
     };
   },

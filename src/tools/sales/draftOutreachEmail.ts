@@ -22,6 +22,7 @@ export const draftOutreachEmail = defineTool({
     return {
       data: { leadId: args.leadId, to, subject: draft.subject, body: draft.body, grounding: draft.sentences, source: 'embedded-grounded-generator' },
       text: `Draft${to ? ` to ${to}` : ' (the lead has no email address)'}:\nSubject: ${draft.subject}\n\n${draft.body}\n\nTo send it, call D365_Sales_SendOutreachEmail with leadId, subject and body.`,
+      records: [{ table: 'lead', id: args.leadId, name: facts.fullName }],
     };
   },
 });

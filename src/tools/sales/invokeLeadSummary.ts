@@ -25,6 +25,7 @@ export const invokeLeadSummary = defineTool({
     return {
       data: { leadId: args.leadId, summary: summary.text, nextStep: summary.nextStep.text, grounding: summary.sentences, source: 'embedded-grounded-generator' },
       text: summary.text,
+      records: [{ table: 'lead', id: args.leadId, name: facts.fullName }],
     };
   },
 });

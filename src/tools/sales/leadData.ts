@@ -4,7 +4,7 @@ import type { ActivityFact, LeadFacts } from '../../copilot/grounded.js';
 import type { Row } from '../../dataverse/client.js';
 import { DataverseError } from '../../dataverse/errors.js';
 import { eq, type Expand, guid, inList } from '../../dataverse/odata.js';
-import type { ToolContext } from '../defineTool.js';
+import type { RecordRef, ToolContext } from '../defineTool.js';
 import { label, lookup, num, orNotFound, str } from '../shared.js';
 
 export const LEAD_STATE = { open: 0, qualified: 1, disqualified: 2 } as const;
@@ -144,6 +144,9 @@ export function toLead(row: Row, engagement?: Engagement): LeadView {
     owner: lookup(row, 'ownerid')?.name ?? '',
   };
 }
+
+/** The leads a result names, for resource links. */
+export const leadRecords = (leads: readonly LeadView[]): RecordRef[] => leads.map((l) => ({ table: 'lead', id: l.leadId, name: l.fullName }));
 
 export function leadLine(l: LeadView): string {
   const bits = [

@@ -13,6 +13,7 @@ import {
   LEAD_STATE,
   leadLine,
   leadQuery,
+  leadRecords,
   LeadSchema,
   leadScoring,
   type LeadView,
@@ -95,7 +96,7 @@ export const listLeads = defineTool({
       const row = await getLead(ctx, args.leadId);
       const engagement = await engagementFor(ctx, [args.leadId]);
       const lead = toLead(row, engagement?.get(args.leadId.toLowerCase()) ?? (engagement && { count: 0, lastOn: undefined, lastType: undefined, activities: [] }));
-      return { data: { leads: [lead], engagementAvailable: engagement !== undefined }, text: leadLine(lead) };
+      return { data: { leads: [lead], engagementAvailable: engagement !== undefined }, text: leadLine(lead), records: leadRecords([lead]) };
     }
 
     if (args.activityWithinDays !== undefined && args.activityWithinHours !== undefined) {
@@ -172,6 +173,7 @@ export const listLeads = defineTool({
         ...(notes.length && { notes }),
       },
       text: `${text}${notes.map((n) => `\n${n}`).join('')}`,
+      records: leadRecords(leads),
     };
   },
 });

@@ -93,5 +93,6 @@ async function qualify(
     data: { leadId: args.leadId, ...(accountId && { accountId }), ...(contactId && { contactId }), ...(opportunityId && { opportunityId }), created },
     text: `Qualified ${lead.fullName}. Created: ${created.map((c) => `${c.table} ${c.id}`).join(', ') || 'no records'}.`,
     target: `lead:${args.leadId}${created.length ? ` -> ${created.map((c) => `${c.table}:${c.id}`).join(', ')}` : ''}`,
+    records: [{ table: 'lead', id: args.leadId }, ...created.map((c) => ({ table: c.table, id: c.id }))],
   };
 }

@@ -28,6 +28,7 @@ export const sendOutreachEmail = defineTool({
           data: { leadId: args.leadId, emailId: sent.emailId, subject: sent.subject, to: sent.to, status: sent.outcome.status },
           text: sentText(sent.subject, sent.to, sent.outcome, 'lead'),
           target: sent.target,
+          records: [{ table: 'lead', id: args.leadId }, { table: 'email', id: sent.emailId, name: sent.subject }],
         };
       },
     };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import type { Row } from '../../dataverse/client.js';
+import type { RecordRef } from '../defineTool.js';
 import { label, lookup, num, str } from '../shared.js';
 
 export const ACCOUNT_COLUMNS = [
@@ -82,6 +83,9 @@ export function toAccount(row: Row): AccountView {
     ...(Array.isArray(contacts) && { contacts: (contacts as Row[]).map(toContact) }),
   };
 }
+
+/** The accounts a result names, for resource links. */
+export const accountRecords = (accounts: readonly AccountView[]): RecordRef[] => accounts.map((a) => ({ table: 'account', id: a.accountId, name: a.name }));
 
 export function accountLine(a: AccountView): string {
   const where = [a.city, a.country].filter(Boolean).join(', ');

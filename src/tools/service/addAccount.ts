@@ -20,7 +20,7 @@ export const addAccount = defineTool({
       async run() {
         const { id, row } = await createConfirmed(ctx, { table: 'account', entitySet: 'accounts', primaryId: 'accountid' }, body, { select: ACCOUNT_COLUMNS });
         const account = toAccount(row ?? { accountid: id, name: args.name });
-        return { data: { account }, text: `Created account ${accountLine(account)}.`, target: `account:${id}` };
+        return { data: { account }, text: `Created account ${accountLine(account)}.`, target: `account:${id}`, records: [{ table: 'account', id, name: account.name }] };
       },
     };
   },

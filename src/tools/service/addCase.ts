@@ -59,7 +59,7 @@ export const addCase = defineTool({
         const { id, row } = await createConfirmed(ctx, { table: 'incident', entitySet: 'incidents', primaryId: 'incidentid' }, body, { select: CASE_COLUMNS });
         const created = toCase(row ?? { incidentid: id, title: args.title });
         const ticket = str(row ?? {}, 'ticketnumber');
-        return { data: { case: created }, text: `Opened case ${caseLine(created)}.`, target: `incident:${id}${ticket ? ` (${ticket})` : ''}` };
+        return { data: { case: created }, text: `Opened case ${caseLine(created)}.`, target: `incident:${id}${ticket ? ` (${ticket})` : ''}`, records: [{ table: 'incident', id, name: created.title }] };
       },
     };
   },

@@ -34,7 +34,7 @@ export const addCaseNote = defineTool({
           notetext: args.text,
           [objectKey]: bind('incidents', args.caseId),
         });
-        return { data: { noteId: id, caseId: args.caseId, title }, text: `Added note "${title}" to case ${args.caseId}.`, target: `annotation:${id} on incident:${args.caseId}` };
+        return { data: { noteId: id, caseId: args.caseId, title }, text: `Added note "${title}" to case ${args.caseId}.`, target: `annotation:${id} on incident:${args.caseId}`, records: [{ table: 'incident', id: args.caseId }] };
       },
     };
   },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import type { Row } from '../../dataverse/client.js';
-import { ToolError } from '../defineTool.js';
+import { type RecordRef, ToolError } from '../defineTool.js';
 import { clip, label, lookup, LookupSchema, str } from '../shared.js';
 
 /** Option values as Dataverse stores them on `incident`. */
@@ -78,6 +78,9 @@ export function activeCase(row: Row, verb = 'changed'): CaseView {
   }
   return c;
 }
+
+/** The cases a result names, for resource links. */
+export const caseRecords = (cases: readonly CaseView[]): RecordRef[] => cases.map((c) => ({ table: 'incident', id: c.caseId, name: c.title }));
 
 export function caseLine(c: CaseView): string {
   return `${c.ticketNumber} "${c.title}" — ${c.state}/${c.statusReason}, ${c.priority} priority${c.customer ? `, ${c.customer.name}` : ''} (id ${c.caseId})`;

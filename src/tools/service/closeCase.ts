@@ -45,7 +45,7 @@ export const closeCase = defineTool({
         });
         // Read back for the state and status labels in the user's own language.
         const after = toCase(await ctx.dataverse.get('incidents', args.caseId, { select: CASE_COLUMNS }));
-        return { data: { case: after, resolution: args.resolution }, text: `Resolved ${caseLine(after)}: ${args.resolution}.`, target: `incident:${args.caseId}` };
+        return { data: { case: after, resolution: args.resolution }, text: `Resolved ${caseLine(after)}: ${args.resolution}.`, target: `incident:${args.caseId}`, records: [{ table: 'incident', id: args.caseId, name: after.title }] };
       },
     };
   },

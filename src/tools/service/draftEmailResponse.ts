@@ -54,6 +54,7 @@ export const draftEmailResponse = defineTool({
         `Based on: ${used.join(', ')}.${withheld.length ? ` Left out: ${withheld.join('; ')}.` : ''}`,
         'To send it, call D365_CustomerService_SendEmailResponse with caseId, subject and body.',
       ].join('\n'),
+      records: [{ table: 'incident', id: args.caseId }],
     };
   },
 });

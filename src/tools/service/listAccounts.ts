@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { and, contains, eq, type Expand, or } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
 import { cursorArg, guidArg, orNotFound, PAGE_BYTES, pageWithCursor, pagingNote, searchArg, topArg } from '../shared.js';
-import { ACCOUNT_COLUMNS, AccountSchema, accountLine, CONTACT_COLUMNS, toAccount } from './accountFields.js';
+import { ACCOUNT_COLUMNS, AccountSchema, accountLine, accountRecords, CONTACT_COLUMNS, toAccount } from './accountFields.js';
 
 export const listAccounts = defineTool({
   name: 'D365_CustomerService_ListAccounts',
@@ -27,7 +27,7 @@ export const listAccounts = defineTool({
     if (args.accountId) {
       const row = await orNotFound('account', args.accountId, () => ctx.dataverse.get('accounts', args.accountId!, { select: ACCOUNT_COLUMNS, expand }));
       const account = toAccount(row);
-      return { data: { accounts: [account] }, text: accountLine(account) };
+      return { data: { accounts: [account] }, text: accountLine(account), records: accountRecords([account]) };
     }
     const filter = and(
       !args.includeInactive && eq('statecode', 0),
@@ -49,6 +49,7 @@ export const listAccounts = defineTool({
     return {
       data: { accounts, ...(page.nextCursor && { nextCursor: page.nextCursor }), ...(page.count !== undefined && { totalCount: page.count }) },
       text: accounts.length ? `${accounts.length} account(s):\n${accounts.map(accountLine).join('\n')}${pagingNote(accounts.length, page.nextCursor, page.count)}` : 'No accounts match.',
+      records: accountRecords(accounts),
     };
   },
 });

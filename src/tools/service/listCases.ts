@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { and, contains, eq, guid, or, queryFunction } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
 import { cursorArg, guidArg, orNotFound, PAGE_BYTES, pageWithCursor, pagingNote, searchArg, topArg } from '../shared.js';
-import { CASE_COLUMNS, CASE_STATE, CaseSchema, caseLine, PRIORITY, toCase } from './caseFields.js';
+import { CASE_COLUMNS, CASE_STATE, CaseSchema, caseLine, caseRecords, PRIORITY, toCase } from './caseFields.js';
 
 export const listCases = defineTool({
   name: 'D365_CustomerService_ListCases',
@@ -36,7 +36,7 @@ export const listCases = defineTool({
     if (args.caseId) {
       const row = await orNotFound('case', args.caseId, () => ctx.dataverse.get('incidents', args.caseId!, { select: CASE_COLUMNS }));
       const c = toCase(row);
-      return { data: { cases: [c] }, text: caseLine(c) };
+      return { data: { cases: [c] }, text: caseLine(c), records: caseRecords([c]) };
     }
     const filter = and(
       args.state !== 'all' && eq('statecode', CASE_STATE[args.state]),
@@ -63,6 +63,7 @@ export const listCases = defineTool({
     return {
       data: { cases, ...(page.nextCursor && { nextCursor: page.nextCursor }), ...(page.count !== undefined && { totalCount: page.count }) },
       text,
+      records: caseRecords(cases),
     };
   },
 });

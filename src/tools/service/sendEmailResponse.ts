@@ -29,6 +29,7 @@ export const sendEmailResponse = defineTool({
           data: { caseId: args.caseId, emailId: sent.emailId, subject: sent.subject, to: sent.to, status: sent.outcome.status },
           text: sentText(sent.subject, sent.to, sent.outcome, 'case'),
           target: sent.target,
+          records: [{ table: 'incident', id: args.caseId }, { table: 'email', id: sent.emailId, name: sent.subject }],
         };
       },
     };

@@ -24,7 +24,7 @@ export const updateAccount = defineTool({
       preview: { summary: `Update account "${toAccount(row).name}".`, details },
       async run() {
         const account = toAccount((await orNotFound('account', args.accountId, () => ctx.dataverse.update('accounts', args.accountId, body, { select: ACCOUNT_COLUMNS }))) ?? {});
-        return { data: { account }, text: `Updated account ${accountLine(account)}.`, target: `account:${args.accountId}` };
+        return { data: { account }, text: `Updated account ${accountLine(account)}.`, target: `account:${args.accountId}`, records: [{ table: 'account', id: args.accountId, name: account.name }] };
       },
     };
   },

@@ -60,7 +60,7 @@ export const updateCase = defineTool({
       preview: { summary: `Update case ${current.ticketNumber} "${current.title}".`, details },
       async run() {
         const updated = toCase((await orNotFound('case', args.caseId, () => ctx.dataverse.update('incidents', args.caseId, body, { select: CASE_COLUMNS }))) ?? {});
-        return { data: { case: updated }, text: `Updated ${caseLine(updated)}.`, target: `incident:${args.caseId}` };
+        return { data: { case: updated }, text: `Updated ${caseLine(updated)}.`, target: `incident:${args.caseId}`, records: [{ table: 'incident', id: args.caseId, name: updated.title }] };
       },
     };
   },
