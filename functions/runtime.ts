@@ -3,7 +3,6 @@ import azureFunctions, { type HttpRequest, type HttpResponseInit } from '@azure/
 import { buildApp } from '../src/app/buildApp.js';
 import { loadConfig } from '../src/config/config.js';
 import type { McpApp } from '../src/http/mcpApp.js';
-import { startTelemetry } from '../src/telemetry/appInsights.js';
 import { createLogger } from '../src/telemetry/log.js';
 
 /** The Functions host: streamed bodies on, so SSE responses flow as they are written. */
@@ -16,15 +15,29 @@ export function getApp(): Promise<McpApp> {
   appPromise ??= (async () => {
     const config = loadConfig();
     const log = createLogger(config.logLevel, { host: 'functions' });
-    if (config.appInsightsConnectionString) startTelemetry(config.appInsightsConnectionString, log);
+    // Telemetry (Application Insights, LOG_FORMAT=json) is set up by buildApp from the same config.
     return buildApp({ config, log });
   })();
-  appPromise.catch(() => {
-    // A failed start (e.g. storage briefly unreachable) must not poison the worker forever.
+  appPromise.catch((err: unknown) => {
+    // A failed start (e.g. storage briefly unreachable) must not poison the worker forever; the
+    // next invocation tries again. Said once per attempt, or a bad setting would only show as 503s.
     appPromise = undefined;
+    createLogger('error', { host: 'functions' }).error('app start failed', { error: err instanceof Error ? err.message : String(err) });
   });
   return appPromise;
 }
+
+// The worker runs appStart hooks once the entries are loaded, before the host sends the first
+// invocation: building the app then overlaps the host's own start-up instead of the cold request.
+azureFunctions.app.hook.appStart(() => {
+  void getApp().catch(() => undefined);
+});
+
+// Records still buffered when the worker stops (scale-in, deployment) are sent before it goes.
+azureFunctions.app.hook.appTerminate(async () => {
+  const app = await appPromise?.catch(() => undefined);
+  await app?.telemetry.flush();
+});
 
 /** Functions request → web Request. The body stays a stream; nothing is buffered here. */
 export function toWebRequest(req: HttpRequest): Request {

@@ -22,8 +22,10 @@ import { type AgentTools, type CompiledTool, compileTool, surfaceForAgent, tools
 import { AuditLog } from '../sessions/auditLog.js';
 import { ConfirmationStore } from '../sessions/confirmationStore.js';
 import { SessionStore } from '../sessions/sessionStore.js';
-import { openTables, type TableClients } from '../sessions/tableStorage.js';
+import { openTables, type TableClients, tablesLocation } from '../sessions/tableStorage.js';
+import { telemetryFromConfig } from '../telemetry/fromConfig.js';
 import type { Logger } from '../telemetry/log.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { ToolError } from '../tools/defineTool.js';
 import { ALL_PROMPTS, ALL_RESOURCES, ALL_TOOLS, RAW_TOOLS } from '../tools/index.js';
 
@@ -39,6 +41,8 @@ export interface BuildOptions {
   tables?: TableClients;
   /** For tests that observe outbound calls (OBO, Dataverse). */
   fetch?: typeof fetch;
+  /** Default: what the configuration asks for (Application Insights, LOG_FORMAT=json, or off). */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -46,12 +50,14 @@ export interface BuildOptions {
  * Dataverse client per request, sessions, confirmations, audit and every agent's tool inventory.
  * The Functions entry and the dev host both call it; src/http only adapts HTTP to what it builds.
  */
-export async function buildApp({ config, log, clock = systemClock, tables: given, fetch: fetchImpl }: BuildOptions): Promise<McpApp> {
+export async function buildApp({ config, log, clock = systemClock, tables: given, fetch: fetchImpl, telemetry: givenTelemetry }: BuildOptions): Promise<McpApp> {
   if (!config.stateSecret) {
     throw new ConfigError('MCP_STATE_SECRET is required (32+ characters, the same on every instance): it protects confirmations and cursors.');
   }
-  if (!given && !config.tables.connectionString) throw new ConfigError('TABLES_CONNECTION_STRING is required.');
-  const tables = given ?? (await openTables(config.tables.connectionString ?? '', config.tables.prefix));
+  const telemetry = givenTelemetry ?? telemetryFromConfig(config, log, { tools: [...ALL_TOOLS.map((t) => t.name), ...RAW_TOOLS.map((t) => t.descriptor.name)] });
+  const location = tablesLocation(config.tables);
+  if (!given && !location) throw new ConfigError('TABLES_CONNECTION_STRING (Azurite, account keys) or TABLES_ACCOUNT_URL (managed identity) is required.');
+  const tables = given ?? (await openTables(location!, config.tables.prefix, { observe: (call) => telemetry.storage(call) }));
   const verifier = new TokenVerifier({
     authority: config.auth.authority,
     v1IssuerBase: config.auth.v1IssuerBase,
@@ -86,6 +92,7 @@ export async function buildApp({ config, log, clock = systemClock, tables: given
         ...(config.auth.managedIdentity && { managedIdentity: config.auth.managedIdentity }),
         ...(fetchImpl && { fetch: fetchImpl }),
         now: clock,
+        onCacheLookup: (hit) => telemetry.cacheLookup('obo', hit),
       })
     : undefined;
   const dataverseUrl = config.dataverse.url;
@@ -98,9 +105,10 @@ export async function buildApp({ config, log, clock = systemClock, tables: given
     stateCodec,
     cursorKey: deriveKey(config.stateSecret, 'cursor'),
     privilegeCaches: new PrivilegeCaches(clock),
-    metadataCaches: new MetadataCaches(clock, config.metadataCacheMs),
+    metadataCaches: new MetadataCaches(clock, config.metadataCacheMs, (hit) => telemetry.cacheLookup('metadata', hit)),
     toolTimeoutMs: config.toolTimeoutMs,
     now: clock,
+    telemetry,
     setLogLevel: (session, level) => sessions.setLogLevel(session, level),
     relay,
     dataverse: (request, signal) =>
@@ -109,6 +117,7 @@ export async function buildApp({ config, log, clock = systemClock, tables: given
         timeoutMs: config.dataverse.timeoutMs,
         signal,
         log: request.log,
+        observe: telemetry.dataverse(request.requestId),
         ...(fetchImpl && { fetch: fetchImpl }),
         tokens: {
           getToken: async (_signal, options) => {
@@ -130,6 +139,7 @@ export async function buildApp({ config, log, clock = systemClock, tables: given
   return {
     config,
     log,
+    telemetry,
     routes,
     sessions,
     confirmations,
@@ -138,7 +148,10 @@ export async function buildApp({ config, log, clock = systemClock, tables: given
     modern,
     legacy,
     relay,
-    close: () => modern.close(),
+    close: async () => {
+      await modern.close();
+      await telemetry.flush();
+    },
   };
 }
 

@@ -18,6 +18,8 @@ export interface OboOptions {
   now?: () => number;
   /** Refresh this long before expiry. */
   refreshMarginSeconds?: number;
+  /** Told whether each token request was served from the cache (telemetry). */
+  onCacheLookup?: (hit: boolean) => void;
 }
 
 interface CachedToken {
@@ -50,7 +52,9 @@ export class OboClient {
     const key = `${principal.tenantId}|${principal.objectId}|${scope}`;
     if (options.forceRefresh) this.cache.delete(key);
     const cached = this.cache.get(key);
-    if (cached && cached.expiresAt > this.now()) return cached.token;
+    const hit = cached !== undefined && cached.expiresAt > this.now();
+    this.options.onCacheLookup?.(hit);
+    if (hit) return cached.token;
     const pending = this.inflight.get(key);
     if (pending) return pending;
     const exchange = this.exchange(assertion, principal.tenantId, scope)

@@ -35,6 +35,9 @@ const EnvSchema = z.object({
   ALLOWED_HOSTS: list,
   MAX_BODY_BYTES: int(1_048_576, 1024, 4_194_304),
   TABLES_CONNECTION_STRING: z.string().optional(),
+  // Azure: the account's table endpoint, reached with a managed identity instead of a connection string.
+  TABLES_ACCOUNT_URL: z.preprocess((v) => (v === '' ? undefined : v), url.optional()),
+  TABLES_MANAGED_IDENTITY_CLIENT_ID: z.string().optional(),
   TABLES_PREFIX: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9]{0,30}$/, 'letters and digits only, starting with a letter')
@@ -73,7 +76,13 @@ const EnvSchema = z.object({
   IDENTITY_ENDPOINT: z.string().url().optional(),
   IDENTITY_HEADER: z.string().optional(),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
+  LOG_FORMAT: z.enum(['default', 'json']).optional().transform((v) => v ?? 'default'),
 });
+
+/** Every setting the server reads (tests check the deployment and local.settings.sample.json against it). */
+export const SETTING_NAMES: readonly string[] = Object.keys(EnvSchema.shape);
+/** Settings the hosting platform provides (App Service / Functions), never set by hand. */
+export const PLATFORM_SETTINGS: readonly string[] = ['WEBSITE_HOSTNAME', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER'];
 
 export type OboCredential =
   | { kind: 'secret'; clientSecret: string }
@@ -108,7 +117,7 @@ export interface AppConfig {
   allowedOrigins: string[];
   allowedHosts: string[];
   maxBodyBytes: number;
-  tables: { connectionString: string | undefined; prefix: string };
+  tables: TablesConfig;
   sessions: { idleTtlSeconds: number; maxTtlSeconds: number; touchIntervalSeconds: number };
   stateSecret: string | undefined;
   auth: AuthConfig;
@@ -119,6 +128,18 @@ export interface AppConfig {
   metadataCacheMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   appInsightsConnectionString: string | undefined;
+  /** `json`: telemetry records are printed as structured log lines too. */
+  logFormat: 'default' | 'json';
+}
+
+/** Where sessions, handles and audit rows live: a connection string (Azurite, keys) or an account URL with a managed identity. */
+export interface TablesConfig {
+  connectionString: string | undefined;
+  /** https://<account>.table.core.windows.net: reached through @azure/identity. */
+  accountUrl: string | undefined;
+  /** User-assigned identity for `accountUrl`; without it, DefaultAzureCredential decides. */
+  managedIdentityClientId: string | undefined;
+  prefix: string;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -143,6 +164,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('ENABLE_TEST_AGENTS cannot be set on a deployment: test-only agents (the conformance fixture) are served only locally and in CI.');
   }
 
+  if (e.TABLES_CONNECTION_STRING && e.TABLES_ACCOUNT_URL) {
+    throw new ConfigError('Set either TABLES_CONNECTION_STRING (Azurite, account keys) or TABLES_ACCOUNT_URL (managed identity), not both.');
+  }
+
   const clientId = e.AUTH_CLIENT_ID ?? '';
   const appIdUri = e.AUTH_APP_ID_URI ?? (clientId ? `api://${clientId}` : '');
   const audiences = e.AUTH_AUDIENCES.length > 0 ? e.AUTH_AUDIENCES : [appIdUri, clientId].filter(Boolean);
@@ -155,7 +180,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     allowedOrigins: e.ALLOWED_ORIGINS,
     allowedHosts: e.ALLOWED_HOSTS,
     maxBodyBytes: e.MAX_BODY_BYTES,
-    tables: { connectionString: e.TABLES_CONNECTION_STRING, prefix: e.TABLES_PREFIX },
+    tables: {
+      connectionString: e.TABLES_CONNECTION_STRING,
+      accountUrl: e.TABLES_ACCOUNT_URL,
+      managedIdentityClientId: e.TABLES_MANAGED_IDENTITY_CLIENT_ID,
+      prefix: e.TABLES_PREFIX,
+    },
     sessions: {
       idleTtlSeconds: e.SESSION_IDLE_TTL_SECONDS,
       maxTtlSeconds: e.SESSION_MAX_TTL_SECONDS,
@@ -179,6 +209,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     metadataCacheMs: e.METADATA_CACHE_MINUTES * 60_000,
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
+    logFormat: e.LOG_FORMAT,
   };
 }
 

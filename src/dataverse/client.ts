@@ -29,6 +29,29 @@ export interface DataverseClientOptions {
   log?: Logger;
   fetch?: typeof fetch;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told once per HTTP attempt (telemetry); it must not throw, and anything it throws is ignored. */
+  observe?: (call: DataverseCall) => void;
+}
+
+/**
+ * One HTTP attempt as telemetry may see it: facts only. No URL (queries carry argument values), no
+ * token, no body.
+ */
+export interface DataverseCall {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** The first path segment: an entity set, action or function name, never a key or a query. */
+  entity: string;
+  /** The HTTP status, or undefined when no answer came (`failure` says why). */
+  status: number | undefined;
+  failure?: 'timeout' | 'cancelled' | 'network';
+  /** Dataverse refused for service protection (429). */
+  throttled: boolean;
+  /** 1 for the first attempt; retries count up. */
+  attempt: number;
+  /** Until the status line arrived (or the attempt failed). */
+  ms: number;
+  /** Dataverse's request id (x-ms-service-request-id), or the client request id we sent. */
+  requestId: string;
 }
 
 export type Row = Record<string, unknown>;
@@ -266,7 +289,7 @@ export class DataverseClient {
     extra: { prefer?: readonly string[]; ifMatch?: string; strong?: boolean } = {},
   ): Promise<Response_<T>> {
     const url = `${this.apiBase}${path}`;
-    const entity = path.split(/[?(/]/)[0];
+    const entity = path.split(/[?(/]/)[0] ?? '';
     const idempotent = method === 'GET';
     let waited = 0;
     let refreshed = false;
@@ -295,6 +318,7 @@ export class DataverseClient {
         if (err instanceof DataverseError) throw err;
         const cancelled = this.options.signal?.aborted === true;
         const timedOut = timeout.aborted;
+        this.observe({ method, entity, status: undefined, failure: cancelled ? 'cancelled' : timedOut ? 'timeout' : 'network', throttled: false, attempt, ms: Date.now() - started, requestId: clientRequestId });
         const delay = this.backoff(attempt);
         if (!cancelled && idempotent && attempt < this.retry.maxAttempts && waited + delay <= this.retry.maxTotalWaitMs) {
           waited += delay;
@@ -316,6 +340,7 @@ export class DataverseClient {
       }
 
       const requestId = res.headers.get('x-ms-service-request-id') ?? res.headers.get('req_id') ?? clientRequestId;
+      this.observe({ method, entity, status: res.status, throttled: res.status === 429, attempt, ms: Date.now() - started, requestId });
       this.options.log?.debug('dataverse call', { method, entity, status: res.status, ms: Date.now() - started, requestId, attempt });
       if (res.ok) {
         const text = res.status === 204 ? '' : await res.text();
@@ -360,6 +385,14 @@ export class DataverseClient {
         );
       }
       throw new DataverseError(classify(res.status, code), message, res.status, code, requestId, res.status === 429 ? (retryAfter ?? 30) : retryAfter);
+    }
+  }
+
+  private observe(call: DataverseCall): void {
+    try {
+      this.options.observe?.(call);
+    } catch {
+      // Telemetry never breaks a Dataverse call.
     }
   }
 

@@ -66,12 +66,12 @@ export class MetadataCaches {
   readonly privileges: TtlCache<ReadonlyMap<string, string>>;
   readonly users: TtlCache<CurrentUser>;
 
-  constructor(now: Clock, ttlMs = 10 * 60_000) {
-    this.tableLists = new TtlCache(ttlMs, now);
-    this.definitions = new TtlCache(ttlMs, now);
-    this.lookups = new TtlCache(ttlMs, now);
-    this.privileges = new TtlCache(ttlMs, now);
-    this.users = new TtlCache(ttlMs, now);
+  constructor(now: Clock, ttlMs = 10 * 60_000, onLookup?: (hit: boolean) => void) {
+    this.tableLists = new TtlCache(ttlMs, now, undefined, onLookup);
+    this.definitions = new TtlCache(ttlMs, now, undefined, onLookup);
+    this.lookups = new TtlCache(ttlMs, now, undefined, onLookup);
+    this.privileges = new TtlCache(ttlMs, now, undefined, onLookup);
+    this.users = new TtlCache(ttlMs, now, undefined, onLookup);
   }
 }
 

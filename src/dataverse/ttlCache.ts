@@ -17,11 +17,15 @@ export class TtlCache<V> {
     private readonly ttlMs: number,
     private readonly now: Clock,
     private readonly maxEntries = 10_000,
+    /** Told whether each lookup was answered from the cache (telemetry). */
+    private readonly onLookup?: (hit: boolean) => void,
   ) {}
 
   get(key: string, load: () => Promise<V>): Promise<V> {
     const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > this.now()) return hit.value;
+    const fresh = hit !== undefined && hit.expiresAt > this.now();
+    this.onLookup?.(fresh);
+    if (fresh) return hit.value;
     if (this.entries.size >= this.maxEntries) {
       // Oldest first (insertion order): memory stays bounded under many users.
       const oldest = this.entries.keys().next().value;

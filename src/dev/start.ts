@@ -1,7 +1,10 @@
-import { LOCAL_USERS } from '../emulator/users.js';
+import { join } from 'node:path';
+
+import { findLocalUser, LOCAL_USERS } from '../emulator/users.js';
 import { processEnv, readDevHostSettings } from '../config/config.js';
 import { createLogger } from '../telemetry/log.js';
-import { displayPath, shellWord, startEmbedded } from './embedded.js';
+import { DEFAULT_CLIENT_USERS, tokenTarget, writeClientSetups } from './clientSetup.js';
+import { displayPath, LOCAL_APP_ID_URI, shellWord, startEmbedded } from './embedded.js';
 
 /**
  * `npm start`: the whole product on loopback with the embedded default (Dataverse emulator with
@@ -52,16 +55,12 @@ async function main(): Promise<void> {
       `  Sign in as a sample user (${LOCAL_USERS.map((u) => u.alias).join(', ')}):`,
       `    TOKEN=$(${tokenEnv}npm run --silent token -- --user alice --agent sales | tail -n 1)`,
       '',
-      '  Then connect, for example:',
-      `    npx -y -p node@22 -p @modelcontextprotocol/inspector@2.12.0 -- mcp-inspector --cli ${host.url}/mcp/sales --transport http \\`,
-      '      --header "Authorization: Bearer $TOKEN" --method tools/list',
-      '    Claude Desktop and VS Code: see "Connect a client" in README.md',
-      '',
     );
   }
-  lines.push('  Press Ctrl+C to stop.', '');
-  process.stdout.write(lines.join('\n'));
+  // The endpoints first, at once: whoever watches /health finds them printed.
+  process.stdout.write(lines.join('\n') + '\n');
 
+  // Before anything else is awaited: a stop request from now on shuts down cleanly.
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -73,6 +72,46 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+
+  if (embedded.idp) {
+    await writeClientFiles(embedded.idp);
+  } else {
+    process.stdout.write('  Press Ctrl+C to stop.\n\n');
+  }
+
+  async function writeClientFiles(idp: NonNullable<typeof embedded.idp>): Promise<void> {
+    const tokenEnv = env['DATA_DIR'] ? `DATA_DIR=${shellWord(displayPath(settings.dataDir))} ` : '';
+    // Ready-to-use set-up per agent with fresh tokens, in files: tokens stay out of the scrollback.
+    const hours = 8;
+    const expiresAt = new Date(Date.now() + hours * 3600_000);
+    const setups = await Promise.all(
+      [...embedded.app.routes.values()].map(async (r) => {
+        const user = findLocalUser(DEFAULT_CLIENT_USERS[r.config.id] ?? 'alice') ?? LOCAL_USERS[0]!;
+        const target = tokenTarget(r.auth.audiences, r.auth.requiredScopes, LOCAL_APP_ID_URI);
+        const token = await idp.mintUserToken(user, { ...target, lifetimeSeconds: hours * 3600 });
+        return { agent: { id: r.config.id, title: r.config.title, url: `${host.url}/mcp/${r.config.id}` }, token, user: user.alias, expiresAt };
+      }),
+    );
+    const clientsDir = join(settings.dataDir, 'clients');
+    try {
+      await writeClientSetups(clientsDir, setups);
+    } catch (err) {
+      // The server serves regardless; only the convenience files are missing.
+      process.stdout.write(`  Client set-up not written (${err instanceof Error ? err.message : String(err)}); use npm run token.\n\n  Press Ctrl+C to stop.\n\n`);
+      return;
+    }
+    const shown = displayPath(clientsDir);
+    process.stdout.write(
+      [
+        `  Client set-up with fresh tokens (valid ${hours} h), one folder per agent in ${shown}/:`,
+        ...setups.map((x) => `    ${x.agent.id.padEnd(width)}  as ${x.user.padEnd(5)}  vscode-mcp.json  claude_desktop_config.json  inspector.sh  curl.sh`),
+        `    e.g. sh ${shellWord(join(shown, 'sales', 'inspector.sh'))}   (another user or fresh tokens: ${tokenEnv}npm run clients -- --user bob)`,
+        '',
+        '  Press Ctrl+C to stop.',
+        '',
+      ].join('\n'),
+    );
+  }
 }
 
 main().catch((err: unknown) => {

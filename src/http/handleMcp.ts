@@ -17,6 +17,7 @@ import { type RequestContext, toAuthInfo } from '../mcp/requestContext.js';
 import { isClientResponse } from '../mcp/serverRequests.js';
 import { StorageUnavailableError } from '../sessions/tableStorage.js';
 import type { Logger } from '../telemetry/log.js';
+import { currentExchange } from '../telemetry/telemetry.js';
 import type { AgentRoute, McpApp } from './mcpApp.js';
 import { httpError, jsonRpcError, requestIdOf, withHeaders } from './responses.js';
 
@@ -42,21 +43,26 @@ const SESSION_HEADER = 'mcp-session-id';
  */
 export async function handleMcp(request: Request, agentId: string, app: McpApp, options: HandleOptions = {}): Promise<Response> {
   const requestId = randomUUID();
+  const exchange = app.telemetry.exchange(agentId, requestId);
   const log = app.log.child({ requestId, agent: agentId });
-  try {
-    const response = await handle(request, agentId, app, options, requestId, log);
-    return withHeaders(response, { 'X-Request-Id': requestId });
-  } catch (err) {
-    if (err instanceof StorageUnavailableError) {
-      log.warn('storage unavailable', { error: err.message });
-      return jsonRpcError(503, -32000, 'Session storage is temporarily unavailable; retry shortly.', null, {
-        'Retry-After': '5',
-        'X-Request-Id': requestId,
-      });
+  const response = await exchange.run(async () => {
+    try {
+      const response = await handle(request, agentId, app, options, requestId, log);
+      return withHeaders(response, { 'X-Request-Id': requestId });
+    } catch (err) {
+      if (err instanceof StorageUnavailableError) {
+        log.warn('storage unavailable', { error: err.message });
+        return jsonRpcError(503, -32000, 'Session storage is temporarily unavailable; retry shortly.', null, {
+          'Retry-After': '5',
+          'X-Request-Id': requestId,
+        });
+      }
+      log.error('unhandled failure', { error: err instanceof Error ? { name: err.name, message: err.message } : String(err) });
+      return jsonRpcError(500, -32603, `Internal error (ref ${requestId.slice(0, 8)}).`, null, { 'X-Request-Id': requestId });
     }
-    log.error('unhandled failure', { error: err instanceof Error ? { name: err.name, message: err.message } : String(err) });
-    return jsonRpcError(500, -32603, `Internal error (ref ${requestId.slice(0, 8)}).`, null, { 'X-Request-Id': requestId });
-  }
+  });
+  // The span ends with the last byte of the body (SSE answers are written after this returns).
+  return exchange.finish(response);
 }
 
 async function handle(
@@ -132,7 +138,9 @@ async function handle(
   }
 
   const requestContext: RequestContext = { requestId, agent: route.agent, principal, assertion: auth.token, era: 'modern', session: undefined, log };
-  if (!(await isLegacyRequest(request, body, { maxRequestBodySize: app.config.maxBodyBytes }))) {
+  const legacy = await isLegacyRequest(request, body, { maxRequestBodySize: app.config.maxBodyBytes });
+  currentExchange()?.describe(body, legacy ? 'legacy' : 'modern', { has: (name) => route.agent.tools.has(name) || route.agent.raw.has(name) });
+  if (!legacy) {
     return app.modern.fetch(request, { authInfo: toAuthInfo(requestContext), parsedBody: body });
   }
   return legacyPost(request, body, route, { ...requestContext, era: 'legacy' }, app);

@@ -10,6 +10,7 @@ import type { ConfirmationStore } from '../sessions/confirmationStore.js';
 import type { SessionStore } from '../sessions/sessionStore.js';
 import type { TableClients } from '../sessions/tableStorage.js';
 import type { Logger } from '../telemetry/log.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 
 /** Everything one agent route needs, built once at start-up. */
 export interface AgentRoute {
@@ -25,6 +26,8 @@ export interface AgentRoute {
 export interface McpApp {
   config: AppConfig;
   log: Logger;
+  /** Request, dependency, event and metric records (src/telemetry); a no-op when nothing listens. */
+  telemetry: Telemetry;
   routes: ReadonlyMap<string, AgentRoute>;
   sessions: SessionStore;
   confirmations: ConfirmationStore;

@@ -15,6 +15,7 @@ import type { DataverseClient } from '../dataverse/client.js';
 import { type MetadataCaches, OrgMetadata } from '../dataverse/metadata.js';
 import { PrivilegeChecker, type PrivilegeCaches } from '../dataverse/privileges.js';
 import type { LogLevel, SessionRecord } from '../sessions/sessionStore.js';
+import { currentExchange } from '../telemetry/telemetry.js';
 import type { ToolContext } from '../tools/defineTool.js';
 import type { SurfaceContext } from '../tools/surface.js';
 import { dispatch, type DispatchDeps, errorResult } from './dispatch.js';
@@ -139,13 +140,17 @@ export function createServer(agent: AgentTools, request: RequestContext, deps: S
     const tool = agent.tools.get(name);
     if (tool) {
       const ctx: ToolContext = contextFor(name, serverContext);
-      return dispatch(tool, rawArgs ?? {}, ctx, serverContext, deps);
+      const result = await dispatch(tool, rawArgs ?? {}, ctx, serverContext, deps);
+      currentExchange()?.toolResult(result);
+      return result;
     }
     const raw = agent.raw.get(name);
     if (raw) {
       const ctx = contextFor(name, serverContext);
       const args = rawArgs ?? {};
-      return interact(name, message.params._meta, serverContext, (exchange) => raw.call(args, ctx, exchange), errorResult);
+      const result = await interact(name, message.params._meta, serverContext, (exchange) => raw.call(args, ctx, exchange), errorResult);
+      currentExchange()?.toolResult(result);
+      return result;
     }
     throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name.slice(0, 128)}. Call tools/list to see the tools this agent offers.`);
   });

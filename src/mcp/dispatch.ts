@@ -15,11 +15,11 @@ import { z } from 'zod';
 
 import { OboError } from '../auth/oboError.js';
 import { DataverseError, describeDataverseError } from '../dataverse/errors.js';
-import { ODataBuildError } from '../dataverse/odata.js';
+import { isGuid, ODataBuildError } from '../dataverse/odata.js';
 import type { AuditEntry, AuditLog } from '../sessions/auditLog.js';
 import type { ConfirmationStore } from '../sessions/confirmationStore.js';
 import { StorageUnavailableError } from '../sessions/tableStorage.js';
-import { isGuid } from '../dataverse/odata.js';
+import type { Telemetry, ToolFacts } from '../telemetry/telemetry.js';
 import { type BoundCall, type ConfirmationPreview, type Prepared, type RecordRef, type ToolContext, ToolError, type ToolOutput } from '../tools/defineTool.js';
 import { recordResources, recordUri } from '../tools/dataverse/resources.js';
 import { tableAllowed } from '../tools/dataverse/tableAccess.js';
@@ -43,6 +43,8 @@ export interface DispatchDeps {
   audit: AuditLog;
   /** Signs confirmation rounds and raw calls' round state (see exchange.ts). */
   stateCodec: RequestStateCodec<ConfirmState | { call: string; exchange: Record<string, unknown> }>;
+  /** Confirmation and write events (src/telemetry). */
+  telemetry: Telemetry;
 }
 
 type CallResult = CallToolResult | InputRequiredResult;
@@ -97,6 +99,7 @@ export async function dispatch(tool: CompiledTool, rawArgs: unknown, requestCont
     if (typeof confirmationHandle === 'string' && confirmationHandle) {
       const outcome = await deps.confirmations.consume(ctx.principal, confirmationHandle, expect);
       if (!outcome.ok) return errorResult(handleRefusal(outcome.reason, tool.def.name));
+      deps.telemetry.confirmation('given', { ...toolFacts(ctx, tool), via: 'handle' });
       return runIfUnchanged(tool, call, confirmedContext(ctx, tool, confirmationHandle), deps, outcome.confirmation.previewHash);
     }
 
@@ -113,12 +116,14 @@ export async function dispatch(tool: CompiledTool, rawArgs: unknown, requestCont
         if (answer?.confirm === true) {
           const fresh = await deps.confirmations.useNonce(ctx.principal, state.nonce, new Date(ctx.now().getTime() + 3600_000));
           if (!fresh) return errorResult('This confirmation was already used. Call the tool again to make a new request.');
+          deps.telemetry.confirmation('given', { ...toolFacts(ctx, tool), via: 'elicitation' });
           return runIfUnchanged(tool, call, confirmedContext(ctx, tool, state.nonce), deps, state.previewHash);
         }
       }
       const prepared = await prepareOrFail(tool, call, ctx, deps, false);
       if (!prepared.ok) return prepared.result;
       const preview = prepared.value.preview;
+      deps.telemetry.confirmation('asked', { ...toolFacts(ctx, tool), via: 'elicitation' });
       return inputRequired({
         inputRequests: { confirm: inputRequired.elicit({ message: confirmationMessage(preview), requestedSchema: CONFIRM_REQUEST }) },
         requestState: await deps.stateCodec.mint(
@@ -132,6 +137,7 @@ export async function dispatch(tool: CompiledTool, rawArgs: unknown, requestCont
     if (!prepared.ok) return prepared.result;
     const preview = prepared.value.preview;
     const pending = await deps.confirmations.create(ctx.principal, { ...expect, summary: preview.summary, previewHash: previewHash(preview) });
+    deps.telemetry.confirmation('asked', { ...toolFacts(ctx, tool), via: 'handle' });
     const details = detailsOf(preview);
     const confirmation = { handle: pending.handle, expiresAt: pending.expiresAt.toISOString(), summary: preview.summary, details };
     const text = [
@@ -262,7 +268,7 @@ async function runIfUnchanged(tool: CompiledTool, call: WriteCall, ctx: ToolCont
   const prepared = await prepareOrFail(tool, call, ctx, deps);
   if (!prepared.ok) return prepared.result;
   if (previewHash(prepared.value.preview) !== confirmedPreview) {
-    await deps.audit.record(auditEntry(ctx, tool, call.auditTarget, 'cancelled', 'changed_since_confirmation'));
+    await record(deps, auditEntry(ctx, tool, call.auditTarget, 'cancelled', 'changed_since_confirmation'));
     return errorResult(
       `Nothing was changed: what this would do is no longer what the user confirmed (now: ${prepared.value.preview.summary}). Call ${tool.def.name} again without a handle to show the user the new preview.`,
     );
@@ -297,11 +303,11 @@ async function runWrite(tool: CompiledTool, call: WriteCall, prepared: Prepared<
   try {
     const out = await prepared.run();
     const result = render(tool, out, (data) => ({ status: 'completed', result: data }), ctx);
-    await deps.audit.record(auditEntry(ctx, tool, out.target ?? call.auditTarget, out.partial ? 'partial' : 'succeeded', out.partial));
+    await record(deps, auditEntry(ctx, tool, out.target ?? call.auditTarget, out.partial ? 'partial' : 'succeeded', out.partial));
     return result;
   } catch (err) {
     const unknown = err instanceof DataverseError && err.kind === 'unknown_outcome';
-    await deps.audit.record(auditEntry(ctx, tool, call.auditTarget, unknown ? 'unknown' : 'failed', failureKind(err)));
+    await record(deps, auditEntry(ctx, tool, call.auditTarget, unknown ? 'unknown' : 'failed', failureKind(err)));
     return failure(err, tool, ctx);
   }
 }
@@ -320,13 +326,14 @@ async function prepareOrFail(
   try {
     return { ok: true, value: await call.prepare(ctx) };
   } catch (err) {
-    if (audited) await deps.audit.record(auditEntry(ctx, tool, call.auditTarget, 'failed', failureKind(err)));
+    if (audited) await record(deps, auditEntry(ctx, tool, call.auditTarget, 'failed', failureKind(err)));
     return { ok: false, result: failure(err, tool, ctx) };
   }
 }
 
 async function cancelled(tool: CompiledTool, call: WriteCall, ctx: ToolContext, deps: DispatchDeps): Promise<CallToolResult> {
-  await deps.audit.record(auditEntry(ctx, tool, call.auditTarget, 'cancelled'));
+  deps.telemetry.confirmation('refused', { ...toolFacts(ctx, tool), via: 'elicitation' });
+  await record(deps, auditEntry(ctx, tool, call.auditTarget, 'cancelled'));
   const structured = { status: 'cancelled' };
   return { content: [{ type: 'text', text: 'The user declined; nothing was changed.' }], structuredContent: structured };
 }
@@ -380,6 +387,16 @@ function handleRefusal(reason: 'unknown' | 'expired' | 'mismatch' | 'replayed', 
     default:
       return `The confirmation handle is not valid (unknown, used, or issued to someone else). Nothing was changed. Call ${tool} without a handle to ask the user again.`;
   }
+}
+
+/** Every write outcome goes to the audit table and, as a `write` event (no target, no arguments), to telemetry. */
+async function record(deps: DispatchDeps, entry: AuditEntry): Promise<void> {
+  await deps.audit.record(entry);
+  deps.telemetry.write({ agent: entry.agentId, tool: entry.tool, era: entry.era, outcome: entry.outcome });
+}
+
+function toolFacts(ctx: ToolContext, tool: CompiledTool): ToolFacts {
+  return { agent: ctx.agent.id, tool: tool.def.name, era: ctx.era };
 }
 
 function auditEntry(ctx: ToolContext, tool: CompiledTool, target: string, outcome: AuditEntry['outcome'], detail?: string) {

@@ -4,7 +4,7 @@ import { dirname, join, normalize, relative } from 'node:path';
 import ignore from 'ignore';
 import { describe, expect, it } from 'vitest';
 
-import { loadConfig } from '../../src/config/config.js';
+import { loadConfig, PLATFORM_SETTINGS, SETTING_NAMES } from '../../src/config/config.js';
 import { openTablesClients } from '../../src/sessions/tableStorage.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -26,22 +26,53 @@ function entryGraph(): Set<string> {
 
 describe('publishing to Azure Functions', () => {
   const funcignore = ignore().add(readFileSync(join(ROOT, '.funcignore'), 'utf8'));
-  const compiled = (source: string) => `dist/${source.replace(/\.ts$/, '.js')}`;
 
-  it('ships everything the entries import, and none of the sources, tests or the emulator', () => {
-    const graph = [...entryGraph()];
-    expect(graph).toEqual(expect.arrayContaining(['functions/mcp.ts', 'src/http/handleMcp.ts', 'src/tools/index.ts']));
-    const dropped = graph.map(compiled).filter((f) => funcignore.ignores(f));
-    expect(dropped).toEqual([]);
-    for (const kept of ['host.json', 'package.json', 'agents.json', 'dist/functions/mcp.js']) expect(funcignore.ignores(kept), kept).toBe(false);
-    for (const left of ['src/http/handleMcp.ts', 'functions/mcp.ts', 'test/tools/sales.test.ts', 'dist/src/emulator/index.js', 'dist/src/dev/start.js', 'dist/scripts/token.js', 'local.settings.json', 'data/idp/signing-key.json', 'dist/src/http/handleMcp.js.map']) {
+  it('ships the bundle and the files the host reads, and none of the sources, tests, tsc output or dev host', () => {
+    // The bundle's own contents are checked in bundle.test.ts; here: which paths a publish keeps.
+    for (const kept of ['host.json', 'package.json', 'package-lock.json', 'agents.json', 'dist/bundle/mcp.js', 'dist/bundle/sweep.js', 'dist/bundle/chunks/chunk-ABCDEF12.js']) {
+      expect(funcignore.ignores(kept), kept).toBe(false);
+    }
+    for (const left of [
+      'src/http/handleMcp.ts',
+      'functions/mcp.ts',
+      'test/tools/sales.test.ts',
+      'dist/functions/mcp.js',
+      'dist/src/http/handleMcp.js',
+      'dist/src/emulator/index.js',
+      'dist/src/dev/start.js',
+      'dist/scripts/token.js',
+      'dist/bundle/meta.json',
+      'dist/bundle/chunks/chunk-ABCDEF12.js.map',
+      'dist/tsconfig.build.tsbuildinfo',
+      'node_modules/applicationinsights/package.json',
+      'local.settings.json',
+      'data/idp/signing-key.json',
+      'infra/main.bicep',
+      'azure.yaml',
+    ]) {
       expect(funcignore.ignores(left), left).toBe(true);
     }
   });
 
+  it('host.json: empty route prefix, sampling that keeps every request and dependency, a timeout above the longest tool call', () => {
+    const host = JSON.parse(readFileSync(join(ROOT, 'host.json'), 'utf8')) as {
+      extensions: { http: { routePrefix: string } };
+      functionTimeout: string;
+      logging: { applicationInsights: { samplingSettings: { excludedTypes: string } } };
+    };
+    expect(host.extensions.http.routePrefix).toBe('');
+    const excluded = host.logging.applicationInsights.samplingSettings.excludedTypes.split(';');
+    expect(excluded).toEqual(expect.arrayContaining(['Request', 'Dependency']));
+    const [h, m, sec] = host.functionTimeout.split(':').map(Number);
+    const timeoutSeconds = h! * 3600 + m! * 60 + sec!;
+    // The longest tool call (TOOL_TIMEOUT_SECONDS at its maximum, 200 s) must end before the host gives up on it.
+    expect(timeoutSeconds).toBeGreaterThan(200);
+  });
+
   it('nothing the Functions entries load reaches the emulator or the dev host', () => {
-    const onPath = [...entryGraph()].filter((f) => f.startsWith('src/emulator/') || f.startsWith('src/dev/'));
-    expect(onPath).toEqual([]);
+    const graph = [...entryGraph()];
+    expect(graph).toEqual(expect.arrayContaining(['functions/mcp.ts', 'src/http/handleMcp.ts', 'src/tools/index.ts']));
+    expect(graph.filter((f) => f.startsWith('src/emulator/') || f.startsWith('src/dev/'))).toEqual([]);
   });
 });
 
@@ -66,6 +97,12 @@ describe('local.settings.sample.json', () => {
     expect(config.dataverse.url).toBe('https://contoso.crm.dynamics.com');
     expect(config.auth.obo?.kind).toBe('secret');
     expect(relative(ROOT, join(ROOT, 'agents.json'))).toBe('agents.json');
+  });
+
+  it('lists every setting the server reads (platform-provided ones aside), and only those', () => {
+    const listed = Object.keys(sample.Values).filter((k) => k !== 'FUNCTIONS_WORKER_RUNTIME' && k !== 'AzureWebJobsStorage');
+    const expected = SETTING_NAMES.filter((n) => !PLATFORM_SETTINGS.includes(n));
+    expect([...listed].sort()).toEqual([...expected].sort());
   });
 
   it('points Table Storage and the Functions host at the Azurite that `npm run azurite` starts (its default ports)', () => {
