@@ -14,7 +14,9 @@ import {
 import { authenticate } from '../auth/authenticate.js';
 import { type Principal, principalKey, samePrincipal } from '../auth/principal.js';
 import { type RequestContext, toAuthInfo } from '../mcp/requestContext.js';
+import { paramHeaderMismatch } from '../mcp/paramHeaders.js';
 import { isClientResponse } from '../mcp/serverRequests.js';
+import { paramHeadersFor } from '../mcp/toolInventory.js';
 import { StorageUnavailableError } from '../sessions/tableStorage.js';
 import type { Logger } from '../telemetry/log.js';
 import { currentExchange } from '../telemetry/telemetry.js';
@@ -141,6 +143,8 @@ async function handle(
   const legacy = await isLegacyRequest(request, body, { maxRequestBodySize: app.config.maxBodyBytes });
   currentExchange()?.describe(body, legacy ? 'legacy' : 'modern', { has: (name) => route.agent.tools.has(name) || route.agent.raw.has(name) });
   if (!legacy) {
+    const mismatch = paramHeaderProblem(body, route, request.headers);
+    if (mismatch) return jsonRpcError(400, -32020, mismatch, requestIdOf(body));
     return app.modern.fetch(request, { authInfo: toAuthInfo(requestContext), parsedBody: body });
   }
   return legacyPost(request, body, route, { ...requestContext, era: 'legacy' }, app);
@@ -223,6 +227,14 @@ async function legacyPost(request: Request, parsed: object, route: AgentRoute, r
     requestContext.log.warn('session refresh failed', { error: (err as Error).message });
   }
   return app.legacy(sdkRequest, { authInfo: toAuthInfo({ ...requestContext, session }), parsedBody: body });
+}
+
+/** A 2026-07-28 tools/call whose `Mcp-Param-*` headers disagree with its arguments (SEP-2243), or undefined. */
+function paramHeaderProblem(body: object, route: AgentRoute, headers: Headers): string | undefined {
+  const m = body as { method?: unknown; params?: { name?: unknown; arguments?: unknown } };
+  if (m.method !== 'tools/call' || typeof m.params?.name !== 'string') return undefined;
+  const declared = paramHeadersFor(route.agent, m.params.name);
+  return declared.length ? paramHeaderMismatch(declared, m.params.arguments, headers) : undefined;
 }
 
 /** Revision the spec says to assume when a 2025-era request has no `MCP-Protocol-Version` and no session. */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AgentConfig } from '../config/agents.js';
 import type { AgentSettings, RegisteredTool } from '../tools/defineTool.js';
 import type { PromptDefinition, RawTool, ResourceSource, ResourceTemplateSpec } from '../tools/surface.js';
+import { declareParamHeaders, type ParamHeader, paramHeadersOf } from './paramHeaders.js';
 
 /** What one agent serves (computed once at start-up): tools, prompts, resources, and how they see the agent. */
 export interface AgentTools {
@@ -62,6 +63,8 @@ export interface CompiledTool {
   /** The output as served: confirmable tools wrap their result in a status envelope. */
   output: z.ZodObject;
   descriptor: Tool;
+  /** SEP-2243 argument headers the client mirrors (checked by the HTTP layer in 2026-07-28). */
+  paramHeaders: readonly ParamHeader[];
 }
 
 const ConfirmationSchema = z.object({
@@ -134,15 +137,17 @@ export function compileTool(def: RegisteredTool): CompiledTool {
   if (!TOOL_NAME.test(def.name)) throw new ToolDefinitionError(`invalid tool name "${def.name}"`);
   const a = def.annotations;
   const { input, output } = servedSchemas(def);
+  const inputSchema = toClientSafeJsonSchema(input, 'input', `${def.name} input`);
+  if (def.headers) declareParamHeaders(inputSchema, def.headers, def.name);
   const descriptor: Tool = {
     name: def.name,
     title: def.title,
     description: def.description,
-    inputSchema: toClientSafeJsonSchema(input, 'input', `${def.name} input`) as Tool['inputSchema'],
+    inputSchema: inputSchema as Tool['inputSchema'],
     outputSchema: toClientSafeJsonSchema(output, 'output', `${def.name} output`) as Tool['outputSchema'],
     annotations: { title: def.title, ...a },
   };
-  return { def, input, output, descriptor };
+  return { def, input, output, descriptor, paramHeaders: paramHeadersOf(inputSchema, def.name) };
 }
 
 /**
@@ -162,4 +167,19 @@ export function toolsForAgent(agent: AgentConfig, all: readonly CompiledTool[]):
       (!agent.readOnly || t.def.annotations.readOnlyHint) &&
       (!allow || allow.has(t.def.name)),
   );
+}
+
+/** The SEP-2243 argument headers of a tool this agent serves (none for an unknown tool). */
+export function paramHeadersFor(agent: AgentTools, tool: string): readonly ParamHeader[] {
+  const compiled = agent.tools.get(tool);
+  if (compiled) return compiled.paramHeaders;
+  const raw = agent.raw.get(tool);
+  return raw ? rawHeaders(raw) : [];
+}
+
+const rawDeclarations = new WeakMap<RawTool, readonly ParamHeader[]>();
+function rawHeaders(raw: RawTool): readonly ParamHeader[] {
+  let found = rawDeclarations.get(raw);
+  if (!found) rawDeclarations.set(raw, (found = paramHeadersOf(raw.descriptor.inputSchema as Record<string, unknown>, raw.descriptor.name)));
+  return found;
 }

@@ -134,6 +134,11 @@ interface ToolSpecBase<I extends z.ZodObject, O extends z.ZodObject> {
   output: O;
   /** Other names accepted for an argument (e.g. Microsoft's `msdyn_LeadId` for `leadId`); not advertised. */
   aliases?: Record<string, string>;
+  /**
+   * Arguments clients mirror into an `Mcp-Param-<Name>` HTTP header (SEP-2243, 2026-07-28), so a
+   * gateway can route or police the call without reading the body: argument → header name.
+   */
+  headers?: Readonly<Record<string, string>>;
   /** Repeating the call has no further effect. Default: reads and deletes yes, other writes no. */
   idempotent?: boolean;
   /** Reaches beyond this org's Dataverse. Default: outbound tools yes, others no. */
@@ -185,6 +190,7 @@ export interface ToolDefinition {
   input: z.ZodObject;
   output: z.ZodObject;
   aliases: Readonly<Record<string, string>> | undefined;
+  headers: Readonly<Record<string, string>> | undefined;
   annotations: ToolAnnotations;
   /** `none` for reads; `policy`: unless the agent relaxes writes; `always`: on every agent. */
   confirmation: 'none' | 'policy' | 'always';
@@ -208,6 +214,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
     input: spec.input,
     output: spec.output,
     aliases: spec.aliases,
+    headers: spec.headers,
     annotations: {
       readOnlyHint: kind === 'read',
       destructiveHint: kind === 'destructive',

@@ -78,8 +78,10 @@ export function modernRequest(method: string, params: Record<string, unknown> = 
   };
 }
 
-export function modernHeaders(token: string, method: string, name?: string): Record<string, string> {
-  return mcpHeaders(token, { 'mcp-protocol-version': MODERN, 'mcp-method': method, ...(name && { 'mcp-name': name }) });
+/** The standard headers of a 2026-07-28 POST (SEP-2243), plus any `Mcp-Param-*` headers the tool declares. */
+export function modernHeaders(token: string, method: string, name?: string, params: Record<string, string> = {}): Record<string, string> {
+  const mirrored = Object.fromEntries(Object.entries(params).map(([k, v]) => [`mcp-param-${k.toLowerCase()}`, v]));
+  return mcpHeaders(token, { 'mcp-protocol-version': MODERN, 'mcp-method': method, ...(name && { 'mcp-name': name }), ...mirrored });
 }
 
 /** Reads a JSON or single-event SSE response body into the JSON-RPC message it carries. */

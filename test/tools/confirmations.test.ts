@@ -118,7 +118,7 @@ describe('MRTR confirmation (2026-07-28 clients that declare elicitation)', () =
       meta['io.modelcontextprotocol/clientCapabilities'] = { elicitation: { form: {} } };
       return body;
     };
-    const post = (t: string, body: unknown) => fetch(server.mcpUrl('dataverse'), { method: 'POST', headers: modernHeaders(t, 'tools/call', 'update_record'), body: JSON.stringify(body) });
+    const post = (t: string, body: unknown) => fetch(server.mcpUrl('dataverse'), { method: 'POST', headers: modernHeaders(t, 'tools/call', 'update_record', { Table: 'account' }), body: JSON.stringify(body) });
 
     const round1 = await readJsonRpc(await post(token, withCaps(modernRequest('tools/call', args))));
     const ir = round1['result'] as { resultType: string; requestState: string; inputRequests: Record<string, unknown> };

@@ -59,7 +59,7 @@ describe('arguments: bounded, clear answers for bad input', () => {
     const envelope = JSON.stringify(modernRequest('tools/call', { name: 'create_record', arguments: { table_name: 'account', record_data: '@@' } }));
     const res = await fetch(server.mcpUrl('dataverse'), {
       method: 'POST',
-      headers: modernHeaders(await server.token('alice'), 'tools/call', 'create_record'),
+      headers: modernHeaders(await server.token('alice'), 'tools/call', 'create_record', { Table: 'account' }),
       body: envelope.replace('"@@"', nested),
     });
     expect(res.status).toBe(200);

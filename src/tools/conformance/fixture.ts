@@ -145,6 +145,30 @@ export const fixtureTools: readonly RawTool[] = [
     await exchange.log('info', 'Diagnostic trace logging activated');
     return text('Logging evaluated');
   }),
+  // SEP-2243: an argument clients mirror into Mcp-Param-Region; the HTTP layer checks header and body agree.
+  tool('test_custom_header', 'Tests an argument mirrored into an Mcp-Param header (SEP-2243)', async (args) => text(`Region: ${String(args['region'])}`), {
+    type: 'object',
+    properties: { region: { type: 'string', description: 'Region to route to', 'x-mcp-header': 'Region' } },
+    required: ['region'],
+  }),
+  // SEP-1613 / SEP-2106: JSON Schema 2020-12 keywords survive tools/list as declared.
+  tool('json_schema_2020_12_tool', 'Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)', async (args) => text(`JSON Schema 2020-12 tool called with: ${JSON.stringify(args)}`), {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    type: 'object',
+    $defs: { address: { $anchor: 'addressDef', type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } } },
+    properties: {
+      name: { type: 'string' },
+      address: { $ref: '#/$defs/address' },
+      contactMethod: { type: 'string', enum: ['phone', 'email'] },
+      phone: { type: 'string' },
+      email: { type: 'string' },
+    },
+    allOf: [{ anyOf: [{ required: ['phone'] }, { required: ['email'] }] }],
+    if: { properties: { contactMethod: { const: 'phone' } }, required: ['contactMethod'] },
+    then: { required: ['phone'] },
+    else: { required: ['email'] },
+    additionalProperties: false,
+  }),
   // SEP-2322 multi round-trip requests.
   tool('test_input_required_result_elicitation', 'MRTR: returns InputRequiredResult with elicitation request', async (_args, _ctx, exchange) => {
     const name = answered(exchange, 'user_name', 'name');

@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { defineTool } from '../defineTool.js';
 import { article, createConfirmed } from '../shared.js';
 import { allowedTable, describeData, recordDataArg, recordLabel, toBody, writePrivileges } from './recordData.js';
-import { tableNameArg } from './tableAccess.js';
+import { TABLE_HEADER, tableNameArg } from './tableAccess.js';
 
 export const createRecord = defineTool({
   name: 'create_record',
+  headers: TABLE_HEADER,
   kind: 'write',
   title: 'Create record',
   description: 'Inserts a row into a Dataverse table and returns its id. Column values are checked against the table definition first.',

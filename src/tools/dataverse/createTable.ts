@@ -1,11 +1,12 @@
 import { z } from 'zod';
 
 import { defineTool } from '../defineTool.js';
-import { requireTable, tableNameArg } from './tableAccess.js';
+import { requireTable, TABLE_HEADER, tableNameArg } from './tableAccess.js';
 import { addColumns, attributeMetadata, checkSpecs, columnOf, columnsArg, columnsSummary, label, PREFIXED, schemaName, titleCase } from './tableSchema.js';
 
 export const createTable = defineTool({
   name: 'create_table',
+  headers: TABLE_HEADER,
   kind: 'write',
   // Schema changes affect every user of the org: confirmed on every agent.
   alwaysConfirm: true,

@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { defineTool } from '../defineTool.js';
 import { guidArg, orNotFound } from '../shared.js';
 import { allowedTable, existingRow, recordLabel } from './recordData.js';
-import { tableNameArg } from './tableAccess.js';
+import { TABLE_HEADER, tableNameArg } from './tableAccess.js';
 
 export const deleteRecord = defineTool({
   name: 'delete_record',
+  headers: TABLE_HEADER,
   kind: 'destructive',
   title: 'Delete record',
   description: 'Deletes a Dataverse row (and, as Dataverse does, rows that cascade from it). Always asks the user to confirm first.',

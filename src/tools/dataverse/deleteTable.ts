@@ -1,11 +1,12 @@
 import { z } from 'zod';
 
 import { defineTool } from '../defineTool.js';
-import { tableNameArg } from './tableAccess.js';
+import { TABLE_HEADER, tableNameArg } from './tableAccess.js';
 import { deletable } from './tableSchema.js';
 
 export const deleteTable = defineTool({
   name: 'delete_table',
+  headers: TABLE_HEADER,
   kind: 'destructive',
   title: 'Delete table',
   description: 'Deletes a custom Dataverse table and all its rows. Standard tables cannot be deleted. Always asks the user to confirm first.',

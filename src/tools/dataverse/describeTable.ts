@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { defineTool, type ToolContext } from '../defineTool.js';
-import { type AttributeInfo, describe, requireTable, tableNameArg } from './tableAccess.js';
+import { type AttributeInfo, describe, requireTable, TABLE_HEADER, tableNameArg } from './tableAccess.js';
 
 const ColumnSchema = z.object({
   name: z.string(),
@@ -49,6 +49,7 @@ export const describeTable = defineTool({
     'Describes a Dataverse table as a T-SQL schema (for read_query) and as structured columns: types, required level, lengths, lookup targets and choice values.',
   input: z.object({ table_name: tableNameArg }),
   output: DescriptionSchema,
+  headers: TABLE_HEADER,
   kind: 'read',
   async run(args, ctx) {
     requireTable(ctx, args.table_name);

@@ -12,6 +12,9 @@ export const tableNameArg = z
   .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a table logical name such as "account" or "new_project"')
   .describe('Table logical name, e.g. "account" (see list_tables).');
 
+/** `table_name` is mirrored into `Mcp-Param-Table` (SEP-2243): a gateway can police tables without reading bodies. */
+export const TABLE_HEADER = { table_name: 'Table' } as const;
+
 /** Allowlist entries are logical names or prefixes with `*` (e.g. `new_*` for the tables this agent creates). */
 export function tableAllowed(ctx: ToolContext, table: string): boolean {
   return ctx.agent.tables.some((t) => (t.endsWith('*') ? table.startsWith(t.slice(0, -1)) : t === table));

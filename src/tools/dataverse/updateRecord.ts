@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { defineTool } from '../defineTool.js';
 import { guidArg, orNotFound } from '../shared.js';
 import { allowedTable, describeData, existingRow, recordDataArg, recordLabel, toBody, writePrivileges } from './recordData.js';
-import { tableNameArg } from './tableAccess.js';
+import { TABLE_HEADER, tableNameArg } from './tableAccess.js';
 
 export const updateRecord = defineTool({
   name: 'update_record',
+  headers: TABLE_HEADER,
   kind: 'write',
   idempotent: true,
   title: 'Update record',

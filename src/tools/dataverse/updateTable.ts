@@ -1,11 +1,12 @@
 import { z } from 'zod';
 
 import { defineTool, ToolError } from '../defineTool.js';
-import { tableNameArg } from './tableAccess.js';
+import { TABLE_HEADER, tableNameArg } from './tableAccess.js';
 import { addColumns, columnOf, columnsArg, columnsSummary, extendable } from './tableSchema.js';
 
 export const updateTable = defineTool({
   name: 'update_table',
+  headers: TABLE_HEADER,
   kind: 'write',
   // Schema changes affect every user of the org: confirmed on every agent.
   alwaysConfirm: true,
