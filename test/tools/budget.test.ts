@@ -1,3 +1,5 @@
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestServer, type TestServer } from '../helpers/harness.js';
@@ -178,5 +180,45 @@ describe('Dataverse round trips per tool call, warm cache', () => {
     rows.push([s.tool, s.name, String(call), confirmed === undefined ? '' : String(confirmed), `${s.budget.call}${s.budget.confirmed !== undefined ? ` / ${s.budget.confirmed}` : ''}${s.budget.why ? ` (${s.budget.why})` : ''}`]);
     expect(call, `${s.tool}: requests of the ${confirmed === undefined ? 'call' : 'preview'}`).toBeLessThanOrEqual(s.budget.call);
     if (confirmed !== undefined) expect(confirmed, `${s.tool}: requests of the confirmed write`).toBeLessThanOrEqual(s.budget.confirmed ?? 0);
+  });
+});
+
+/** Prompts, resources and completions: the same rule, one request per thing they read. */
+interface SurfaceScenario {
+  name: string;
+  user: string;
+  agent: string;
+  run(client: LegacyClient): Promise<unknown>;
+  budget: Budget;
+}
+
+const SURFACE: SurfaceScenario[] = [
+  { name: 'resources/list (table schemas)', user: 'dana', agent: 'dataverse', run: (c) => c.listResources(), budget: { call: 0, why: 'table list, privilege names and the user\'s privileges, all cached' } },
+  { name: 'resources/read dataverse://tables/account', user: 'dana', agent: 'dataverse', run: (c) => c.readResource({ uri: 'dataverse://tables/account' }), budget: { call: 0, why: 'definition cached per org' } },
+  { name: 'resources/read dataverse://account/{id}', user: 'bob', agent: 'service', run: (c) => c.readResource({ uri: `dataverse://account/${ids.accounts[0]}` }), budget: { call: 1 } },
+  { name: 'prompts/get prioritize_hot_leads', user: 'alice', agent: 'sales', run: (c) => c.getPrompt({ name: 'prioritize_hot_leads', arguments: {} }), budget: { call: 0, why: 'whether the org scores leads is cached metadata' } },
+  { name: 'prompts/get triage_new_cases', user: 'bob', agent: 'service', run: (c) => c.getPrompt({ name: 'triage_new_cases', arguments: { days: '3' } }), budget: { call: 1, why: 'the cases it lists' } },
+  { name: 'prompts/get prepare_account_briefing', user: 'bob', agent: 'service', run: (c) => c.getPrompt({ name: 'prepare_account_briefing', arguments: { account: ids.accounts[0]! } }), budget: { call: 2, why: 'the account by id, then its record to attach' } },
+  { name: 'completion/complete account', user: 'bob', agent: 'service', run: (c) => c.complete({ ref: { type: 'ref/prompt', name: 'prepare_account_briefing' }, argument: { name: 'account', value: 'Co' } }), budget: { call: 1 } },
+  { name: 'completion/complete table', user: 'dana', agent: 'dataverse', run: (c) => c.complete({ ref: { type: 'ref/resource', uri: 'dataverse://tables/{table}' }, argument: { name: 'table', value: 'ac' } }), budget: { call: 0, why: 'the cached table list' } },
+];
+
+describe('Dataverse round trips per prompt, resource and completion, warm cache', () => {
+  const surfaceClients = new Map<string, LegacyClient>();
+  afterAll(async () => {
+    for (const c of surfaceClients.values()) await c.close();
+  });
+  it.each(SURFACE.map((s) => [s.name, s] as const))('%s', async (_label, s) => {
+    const key = `${s.user}/${s.agent}`;
+    let client = surfaceClients.get(key);
+    if (!client) {
+      client = new LegacyClient({ name: 'budget', version: '1.0.0' });
+      await client.connect(new LegacyTransport(new URL(server.mcpUrl(s.agent)), { requestInit: { headers: { Authorization: `Bearer ${await server.token(s.user)}` } } }));
+      surfaceClients.set(key, client);
+    }
+    let n = 0;
+    for (let i = 0; i < 2; i++) n = await counted(() => s.run(client));
+    rows.push([s.name, '', String(n), '', `${s.budget.call}${s.budget.why ? ` (${s.budget.why})` : ''}`]);
+    expect(n, s.name).toBeLessThanOrEqual(s.budget.call);
   });
 });
