@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
+import type { DataverseCall } from '../dataverse/client.js';
 import type { Logger } from './log.js';
 
 /**
@@ -37,17 +38,8 @@ export interface ToolFacts {
   era: Era;
 }
 
-/** One Dataverse HTTP attempt (the shape DataverseClient's `observe` option reports). */
-export interface DataverseCallFacts {
-  method: string;
-  entity: string;
-  status: number | undefined;
-  failure?: 'timeout' | 'cancelled' | 'network';
-  throttled: boolean;
-  attempt: number;
-  ms: number;
-  requestId: string;
-}
+/** One Dataverse HTTP attempt, as DataverseClient's `observe` option reports it. */
+export type DataverseCallFacts = DataverseCall;
 
 /** One Table Storage HTTP call (reported by the pipeline policy in src/sessions/tableStorage.ts). */
 export interface StorageCallFacts {
