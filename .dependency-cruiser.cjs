@@ -41,13 +41,20 @@ module.exports = {
       from: { path: '^src/tools/' },
       to: { path: '^src/auth/', pathNot: '^src/auth/(principal|oboError)\\.ts$' },
     },
+    {
+      name: 'tools-call-only-the-copilot-provider',
+      severity: 'error',
+      comment: 'Tools reach the generators only through ctx.copilot; of src/copilot they share its types, the facts, the text helpers and the next-step rules.',
+      from: { path: '^src/tools/' },
+      to: { path: '^src/copilot/', pathNot: '^src/copilot/(provider|facts|text|nextStep)\\.ts$' },
+    },
     layer('dataverse-and-copilot-below-tools', '^src/(dataverse|copilot)/', '^src/(tools|mcp|http|app|sessions|auth)/', 'Dataverse and the generators know nothing of tools or requests.'),
     {
       name: 'config-is-the-core',
       severity: 'error',
-      comment: 'Configuration imports nothing of the app but the settings types the tools declare (tool sets, research profile).',
+      comment: 'Configuration imports nothing of the app but the settings types the tools declare (tool sets, research profile, prioritisation).',
       from: { path: '^src/config/' },
-      to: { path: '^src/(?!config/)', pathNot: '^src/tools/(toolsets|research/settings)\\.ts$' },
+      to: { path: '^src/(?!config/)', pathNot: '^src/tools/(toolsets|research/settings|sales/settings)\\.ts$' },
     },
   ],
   options: {

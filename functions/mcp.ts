@@ -1,26 +1,45 @@
 import azureFunctions, { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 
 import { handleMcp } from '../src/http/handleMcp.js';
+import { handleLegacyMessage, handleLegacyStream } from '../src/http/legacySse.js';
 import type { McpApp } from '../src/http/mcpApp.js';
 import { getApp, toResponseInit, toWebRequest, unavailable } from './runtime.js';
 
-/** The adapter alone, so tests can drive it with any app. */
-export function mcpFunction(app: () => Promise<McpApp>) {
-  return async (req: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
+type FunctionHandler = (req: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+/** An HTTP function serving `serve` once the app is up (503 while it cannot start). */
+function adapter(app: () => Promise<McpApp>, serve: (request: Request, agentId: string, app: McpApp) => Promise<HttpResponseInit>): FunctionHandler {
+  return async (req) => {
     let instance: McpApp;
     try {
       instance = await app();
     } catch {
       return unavailable();
     }
-    return toResponseInit(await handleMcp(toWebRequest(req), req.params['agentId'] ?? '', instance));
+    return serve(toWebRequest(req), req.params['agentId'] ?? '', instance);
   };
 }
 
-azureFunctions.app.http('mcp', {
-  route: 'mcp/{agentId}',
-  methods: ['GET', 'POST', 'DELETE'],
-  // The server validates Entra tokens itself; function keys would only get in the way of MCP clients.
-  authLevel: 'anonymous',
-  handler: mcpFunction(getApp),
-});
+/** The adapters alone, so tests can drive them with any app. */
+export const mcpFunction = (app: () => Promise<McpApp>) => adapter(app, async (request, agentId, instance) => toResponseInit(await handleMcp(request, agentId, instance)));
+
+/** `GET mcp/{agentId}/sse`: the legacy HTTP+SSE stream (2024-11-05), streamed as it is written. */
+export const legacyStreamFunction = (app: () => Promise<McpApp>) =>
+  adapter(app, async (request, agentId, instance) => toResponseInit(await handleLegacyStream(request, agentId, instance)));
+
+/**
+ * `POST mcp/{agentId}/message`: answered 202 once the message has been served and its answers
+ * handed to the stream. Unlike the node host, which answers at once, the invocation waits: work
+ * left running after a function returns may be frozen or cut when the platform scales in.
+ */
+export const legacyMessageFunction = (app: () => Promise<McpApp>) =>
+  adapter(app, async (request, agentId, instance) => {
+    const outcome = await handleLegacyMessage(request, agentId, instance);
+    await outcome.done;
+    return toResponseInit(outcome.response);
+  });
+
+// The server validates Entra tokens itself; function keys would only get in the way of MCP clients.
+azureFunctions.app.http('mcp', { route: 'mcp/{agentId}', methods: ['GET', 'POST', 'DELETE'], authLevel: 'anonymous', handler: mcpFunction(getApp) });
+azureFunctions.app.http('mcpLegacySse', { route: 'mcp/{agentId}/sse', methods: ['GET'], authLevel: 'anonymous', handler: legacyStreamFunction(getApp) });
+azureFunctions.app.http('mcpLegacyMessage', { route: 'mcp/{agentId}/message', methods: ['POST'], authLevel: 'anonymous', handler: legacyMessageFunction(getApp) });

@@ -33,10 +33,11 @@ azureFunctions.app.hook.appStart(() => {
   void getApp().catch(() => undefined);
 });
 
-// Records still buffered when the worker stops (scale-in, deployment) are sent before it goes.
+// When the worker stops (scale-in, deployment): its legacy SSE streams end with their sessions, its
+// delivery queue is deleted, and records still buffered are sent before it goes.
 azureFunctions.app.hook.appTerminate(async () => {
   const app = await appPromise?.catch(() => undefined);
-  await app?.telemetry.flush();
+  await app?.close();
 });
 
 /** Functions request → web Request. The body stays a stream; nothing is buffered here. */

@@ -76,6 +76,20 @@ param generatedStateSecret string = '${newGuid()}${newGuid()}'
 @description('External base URL when a custom domain fronts the app; empty: https://<default host name>.')
 param publicBaseUrl string = ''
 
+@allowed([
+  'embedded'
+  'dataverse'
+  'chat'
+])
+@description('Where summaries and drafts come from (COPILOT_PROVIDER): the embedded grounded generator, the org\'s Copilot APIs, or a chat endpoint.')
+param copilotProvider string = 'embedded'
+
+@description('Chat-completions URL (COPILOT_CHAT_URL, e.g. Azure OpenAI), reached with the app\'s identity; empty: none.')
+param copilotChatUrl string = ''
+
+@description('Model or deployment name at copilotChatUrl (COPILOT_CHAT_MODEL).')
+param copilotChatModel string = ''
+
 @description('Object id of the deploying user, given table data access for local runs against the deployed storage (optional).')
 param principalId string = ''
 
@@ -145,7 +159,7 @@ module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
         }
       ]
     }
-    // Sessions, confirmation handles and audit rows (the server creates them too, idempotently).
+    // Sessions, confirmation handles, audit rows and decision logs (the server creates them too, idempotently).
     tableServices: {
       tables: [
         {
@@ -156,6 +170,9 @@ module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
         }
         {
           name: '${tablesPrefix}audit'
+        }
+        {
+          name: '${tablesPrefix}decisions'
         }
       ]
     }
@@ -251,6 +268,9 @@ module functionApp 'app/functionApp.bicep' = {
     agentsJson: agentsJson
     tablesPrefix: tablesPrefix
     publicBaseUrl: publicBaseUrl
+    copilotProvider: copilotProvider
+    copilotChatUrl: copilotChatUrl
+    copilotChatModel: copilotChatModel
   }
   // Key Vault references resolve only once the identity may read the secrets.
   dependsOn: [

@@ -4,6 +4,7 @@ import { startAzurite } from '../src/dev/azurite.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** Azurite's Table and Queue endpoints (sessions, handles, audit; per-instance delivery queues). */
     tablesConnectionString: string;
     /** The instant test servers are pinned to (ISO 8601). */
     testNow: string;
@@ -16,7 +17,7 @@ declare module 'vitest' {
  */
 const DEFAULT_TEST_NOW = '2026-11-24T15:30:00.000Z';
 
-/** One in-memory Azurite for the whole run; each test server uses its own table prefix. */
+/** One in-memory Azurite (tables and queues) for the whole run; each test server uses its own table prefix. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const now = new Date(process.env['TEST_NOW'] ?? DEFAULT_TEST_NOW);
   if (Number.isNaN(now.getTime())) throw new Error(`TEST_NOW is not an ISO 8601 instant: ${process.env['TEST_NOW']}`);

@@ -26,6 +26,14 @@ param dataverseUrl string
 param agentsJson string
 param tablesPrefix string
 param publicBaseUrl string
+@allowed([
+  'embedded'
+  'dataverse'
+  'chat'
+])
+param copilotProvider string
+param copilotChatUrl string
+param copilotChatModel string
 
 resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -57,6 +65,8 @@ var serverSettings = {
   TABLES_ACCOUNT_URL: storageAccount.properties.primaryEndpoints.table
   TABLES_MANAGED_IDENTITY_CLIENT_ID: identityClientId
   TABLES_PREFIX: tablesPrefix
+  // Each instance's delivery queue (legacy SSE streams, answers to server→client requests), same identity.
+  QUEUES_ACCOUNT_URL: storageAccount.properties.primaryEndpoints.queue
   MCP_STATE_SECRET: '${secretRef}mcp-state-secret/)'
   AUTH_AUTHORITY: environment().authentication.loginEndpoint
   AUTH_TENANTS: tenantId
@@ -68,6 +78,7 @@ var serverSettings = {
   TOOL_TIMEOUT_SECONDS: '120'
   LOG_LEVEL: 'info'
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
+  COPILOT_PROVIDER: copilotProvider
 }
 
 // Federated (preferred): the app registration trusts this identity, so no secret exists at all.
@@ -77,6 +88,14 @@ var oboSettings = oboCredentialMode == 'managed-identity' ? managedIdentityObo :
 
 var agentsSettings = empty(agentsJson) ? {} : { AGENTS_JSON: agentsJson }
 var baseUrlSettings = empty(publicBaseUrl) ? {} : { PUBLIC_BASE_URL: publicBaseUrl }
+// A chat-completions endpoint (Azure OpenAI), reached with the app's identity: no key is deployed.
+// The identity needs the Cognitive Services OpenAI User role on that resource.
+var copilotChatSettings = empty(copilotChatUrl) ? {} : {
+  COPILOT_CHAT_URL: copilotChatUrl
+  COPILOT_CHAT_MODEL: copilotChatModel
+  COPILOT_CHAT_AUTH: 'managed-identity'
+  COPILOT_CHAT_MANAGED_IDENTITY_CLIENT_ID: identityClientId
+}
 
 // Warm instances for the HTTP functions (the `http` group): each one spares a cold start.
 var alwaysReady = alwaysReadyInstanceCount > 0 ? [{ name: 'http', instanceCount: alwaysReadyInstanceCount }] : []
@@ -122,7 +141,7 @@ module site 'br/public:avm/res/web/site:0.15.1' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
     }
-    appSettingsKeyValuePairs: union(hostSettings, librarySettings, serverSettings, oboSettings, agentsSettings, baseUrlSettings)
+    appSettingsKeyValuePairs: union(hostSettings, librarySettings, serverSettings, oboSettings, agentsSettings, baseUrlSettings, copilotChatSettings)
   }
 }
 

@@ -33,7 +33,8 @@ resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// The host's queues (AzureWebJobsStorage) and any queue the server uses.
+// The host's queues (AzureWebJobsStorage) and each instance's delivery queue (QUEUES_ACCOUNT_URL: create,
+// poll, delete).
 resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storageAccount.id, identityPrincipalId, roles.storageQueueDataContributor)
   scope: storageAccount

@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto';
+
+import type { TokenCredential } from '@azure/identity';
+import type { QueueServiceClient } from '@azure/storage-queue';
 import { createMcpHandler, createRequestStateCodec, getOAuthProtectedResourceMetadataUrl, legacyStatelessFallback } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 
@@ -9,10 +13,13 @@ import { TokenVerifier } from '../auth/tokenVerifier.js';
 import { type AgentConfig, ConfigError } from '../config/agents.js';
 import { type Clock, systemClock } from '../config/clock.js';
 import type { AppConfig } from '../config/config.js';
+import { CopilotServices } from '../copilot/copilotServices.js';
 import { DataverseClient } from '../dataverse/client.js';
 import { MetadataCaches } from '../dataverse/metadata.js';
 import { PrivilegeCaches } from '../dataverse/privileges.js';
 import type { AgentRoute, McpApp } from '../http/mcpApp.js';
+import { QueueHop, receiveFromPeers } from '../http/queueHop.js';
+import { LegacyStreams, type StreamTimers } from '../http/sseStreams.js';
 import { createServer, type ServerDeps } from '../mcp/createServer.js';
 import type { SignedState } from '../mcp/exchange.js';
 import { fromAuthInfo } from '../mcp/requestContext.js';
@@ -21,6 +28,8 @@ import { ServerRequestRelay } from '../mcp/serverRequests.js';
 import { type AgentTools, type CompiledTool, compileTool, surfaceForAgent, toolsForAgent } from '../mcp/toolInventory.js';
 import { AuditLog } from '../sessions/auditLog.js';
 import { ConfirmationStore } from '../sessions/confirmationStore.js';
+import { DecisionStore } from '../sessions/decisionLog.js';
+import { InstanceMailbox, type MailboxOptions, openQueueService, queuesLocation } from '../sessions/instanceMailbox.js';
 import { SessionStore } from '../sessions/sessionStore.js';
 import { openTables, type TableClients, tablesLocation } from '../sessions/tableStorage.js';
 import { telemetryFromConfig } from '../telemetry/fromConfig.js';
@@ -43,6 +52,10 @@ export interface BuildOptions {
   fetch?: typeof fetch;
   /** Default: what the configuration asks for (Application Insights, LOG_FORMAT=json, or off). */
   telemetry?: Telemetry;
+  /** Keep-alive and maximum-duration timers of legacy SSE streams; tests drive them by hand. */
+  streamTimers?: StreamTimers;
+  /** Delivery queues: polling pace; an already-open queue service (tests that disturb the wire), or the credential for QUEUES_ACCOUNT_URL. */
+  queues?: { poll?: MailboxOptions['poll']; service?: QueueServiceClient; credential?: TokenCredential };
 }
 
 /**
@@ -50,13 +63,26 @@ export interface BuildOptions {
  * Dataverse client per request, sessions, confirmations, audit and every agent's tool inventory.
  * The Functions entry and the dev host both call it; src/http only adapts HTTP to what it builds.
  */
-export async function buildApp({ config, log, clock = systemClock, tables: given, fetch: fetchImpl, telemetry: givenTelemetry }: BuildOptions): Promise<McpApp> {
+export async function buildApp({
+  config,
+  log,
+  clock = systemClock,
+  tables: given,
+  fetch: fetchImpl,
+  telemetry: givenTelemetry,
+  streamTimers,
+  queues = {},
+}: BuildOptions): Promise<McpApp> {
   if (!config.stateSecret) {
     throw new ConfigError('MCP_STATE_SECRET is required (32+ characters, the same on every instance): it protects confirmations and cursors.');
   }
   const telemetry = givenTelemetry ?? telemetryFromConfig(config, log, { tools: [...ALL_TOOLS.map((t) => t.name), ...RAW_TOOLS.map((t) => t.descriptor.name)] });
   const location = tablesLocation(config.tables);
   if (!given && !location) throw new ConfigError('TABLES_CONNECTION_STRING (Azurite, account keys) or TABLES_ACCOUNT_URL (managed identity) is required.');
+  const queuesAt = queuesLocation(config.queues);
+  if (!queuesAt) {
+    throw new ConfigError('QUEUES_CONNECTION_STRING (Azurite, account keys) or QUEUES_ACCOUNT_URL (managed identity) is required: instances hand each other legacy SSE messages and answers to server→client requests through Storage Queues.');
+  }
   const tables = given ?? (await openTables(location!, config.tables.prefix, { observe: (call) => telemetry.storage(call) }));
   const verifier = new TokenVerifier({
     authority: config.auth.authority,
@@ -67,7 +93,25 @@ export async function buildApp({ config, log, clock = systemClock, tables: given
   });
   const compiled = ALL_TOOLS.map(compileTool);
   const sessions = new SessionStore(tables.sessions, config.sessions, clock);
-  const relay = new ServerRequestRelay();
+  // One id per instance: it names this instance's queue, its stream rows and its relay ids.
+  const instance = randomBytes(8).toString('hex');
+  const mailbox = new InstanceMailbox({
+    service: queues.service ?? (await openQueueService(queuesAt, queues.credential && { credential: queues.credential })),
+    prefix: config.tables.prefix,
+    instance,
+    log,
+    ...(queues.poll && { poll: queues.poll }),
+  });
+  const relay = new ServerRequestRelay(new QueueHop(mailbox), instance);
+  const streams = new LegacyStreams({
+    mailbox,
+    sessions,
+    keepAliveMs: config.legacySse.keepAliveMs,
+    maxStreamMs: config.legacySse.maxStreamMs,
+    ...(streamTimers && { timers: streamTimers }),
+    log,
+  });
+  receiveFromPeers(mailbox, relay, streams);
   const routes = new Map<string, AgentRoute>();
   for (const agent of config.agents) {
     if (agent.testOnly && !config.enableTestAgents) continue;
@@ -84,6 +128,8 @@ export async function buildApp({ config, log, clock = systemClock, tables: given
       return `${principalKey(request.principal)}|${request.agent.settings.id}`;
     },
   });
+  const copilot = new CopilotServices({ config: config.copilot, clock, cacheMs: config.metadataCacheMs, ...(fetchImpl && { fetch: fetchImpl }) });
+  const decisions = new DecisionStore(tables.decisions, clock);
   const obo = config.auth.obo
     ? new OboClient({
         authority: config.auth.authority,
@@ -111,6 +157,11 @@ export async function buildApp({ config, log, clock = systemClock, tables: given
     telemetry,
     setLogLevel: (session, level) => sessions.setLogLevel(session, level),
     relay,
+    // Each tool call gets the agent's Copilot provider and the user's decision log.
+    callServices: ({ principal, agent, dataverse, signal, now, log: callLog }) => ({
+      copilot: copilot.forCall({ kind: agent.copilot, dataverse, signal, now, log: callLog }),
+      decisions: decisions.forUser(principal, agent.id),
+    }),
     dataverse: (request, signal) =>
       new DataverseClient({
         url: dataverseUrl ?? 'https://dataverse.invalid',
@@ -148,8 +199,11 @@ export async function buildApp({ config, log, clock = systemClock, tables: given
     modern,
     legacy,
     relay,
+    streams,
     close: async () => {
+      await streams.close();
       await modern.close();
+      await mailbox.close();
       await telemetry.flush();
     },
   };
@@ -167,6 +221,8 @@ function buildRoute(agent: AgentConfig, compiled: readonly CompiledTool[], confi
     confirmAllWrites: agent.confirmWrites === 'all',
     research: agent.research ?? {},
     quoteCaseNotes: agent.quoteCaseNotes,
+    copilot: agent.copilot ?? config.copilot.provider,
+    prioritization: agent.prioritization ?? {},
   };
   const served: AgentTools = {
     title: agent.title,

@@ -3,7 +3,11 @@ import { z } from 'zod';
 
 // What tools need of an agent is declared with the tools; the configuration validates it.
 import { ResearchSchema } from '../tools/research/settings.js';
+import { PrioritizationSchema } from '../tools/sales/settings.js';
 import { TOOLSETS } from '../tools/toolsets.js';
+
+/** Where summaries, drafts and answers come from (COPILOT_PROVIDER, or per agent): see src/copilot/provider.ts. */
+export const COPILOT_PROVIDERS = ['embedded', 'dataverse', 'chat'] as const;
 
 const agentIdPattern = /^[a-z][a-z0-9-]{0,62}$/;
 
@@ -37,6 +41,13 @@ export const AgentConfigSchema = z
      * default: a reply never repeats them unless this is set.
      */
     quoteCaseNotes: z.boolean().default(false),
+    /**
+     * The Copilot provider of this agent instead of the deployment's COPILOT_PROVIDER, e.g. `embedded`
+     * on an agent whose data must not reach a chat endpoint; `chat` needs COPILOT_CHAT_URL.
+     */
+    copilot: z.enum(COPILOT_PROVIDERS).optional(),
+    /** Defaults of D365_Sales_PrioritizeLeads (weights, hot threshold); a call may override them. */
+    prioritization: PrioritizationSchema.optional(),
     /** Shown to the model as the server's instructions. */
     instructions: z.string().max(4000).optional(),
     /** Fixture routes (e.g. for the conformance suite): only served when ENABLE_TEST_AGENTS=true. */

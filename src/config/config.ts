@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
-import { type AgentConfig, ConfigError, loadAgentsFile, parseAgents } from './agents.js';
+import { type AgentConfig, ConfigError, COPILOT_PROVIDERS, loadAgentsFile, parseAgents } from './agents.js';
 
 /**
  * The only reader of process.env. Everything the server needs is validated here once, so a bad
@@ -38,6 +38,9 @@ const EnvSchema = z.object({
   // Azure: the account's table endpoint, reached with a managed identity instead of a connection string.
   TABLES_ACCOUNT_URL: z.preprocess((v) => (v === '' ? undefined : v), url.optional()),
   TABLES_MANAGED_IDENTITY_CLIENT_ID: z.string().optional(),
+  // Cross-instance delivery (legacy SSE streams, answers to server→client requests): Storage Queues.
+  QUEUES_CONNECTION_STRING: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  QUEUES_ACCOUNT_URL: z.preprocess((v) => (v === '' ? undefined : v), url.optional()),
   TABLES_PREFIX: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9]{0,30}$/, 'letters and digits only, starting with a letter')
@@ -46,6 +49,10 @@ const EnvSchema = z.object({
   SESSION_IDLE_TTL_SECONDS: int(8 * 3600, 60, 30 * 86400),
   SESSION_MAX_TTL_SECONDS: int(7 * 86400, 60, 90 * 86400),
   SESSION_TOUCH_INTERVAL_SECONDS: int(300, 1, 86400),
+  // Legacy HTTP+SSE streams: a comment this often keeps proxies from closing an idle stream, and a
+  // stream ends before Azure's front end cuts every HTTP response at 230 s.
+  SSE_KEEPALIVE_SECONDS: int(15, 1, 120),
+  SSE_MAX_STREAM_SECONDS: int(210, 10, 225),
   MCP_STATE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_AUTHORITY: url.optional().transform((v) => v ?? 'https://login.microsoftonline.com'),
   AUTH_V1_ISSUER_BASE: url.optional().transform((v) => v ?? 'https://sts.windows.net'),
@@ -72,6 +79,16 @@ const EnvSchema = z.object({
   // Org metadata (tables, columns, lookups, privilege names) and who each user is change with
   // deployments and role assignments, not requests: read once and kept this long.
   METADATA_CACHE_MINUTES: int(10, 1, 1440),
+  // Summaries, drafts and answers: the embedded grounded generator unless a deployment chooses the
+  // org's Copilot APIs or a chat-completions endpoint (each falls back to the embedded one).
+  COPILOT_PROVIDER: z.enum(COPILOT_PROVIDERS).optional().transform((v) => v ?? 'embedded'),
+  COPILOT_CHAT_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  COPILOT_CHAT_MODEL: z.string().optional(),
+  COPILOT_CHAT_API_KEY: z.string().optional(),
+  COPILOT_CHAT_AUTH: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['key', 'managed-identity']).optional()),
+  COPILOT_CHAT_MANAGED_IDENTITY_CLIENT_ID: z.string().optional(),
+  COPILOT_CHAT_SCOPE: z.string().optional().transform((v) => v || 'https://cognitiveservices.azure.com/.default'),
+  COPILOT_CHAT_TIMEOUT_SECONDS: int(20, 1, 60),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional().transform((v) => v ?? 'info'),
   IDENTITY_ENDPOINT: z.string().url().optional(),
   IDENTITY_HEADER: z.string().optional(),
@@ -118,7 +135,10 @@ export interface AppConfig {
   allowedHosts: string[];
   maxBodyBytes: number;
   tables: TablesConfig;
+  queues: QueuesConfig;
   sessions: { idleTtlSeconds: number; maxTtlSeconds: number; touchIntervalSeconds: number };
+  /** The legacy HTTP+SSE transport (2024-11-05): keep-alive interval and the longest a stream stays open. */
+  legacySse: { keepAliveMs: number; maxStreamMs: number };
   stateSecret: string | undefined;
   auth: AuthConfig;
   dataverse: { url: string | undefined; timeoutMs: number };
@@ -126,6 +146,8 @@ export interface AppConfig {
   toolTimeoutMs: number;
   /** How long org metadata and each user's identity are kept before being read again. */
   metadataCacheMs: number;
+  /** Where summaries, drafts and answers come from, and the chat endpoint when there is one. */
+  copilot: CopilotConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   appInsightsConnectionString: string | undefined;
   /** `json`: telemetry records are printed as structured log lines too. */
@@ -140,6 +162,34 @@ export interface TablesConfig {
   /** User-assigned identity for `accountUrl`; without it, DefaultAzureCredential decides. */
   managedIdentityClientId: string | undefined;
   prefix: string;
+}
+
+/**
+ * Where each instance's delivery queue lives (Storage Queues): a connection string, or the account's
+ * queue endpoint reached with the same managed identity as the tables.
+ */
+export interface QueuesConfig {
+  connectionString: string | undefined;
+  /** https://<account>.queue.core.windows.net: reached through @azure/identity. */
+  accountUrl: string | undefined;
+  /** The identity for `accountUrl` (TABLES_MANAGED_IDENTITY_CLIENT_ID: one identity for the account). */
+  managedIdentityClientId: string | undefined;
+}
+
+/** The deployment's Copilot provider (agents may choose another) and the chat-completions endpoint. */
+export interface CopilotConfig {
+  provider: (typeof COPILOT_PROVIDERS)[number];
+  chat: ChatConfig | undefined;
+}
+
+export interface ChatConfig {
+  /** The full chat-completions URL (https, or http on loopback). */
+  url: string;
+  model: string;
+  timeoutMs: number;
+  auth:
+    | { kind: 'key'; key: string; /** Azure OpenAI takes `api-key`; other services a bearer key. */ header: 'api-key' | 'authorization' }
+    | { kind: 'managed-identity'; clientId: string | undefined; scope: string };
 }
 
 export type Env = Record<string, string | undefined>;
@@ -168,6 +218,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('Set either TABLES_CONNECTION_STRING (Azurite, account keys) or TABLES_ACCOUNT_URL (managed identity), not both.');
   }
 
+  if (e.QUEUES_CONNECTION_STRING && e.QUEUES_ACCOUNT_URL) {
+    throw new ConfigError('Set either QUEUES_CONNECTION_STRING (Azurite, account keys) or QUEUES_ACCOUNT_URL (managed identity), not both.');
+  }
+
   const clientId = e.AUTH_CLIENT_ID ?? '';
   const appIdUri = e.AUTH_APP_ID_URI ?? (clientId ? `api://${clientId}` : '');
   const audiences = e.AUTH_AUDIENCES.length > 0 ? e.AUTH_AUDIENCES : [appIdUri, clientId].filter(Boolean);
@@ -186,6 +240,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       managedIdentityClientId: e.TABLES_MANAGED_IDENTITY_CLIENT_ID,
       prefix: e.TABLES_PREFIX,
     },
+    queues: {
+      // An account connection string (or Azurite's) serves queues as well as tables.
+      connectionString: e.QUEUES_CONNECTION_STRING ?? (e.QUEUES_ACCOUNT_URL ? undefined : servesQueues(e.TABLES_CONNECTION_STRING)),
+      accountUrl: e.QUEUES_ACCOUNT_URL,
+      managedIdentityClientId: e.TABLES_MANAGED_IDENTITY_CLIENT_ID,
+    },
+    legacySse: { keepAliveMs: e.SSE_KEEPALIVE_SECONDS * 1000, maxStreamMs: e.SSE_MAX_STREAM_SECONDS * 1000 },
     sessions: {
       idleTtlSeconds: e.SESSION_IDLE_TTL_SECONDS,
       maxTtlSeconds: e.SESSION_MAX_TTL_SECONDS,
@@ -207,6 +268,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataverse: { url: e.DATAVERSE_URL, timeoutMs: e.DATAVERSE_TIMEOUT_MS },
     toolTimeoutMs: e.TOOL_TIMEOUT_SECONDS * 1000,
     metadataCacheMs: e.METADATA_CACHE_MINUTES * 60_000,
+    copilot: copilotConfig(e, agents),
     logLevel: e.LOG_LEVEL,
     appInsightsConnectionString: e.APPLICATIONINSIGHTS_CONNECTION_STRING,
     logFormat: e.LOG_FORMAT,
@@ -239,6 +301,42 @@ function oboCredential(e: z.infer<typeof EnvSchema>): OboCredential | undefined 
     default:
       return undefined;
   }
+}
+
+function copilotConfig(e: z.infer<typeof EnvSchema>, agents: readonly AgentConfig[]): CopilotConfig {
+  const chat = chatConfig(e);
+  const wantsChat = [e.COPILOT_PROVIDER === 'chat' && 'COPILOT_PROVIDER=chat', ...agents.filter((a) => a.copilot === 'chat').map((a) => `agent ${a.id} (copilot: chat)`)].filter(Boolean);
+  if (!chat && wantsChat.length) throw new ConfigError(`${wantsChat.join(' and ')} needs a chat-completions endpoint: set COPILOT_CHAT_URL and COPILOT_CHAT_MODEL.`);
+  return { provider: e.COPILOT_PROVIDER, chat };
+}
+
+function chatConfig(e: z.infer<typeof EnvSchema>): ChatConfig | undefined {
+  if (!e.COPILOT_CHAT_URL) return undefined;
+  const url = new URL(e.COPILOT_CHAT_URL);
+  // CRM facts never travel in clear text, except to a model on this machine.
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new ConfigError('COPILOT_CHAT_URL must be an https URL (http only on 127.0.0.1 or localhost).');
+  if (url.username || url.password) throw new ConfigError('COPILOT_CHAT_URL must not carry credentials; set COPILOT_CHAT_API_KEY or use a managed identity.');
+  if (!e.COPILOT_CHAT_MODEL) throw new ConfigError('COPILOT_CHAT_URL needs COPILOT_CHAT_MODEL (the model or deployment name).');
+  const kind = e.COPILOT_CHAT_AUTH ?? (e.COPILOT_CHAT_API_KEY ? 'key' : 'managed-identity');
+  if (kind === 'key' && !e.COPILOT_CHAT_API_KEY) throw new ConfigError('COPILOT_CHAT_AUTH=key needs COPILOT_CHAT_API_KEY.');
+  const azure = /\.(openai\.azure\.com|cognitiveservices\.azure\.com|services\.ai\.azure\.com)$/i.test(url.hostname);
+  return {
+    url: e.COPILOT_CHAT_URL,
+    model: e.COPILOT_CHAT_MODEL,
+    timeoutMs: e.COPILOT_CHAT_TIMEOUT_SECONDS * 1000,
+    auth:
+      kind === 'key'
+        ? { kind: 'key', key: e.COPILOT_CHAT_API_KEY ?? '', header: azure ? 'api-key' : 'authorization' }
+        : { kind: 'managed-identity', clientId: e.COPILOT_CHAT_MANAGED_IDENTITY_CLIENT_ID || undefined, scope: e.COPILOT_CHAT_SCOPE },
+  };
+}
+
+/** The tables' connection string when it also reaches queues: not one that names only a table endpoint. */
+function servesQueues(connectionString: string | undefined): string | undefined {
+  if (!connectionString) return undefined;
+  if (/(^|;)\s*QueueEndpoint=/i.test(connectionString) || /UseDevelopmentStorage=true/i.test(connectionString)) return connectionString;
+  return /(^|;)\s*TableEndpoint=/i.test(connectionString) ? undefined : connectionString;
 }
 
 function safeJson(text: string, name: string): unknown {

@@ -4,16 +4,9 @@
  * nothing is invented. It is the default "Copilot" provider and the fallback for the others.
  */
 
-export interface GroundedSentence {
-  text: string;
-  /** Field references such as `lead.companyname` or `email[3].subject`. */
-  fields: string[];
-}
-
-export interface GroundedText {
-  text: string;
-  sentences: GroundedSentence[];
-}
+import type { CaseFacts, GroundedSentence, GroundedText, LeadFacts, Sender } from './facts.js';
+import { recommendLeadAction, signalsOf } from './nextStep.js';
+import { daysBetween, truncate } from './text.js';
 
 /** Builds grounded text sentence by sentence; a sentence whose fields are all empty is skipped. */
 export class GroundedWriter {
@@ -30,52 +23,10 @@ export class GroundedWriter {
   }
 }
 
-export interface ActivityFact {
-  kind: 'email' | 'phonecall' | 'task' | 'note' | 'appointment';
-  subject: string;
-  /** ISO date of the activity (sent, completed, created). */
-  on: string;
-  direction?: 'incoming' | 'outgoing';
-  state?: string;
-}
-
-export interface LeadFacts {
-  leadId: string;
-  fullName?: string | undefined;
-  firstName?: string | undefined;
-  jobTitle?: string | undefined;
-  companyName?: string | undefined;
-  topic?: string | undefined;
-  source?: string | undefined;
-  rating?: string | undefined;
-  /** The state label, for display (labels are localised). */
-  status?: string | undefined;
-  /** Open (statecode 0), decided on the number. */
-  isOpen?: boolean | undefined;
-  /** Rated Hot (leadqualitycode 1), decided on the number. */
-  isHot?: boolean | undefined;
-  statusReason?: string | undefined;
-  createdOn?: string | undefined;
-  estimatedValue?: string | undefined;
-  budget?: string | undefined;
-  description?: string | undefined;
-  owner?: string | undefined;
-  score?: number | undefined;
-  grade?: string | undefined;
-  trend?: string | undefined;
-  scoreReasons?: string[] | undefined;
-  /** False where the org has no predictive scoring at all (then a gap says so, not "no score for this lead"). */
-  scoringInstalled?: boolean;
-  activities: ActivityFact[];
-  /** What the summary could not read (e.g. activities without privilege), said plainly. */
-  gaps?: string[] | undefined;
-}
-
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : undefined);
 
-export function daysBetween(fromIso: string, now: Date): number {
-  return Math.max(0, Math.floor((now.getTime() - new Date(fromIso).getTime()) / 86_400_000));
-}
+/** How a summary's last sentence, the rule-based next step, begins. */
+export const NEXT_STEP_PREFIX = 'Suggested next step: ';
 
 /** A lead summary: who, what they asked about, fit signals, engagement, and a rule-based next step. */
 export function summarizeLead(f: LeadFacts, now: Date): GroundedText & { nextStep: GroundedSentence } {
@@ -126,22 +77,9 @@ export function summarizeLead(f: LeadFacts, now: Date): GroundedText & { nextSte
   }
   for (const gap of f.gaps ?? []) w.say(gap, ['privileges']);
 
-  const nextStep = recommendLeadAction(f, dated[0], now);
-  w.say(`Suggested next step: ${nextStep.text}`, nextStep.fields);
+  const nextStep = recommendLeadAction(signalsOf(f), now);
+  w.say(`${NEXT_STEP_PREFIX}${nextStep.text}`, nextStep.fields);
   return { ...w.build(), nextStep };
-}
-
-/** Transparent rules, each tied to the fields that triggered it. */
-export function recommendLeadAction(f: LeadFacts, lastActivity: ActivityFact | undefined, now: Date): GroundedSentence {
-  if (f.isOpen === false) return { text: `none: the lead is already ${(f.status ?? 'closed').toLowerCase()}.`, fields: ['lead.statecode'] };
-  const idle = lastActivity ? daysBetween(lastActivity.on, now) : undefined;
-  const hot = f.isHot === true || (f.score ?? 0) >= 70;
-  if (hot && idle !== undefined && idle <= 14) {
-    return { text: 'qualify it to an opportunity while engagement is fresh (strong rating or score and recent contact).', fields: ['lead.leadqualitycode', 'msdyn_predictivescore.msdyn_score', 'activities[0].date'] };
-  }
-  if (idle === undefined) return { text: 'make first contact: nothing has been recorded yet.', fields: ['activities.count'] };
-  if (idle > 14) return { text: `follow up: the last contact was ${idle} days ago.`, fields: ['activities[0].date'] };
-  return { text: 'keep nurturing: contact is recent but fit signals are not yet strong.', fields: ['lead.leadqualitycode', 'msdyn_predictivescore.msdyn_score', 'activities[0].date'] };
 }
 
 export interface DraftEmail {
@@ -150,15 +88,10 @@ export interface DraftEmail {
   sentences: GroundedSentence[];
 }
 
-/** Every field a grounded text used, once each, in order of first use. */
-export function factsUsed(sentences: readonly GroundedSentence[]): string[] {
-  return [...new Set(sentences.flatMap((s) => s.fields))];
-}
-
 /** A short outreach email grounded in the lead's own enquiry and history; no invented claims. */
 export function draftLeadOutreach(
   f: LeadFacts,
-  sender: { name: string; title?: string | undefined },
+  sender: Sender,
   now: Date,
   /** Extra grounded sentences (e.g. from research) placed after the opening. */
   context: GroundedSentence[] = [],
@@ -185,31 +118,11 @@ export function draftLeadOutreach(
   return { subject, body: built.text, sentences: built.sentences };
 }
 
-export interface CaseFacts {
-  caseId: string;
-  title?: string | undefined;
-  ticketNumber?: string | undefined;
-  description?: string | undefined;
-  customerName?: string | undefined;
-  contactName?: string | undefined;
-  contactFirstName?: string | undefined;
-  priority?: string | undefined;
-  status?: string | undefined;
-  statusReason?: string | undefined;
-  /** Resolved (statecode 1), decided on the number. */
-  resolved?: boolean | undefined;
-  createdOn?: string | undefined;
-  notes: Array<{ subject: string; text: string; on: string }>;
-  /** Internal notes exist but may not be quoted to the customer (agent setting). */
-  notesWithheld?: boolean;
-  articles: Array<{ number: string; title: string }>;
-}
-
 /**
  * A reply to the customer about their case, grounded in the case, published articles and (only when
  * the agent allows it) the case's internal notes.
  */
-export function draftCaseReply(f: CaseFacts, sender: { name: string; title?: string | undefined }, instructions: string | undefined): DraftEmail {
+export function draftCaseReply(f: CaseFacts, sender: Sender, instructions: string | undefined): DraftEmail {
   const w = new GroundedWriter();
   w.say(`Hello ${f.contactFirstName ?? f.contactName ?? 'there'},`, ['contact.firstname']);
   w.say(
@@ -242,19 +155,50 @@ function plural(kind: string, n: number): string {
   return n === 1 ? word : `${word}s`;
 }
 
-function lowerFirst(text: string): string {
-  return /^[A-Z][a-z]/.test(text) ? text[0]!.toLowerCase() + text.slice(1) : text;
+
+/** A passage an answer may quote (a knowledge article, a note, a QnA pair), as the user may read it. */
+export interface Passage {
+  /** What a citation points to (the caller's reference id). */
+  id: string;
+  title: string;
+  text: string;
 }
 
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+export interface AnswerSentence {
+  text: string;
+  /** The passages this sentence is taken from. */
+  passageIds: string[];
 }
 
-/** Plain text → minimal HTML for Dataverse email bodies (escaped, paragraphs preserved). */
-export function toHtml(text: string): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  return text
-    .split(/\n{2,}/)
-    .map((p) => `<p>${esc(p).replace(/\n/g, '<br>')}</p>`)
-    .join('');
+const STOP_WORDS = new Set(
+  'a an and are as at be by can do does for from how i in is it me my of on or our the their there this to was what when where which who why will with you your'.split(' '),
+);
+
+function terms(text: string): Set<string> {
+  return new Set((text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length > 2 && !STOP_WORDS.has(w)));
+}
+
+/**
+ * An extractive answer: the passage sentences that share the most terms with the question (at most
+ * three), each citing its passage, in the order they rank. Nothing is paraphrased, so every claim
+ * is a quotation; when no sentence shares a term, the answer says the passages do not cover it.
+ */
+export function answerFromPassages(question: string, passages: readonly Passage[]): { answer: string; sentences: AnswerSentence[] } {
+  const wanted = terms(question);
+  const scored: Array<{ text: string; id: string; hits: number; order: number }> = [];
+  let order = 0;
+  for (const p of passages) {
+    const titleHits = [...terms(p.title)].filter((t) => wanted.has(t)).length;
+    for (const raw of p.text.replace(/\s+/g, ' ').split(/(?<=[.!?])\s+/)) {
+      const text = raw.trim();
+      if (text.length < 3) continue;
+      const hits = [...terms(text)].filter((t) => wanted.has(t)).length;
+      // A matching title lends weight only to sentences that match on their own.
+      if (hits > 0) scored.push({ text: truncate(text, 400), id: p.id, hits: hits * 2 + titleHits, order: order++ });
+    }
+  }
+  scored.sort((a, b) => b.hits - a.hits || a.order - b.order);
+  const sentences = scored.slice(0, 3).map((s) => ({ text: s.text, passageIds: [s.id] }));
+  if (sentences.length === 0) return { answer: 'The passages available do not answer this question.', sentences: [] };
+  return { answer: sentences.map((s) => s.text).join(' '), sentences };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { Logger } from '../telemetry/log.js';
 import { classify, DataverseError } from './errors.js';
-import { entityPath, guid, literal, ODataBuildError, type Query, renderQuery } from './odata.js';
+import { type Aggregation, entityPath, guid, literal, ODataBuildError, type Query, renderApply, renderQuery } from './odata.js';
 
 /** Supplies a Dataverse token for the current user; asked once per HTTP call. */
 export interface DataverseTokenProvider {
@@ -118,6 +118,15 @@ export class DataverseClient {
     return this.readPages<T>(path, options);
   }
 
+  /**
+   * Grouped aggregates in one request (`$apply`). Dataverse aggregates at most 50,000 rows per query
+   * (`0x8004E023` AggregateQueryRecordLimit): callers narrow the filter, and may split and retry.
+   */
+  async aggregate<T extends Row = Row>(entitySet: string, aggregation: Aggregation): Promise<T[]> {
+    const res = await this.request<{ value?: T[] }>('GET', `${checkName(entitySet)}?${renderApply(aggregation)}`);
+    return res.body?.value ?? [];
+  }
+
   /** Continues a listing from a `next` value returned earlier (only paths under this org's Web API). */
   async continue<T extends Row = Row>(next: string, options: ListOptions = {}): Promise<Page<T>> {
     if (!/^[A-Za-z_][A-Za-z0-9_]*\?[^#]*$/.test(next) || next.includes('..')) {
@@ -179,6 +188,19 @@ export class DataverseClient {
   /** An unbound function without parameters, e.g. `WhoAmI`. */
   async callFunction<T = unknown>(name: string): Promise<T> {
     return (await this.request<T>('GET', checkName(name))).body as T;
+  }
+
+  /**
+   * An unbound function with string parameters, passed as parameter aliases
+   * (`Name(RecordId=@p1)?@p1='…'`): the value stays out of the path segment, which Dataverse limits
+   * to 260 characters ("Maximum OData Segment length", compose-http-requests-handle-errors,
+   * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors).
+   */
+  async callFunctionWith<T = unknown>(name: string, parameters: Readonly<Record<string, string>>): Promise<T> {
+    const entries = Object.entries(parameters);
+    const args = entries.map(([k], i) => `${checkName(k)}=@p${i + 1}`).join(',');
+    const aliases = entries.map(([, v], i) => `@p${i + 1}=${encodeURIComponent(literal(v))}`).join('&');
+    return (await this.request<T>('GET', `${checkName(name)}(${args})${aliases ? `?${aliases}` : ''}`)).body as T;
   }
 
   async whoAmI(): Promise<{ UserId: string; BusinessUnitId: string; OrganizationId: string }> {

@@ -213,6 +213,25 @@ export function renderQuery(q: Partial<Query>): string {
   return parts.join('&');
 }
 
+/** One aggregate of `$apply`: `<property> with <method> as <alias>`, or `$count as <alias>`. */
+export type AggregateItem = { property: string; method: 'sum' | 'average' | 'min' | 'max' | 'countdistinct'; as: string } | { count: true; as: string };
+
+/** `$apply=filter(…)/groupby((…),aggregate(…))` (aggregate-data, https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/aggregate-data). */
+export interface Aggregation {
+  filter?: Filter | undefined;
+  groupBy: readonly string[];
+  aggregate: readonly AggregateItem[];
+}
+
+/** The `$apply` query string of an aggregation, from typed parts only. */
+export function renderApply(a: Aggregation): string {
+  const items = a.aggregate.map((i) => ('count' in i ? `$count as ${simpleProp(i.as)}` : `${simpleProp(i.property)} with ${i.method} as ${simpleProp(i.as)}`));
+  const agg = items.length ? `aggregate(${items.join(',')})` : '';
+  const body = a.groupBy.length ? `groupby((${a.groupBy.map(simpleProp).join(',')})${agg ? `,${agg}` : ''})` : agg;
+  if (!body) throw new ODataBuildError('an aggregation needs a group or an aggregate');
+  return `$apply=${encodeURIComponent(a.filter ? `filter(${a.filter.text})/${body}` : body)}`;
+}
+
 /** `accounts(<guid>)`; throws unless id is a GUID. */
 export function entityPath(entitySet: string, id: string): string {
   return `${simpleProp(entitySet)}(${literal(guid(id))})`;

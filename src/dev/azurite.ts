@@ -9,13 +9,18 @@ const ACCOUNT = 'devstoreaccount1';
 const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface AzuriteHandle {
+  /** Table service port. */
   port: number;
+  /** Queue service port (per-instance delivery queues; always in memory). */
+  queuePort: number;
+  /** Reaches both services (Table and Queue endpoints). */
   connectionString: string;
   close(): Promise<void>;
 }
 
-export function azuriteConnectionString(port: number, host = '127.0.0.1'): string {
-  return `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};TableEndpoint=http://${host}:${port}/${ACCOUNT};`;
+export function azuriteConnectionString(port: number, host = '127.0.0.1', queuePort?: number): string {
+  const queue = queuePort ? `QueueEndpoint=http://${host}:${queuePort}/${ACCOUNT};` : '';
+  return `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};TableEndpoint=http://${host}:${port}/${ACCOUNT};${queue}`;
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -46,35 +51,61 @@ function addressInUse(host: string, port: number): Error {
 }
 
 /**
- * Starts Azurite's Table service as a child process on loopback: the real Table API, spoken to
- * through @azure/data-tables. `location` persists data across runs; without it data lives in memory.
+ * Starts Azurite's Table and Queue services as child processes on loopback: the real APIs, spoken to
+ * through @azure/data-tables and @azure/storage-queue. `location` persists the tables across runs;
+ * without it they live in memory. Queues always do: each instance's queue lives only as long as it.
  */
-export async function startAzurite(options: { port?: number; location?: string; host?: string } = {}): Promise<AzuriteHandle> {
+export async function startAzurite(options: { port?: number; queuePort?: number; location?: string; host?: string } = {}): Promise<AzuriteHandle> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port || (await freePort(host));
   // Checked up front: with another listener on the port, waitForPort would mistake it for Azurite.
   if (options.port && !(await portIsFree(port, host))) throw addressInUse(host, port);
-  const main = createRequire(import.meta.url).resolve('azurite/dist/src/table/main.js');
-  const args = [main, '--tableHost', host, '--tablePort', String(port), '--disableTelemetry', '--silent'];
+  const tableArgs = ['--tableHost', host, '--tablePort', String(port)];
   if (options.location) {
     await mkdir(options.location, { recursive: true });
-    args.push('--location', options.location);
+    tableArgs.push('--location', options.location);
   } else {
-    args.push('--inMemoryPersistence');
+    tableArgs.push('--inMemoryPersistence');
   }
+  const queuePort = options.queuePort || (await freePort(host));
+  if (options.queuePort && !(await portIsFree(queuePort, host))) throw addressInUse(host, queuePort);
+  // In parallel: both are on the start-up path of npm start and of every test run.
+  const [table, queue] = await Promise.allSettled([
+    startService('table', tableArgs, host, port),
+    startService('queue', ['--queueHost', host, '--queuePort', String(queuePort), '--inMemoryPersistence'], host, queuePort),
+  ]);
+  if (table.status === 'rejected' || queue.status === 'rejected') {
+    await Promise.all([table, queue].map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
+    throw table.status === 'rejected' ? table.reason : (queue as PromiseRejectedResult).reason;
+  }
+  return {
+    port,
+    queuePort,
+    connectionString: azuriteConnectionString(port, host, queuePort),
+    async close() {
+      await Promise.all([queue.value.close(), table.value.close()]);
+    },
+  };
+}
+
+interface AzuriteService {
+  close(): Promise<void>;
+}
+
+async function startService(service: 'table' | 'queue', serviceArgs: string[], host: string, port: number): Promise<AzuriteService> {
+  const main = createRequire(import.meta.url).resolve(`azurite/dist/src/${service}/main.js`);
+  const args = [main, ...serviceArgs, '--disableTelemetry', '--silent'];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = once(child, 'exit').then(() => {
     if (/EADDRINUSE/.test(output)) throw addressInUse(host, port);
-    throw new Error(`Azurite exited during start-up: ${output.trim().slice(-500)}`);
+    throw new Error(`Azurite (${service}) exited during start-up: ${output.trim().slice(-500)}`);
   });
   await Promise.race([waitForPort(host, port, 20_000), exited]);
   exited.catch(() => undefined);
   return {
-    port,
-    connectionString: azuriteConnectionString(port, host),
     async close() {
       if (child.exitCode !== null) return;
       // Azurite saves its database on SIGINT (graceful close); SIGTERM would lose the last writes.

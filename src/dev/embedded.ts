@@ -8,7 +8,7 @@ import { type Clock, systemClock } from '../config/clock.js';
 import { type AppConfig, type Env, loadConfig } from '../config/config.js';
 import type { EmulatorHandle, OrgProfile } from '../emulator/index.js';
 import { LOCAL_TENANT_ID, LOCAL_USERS } from '../emulator/users.js';
-import { buildApp } from '../app/buildApp.js';
+import { type BuildOptions, buildApp } from '../app/buildApp.js';
 import type { McpApp } from '../http/mcpApp.js';
 import { type NodeHost, startNodeHost } from '../http/nodeHost.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
@@ -37,6 +37,10 @@ export interface EmbeddedOptions {
   clock?: Clock;
   /** Optional solutions the emulated org has (default: all the sample data uses). */
   emulatorProfile?: OrgProfile;
+  /** Legacy SSE keep-alive and maximum-duration timers (tests drive them by hand). */
+  streamTimers?: BuildOptions['streamTimers'];
+  /** Delivery queue polling and pipeline (tests make it quick, or disturb the wire). */
+  queues?: BuildOptions['queues'];
 }
 
 export type EmbeddedEmulator = EmulatorHandle;
@@ -56,7 +60,7 @@ export interface Embedded {
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 /**
- * Starts the whole product on one machine: Azurite Table Storage, the local identity provider,
+ * Starts the whole product on one machine: Azurite (tables and queues), the local identity provider,
  * the Dataverse emulator and the MCP server, each on loopback. `npm start` and the tests use it.
  */
 export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embedded> {
@@ -154,7 +158,13 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     const hostPort = basePort || (await freePort());
     env['PUBLIC_BASE_URL'] ??= `http://127.0.0.1:${hostPort}`;
     const config = loadConfig(env);
-    const app = await buildApp({ config, log, clock });
+    const app = await buildApp({
+      config,
+      log,
+      clock,
+      ...(options.streamTimers && { streamTimers: options.streamTimers }),
+      ...(options.queues && { queues: options.queues }),
+    });
     closers.push(() => app.close());
     const host = await onPort(0, () =>
       startNodeHost(app, {

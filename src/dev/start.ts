@@ -40,11 +40,13 @@ async function main(): Promise<void> {
     ...[...embedded.app.routes.values()].map(
       (r) => `    ${r.config.id.padEnd(width)}  ${host.url}/mcp/${r.config.id}   ${r.config.title}${r.config.readOnly && !/read-only/i.test(r.config.title) ? ' (read-only)' : ''}`,
     ),
+    '  Legacy HTTP+SSE clients (2024-11-05): GET /mcp/{agent}/sse on the same host, e.g.',
+    `    ${host.url}/mcp/${[...embedded.app.routes.keys()][0] ?? '{agent}'}/sse`,
     `  Health: ${host.url}/health`,
     '',
     `  Dataverse: ${embedded.emulator ? `embedded emulator with sample data at ${config.dataverse.url}` : config.dataverse.url}`,
     `  Identity:  ${embedded.idp ? `local identity provider at ${embedded.idp.url} (tenant ${embedded.idp.tenantId})` : config.auth.authority}`,
-    `  Sessions:  ${embedded.azurite ? `Azurite Table Storage on 127.0.0.1:${embedded.azurite.port}` : 'Azure Table Storage (TABLES_CONNECTION_STRING)'}`,
+    `  Sessions:  ${embedded.azurite ? `Azurite Table Storage on 127.0.0.1:${embedded.azurite.port}, delivery queues on 127.0.0.1:${embedded.azurite.queuePort}` : 'Azure Table Storage (TABLES_CONNECTION_STRING) and Storage Queues'}`,
     `  Data:      ${settings.dataDir}${embedded.azurite || embedded.emulator ? '  (npm start -- --reset to start clean)' : ''}`,
     '',
   ];

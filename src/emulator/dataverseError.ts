@@ -39,6 +39,8 @@ export const ErrorCode = {
   ExecutionTimeLimit: '0x80072321',
   /** Service protection: concurrent requests, -2147015898. */
   ConcurrencyLimit: '0x80072326',
+  /** AggregateQueryRecordLimit, -2147164125: an aggregate over more than 50,000 rows (https://learn.microsoft.com/power-apps/developer/data-platform/fetchxml/aggregate-data#limitations). */
+  AggregateQueryRecordLimit: '0x8004E023',
   /** Generic unexpected failure. */
   Unexpected: '0x80040216',
 } as const;

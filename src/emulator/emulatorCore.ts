@@ -10,6 +10,8 @@ import { DEFAULT_PROFILE, type OrgProfile, STANDARD_MANY_TO_MANY, tablesFor } fr
 import type { AttributeDef, TableDef } from './metadata/types.js';
 import { SkipTokens } from './odata/skipToken.js';
 import type { Principal } from './security/roles.js';
+import { type BulkLeadOptions, type BulkLeadResult, seedBulkLeads } from './seed/bulkLeads.js';
+import { seedCopilotApis } from './seed/copilotApis.js';
 import { seedLaterAdditions, seedOrganisation } from './seed/seedOrganisation.js';
 import { Store } from './store/store.js';
 
@@ -44,6 +46,8 @@ export interface CoreOptions {
   clock?: () => number;
   /** Solutions the org has (stored with the data: a reload keeps its profile). */
   profile?: OrgProfile;
+  /** Rows one `$apply` may aggregate instead of Dataverse's 50,000, for tests of what happens past the limit. */
+  aggregateRecordLimit?: number;
 }
 
 /** Writes the database file atomically (temp file + rename), debounced after writes. */
@@ -91,6 +95,7 @@ class Persister {
 export class EmulatorCore {
   readonly outbox: SentEmail[] = [];
   readonly skipTokens = new SkipTokens();
+  aggregateRecordLimit: number | undefined;
   private persister: Persister | undefined;
 
   private constructor(
@@ -132,6 +137,7 @@ export class EmulatorCore {
       store.reloadVersion();
       // Users, teams and settings added to the sample org since the file was written.
       seedLaterAdditions(store, model, core.businessUnitId);
+      if (profile.copilot !== false) seedCopilotApis(store, model);
     } else {
       const anchor = opts.anchorTime ?? new Date(source());
       const seed = opts.seed ?? DEFAULT_SEED;
@@ -142,6 +148,7 @@ export class EmulatorCore {
       store.createActivityPointerView();
       store.setVersion(1_000_000);
       const info = seedOrganisation(store, model, { anchor, seed });
+      if (profile.copilot !== false) seedCopilotApis(store, model);
       for (const t of model.allTables()) store.createIndexes(t);
       store.createCompositeIndexes();
       store.run('ANALYZE');
@@ -153,6 +160,7 @@ export class EmulatorCore {
       store.setMeta('businessUnitId', info.businessUnitId);
       core = new EmulatorCore(model, store, new Clock(offset, source), info.organizationId, info.businessUnitId, anchor, seed);
     }
+    core.aggregateRecordLimit = opts.aggregateRecordLimit;
     if (file) {
       core.persister = new Persister(store, file);
       store.onWrite = () => core.persister?.schedule();
@@ -217,6 +225,15 @@ export class EmulatorCore {
    * Hands pending emails to the "mailbox", as server-side synchronization does: each still in
    * 6 Pending Send becomes 3 Sent with `senton` set. Returns the emails delivered.
    */
+  /** Adds many open leads with interactions and scores (benchmarks of ranking at scale). */
+  seedLeads(options: BulkLeadOptions): BulkLeadResult {
+    const result = seedBulkLeads(this.store, this.model, this.clock.now(), options);
+    // Fresh statistics, so the planner keeps using the indexes on the grown tables.
+    this.store.run('ANALYZE');
+    this.persister?.schedule();
+    return result;
+  }
+
   deliverMail(): SentEmail[] {
     const delivered: SentEmail[] = [];
     const now = toIso(this.clock.now());

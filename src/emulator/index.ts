@@ -3,6 +3,7 @@ import { EmulatorCore } from './emulatorCore.js';
 import type { SentEmail } from './emulatorCore.js';
 import type { FaultController } from './faults.js';
 import type { OrgProfile } from './metadata/standardTables.js';
+import type { BulkLeadOptions, BulkLeadResult } from './seed/bulkLeads.js';
 import { Faults } from './faults.js';
 import type { EmulatorRequestLogEntry } from './http/createEmulatorServer.js';
 import { createEmulatorServer, listen } from './http/createEmulatorServer.js';
@@ -10,6 +11,7 @@ import { createEmulatorServer, listen } from './http/createEmulatorServer.js';
 export type { SentEmail } from './emulatorCore.js';
 export type { FaultController, FaultRule } from './faults.js';
 export type { OrgProfile } from './metadata/standardTables.js';
+export type { BulkLeadOptions, BulkLeadResult } from './seed/bulkLeads.js';
 export type { EmulatorRequestLogEntry } from './http/createEmulatorServer.js';
 export { DEFAULT_SEED } from './emulatorCore.js';
 export { LOCAL_TEAMS, LOCAL_TENANT_ID, LOCAL_USERS, findLocalUser } from './users.js';
@@ -30,6 +32,8 @@ export interface EmulatorOptions {
   clock?: () => number;
   /** Optional solutions the org has installed; default every one the sample data uses. */
   profile?: OrgProfile;
+  /** Rows one `$apply` may aggregate instead of Dataverse's 50,000 (tests of what happens past it). */
+  aggregateRecordLimit?: number;
   /** Verifies the caller's bearer token (signature, issuer, audience, expiry are the caller's concern) and returns the Entra object id. Throw to refuse (-> 401). */
   verifyToken: (token: string) => Promise<{ objectId: string }>;
 }
@@ -45,6 +49,8 @@ export interface EmulatorHandle {
   outbox: ReadonlyArray<SentEmail>;
   /** Delivers the outbox as server-side sync would: Pending Send emails become Sent. Returns those delivered. */
   deliverMail(): SentEmail[];
+  /** Adds many open leads with interactions and scores, as `POST /_emulator/seed/leads` does. */
+  seedLeads(options: BulkLeadOptions): BulkLeadResult;
   /** Stops listening; persists to dataFile if set. */
   close(): Promise<void>;
 }
@@ -58,6 +64,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
+    ...(options.aggregateRecordLimit !== undefined ? { aggregateRecordLimit: options.aggregateRecordLimit } : {}),
   });
   const faults = new Faults();
   const log: EmulatorRequestLogEntry[] = [];
@@ -76,6 +83,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     },
     outbox: core.outbox,
     deliverMail: () => core.deliverMail(),
+    seedLeads: (o) => core.seedLeads(o),
     close: () => {
       closed ??= (async () => {
         await new Promise<void>((resolve) => {

@@ -203,7 +203,8 @@ async function legacyPost(request: Request, parsed: object, route: AgentRoute, r
     return app.legacy(sdkRequest, { authInfo: toAuthInfo(requestContext), parsedBody: body });
   }
   const session = await app.sessions.get(sessionId);
-  if (!session || session.agentId !== route.config.id || !samePrincipal(session, requestContext.principal)) {
+  // An HTTP+SSE session (streamInstance set) lives on its stream, not on this endpoint.
+  if (!session || session.agentId !== route.config.id || !samePrincipal(session, requestContext.principal) || session.streamInstance !== undefined) {
     // Foreign and unknown ids look the same, so ids cannot be probed.
     return jsonRpcError(404, -32001, 'Session not found: it expired or was ended. Initialize a new session.', id);
   }
@@ -365,7 +366,7 @@ async function endSession(request: Request, route: AgentRoute, principal: Princi
   const sessionId = request.headers.get(SESSION_HEADER);
   if (!sessionId) return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required to end a session.');
   const session = await app.sessions.get(sessionId);
-  if (!session || session.agentId !== route.config.id || !samePrincipal(session, principal)) {
+  if (!session || session.agentId !== route.config.id || !samePrincipal(session, principal) || session.streamInstance !== undefined) {
     return jsonRpcError(404, -32001, 'Session not found.');
   }
   await app.sessions.delete(sessionId);

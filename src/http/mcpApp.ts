@@ -11,6 +11,7 @@ import type { SessionStore } from '../sessions/sessionStore.js';
 import type { TableClients } from '../sessions/tableStorage.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
+import type { LegacyStreams } from './sseStreams.js';
 
 /** Everything one agent route needs, built once at start-up. */
 export interface AgentRoute {
@@ -37,5 +38,8 @@ export interface McpApp {
   legacy: LegacyHttpHandler;
   /** Where clients' answers to server→client requests go (2025-era sessions). */
   relay: ServerRequestRelay;
+  /** Legacy HTTP+SSE streams (2024-11-05) on this instance, and delivery to streams on any instance. */
+  streams: LegacyStreams;
+  /** Ends this instance's streams (their sessions too), stops its queue and flushes telemetry. */
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 import { handleMcp, handleWellKnown, type PreReadBody } from './handleMcp.js';
+import { handleLegacyMessage, handleLegacyStream } from './legacySse.js';
 import type { McpApp } from './mcpApp.js';
 import { httpError } from './responses.js';
 
@@ -22,10 +23,12 @@ export interface NodeHost {
 }
 
 const MCP_ROUTE = /^\/mcp\/([^/?#]+)\/?$/;
+/** The legacy HTTP+SSE transport (2024-11-05): the stream, and where its messages are POSTed. */
+const LEGACY_ROUTE = /^\/mcp\/([^/?#]+)\/(sse|message)\/?$/;
 
 /**
- * Serves the same handlers as the Azure Functions entry on plain node:http: /mcp/{agentId},
- * the RFC 9728 well-known documents and /health.
+ * Serves the same handlers as the Azure Functions entry on plain node:http: /mcp/{agentId}, the
+ * legacy /mcp/{agentId}/sse and /mcp/{agentId}/message, the RFC 9728 well-known documents and /health.
  */
 export async function startNodeHost(app: McpApp, options: NodeHostOptions = {}): Promise<NodeHost> {
   const server = createServer((req, res) => {
@@ -42,11 +45,13 @@ export async function startNodeHost(app: McpApp, options: NodeHostOptions = {}):
   return {
     server,
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Streams end first (their sessions too), so clients see a clean end rather than a cut socket.
+      await app.streams.close();
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }
 
@@ -58,16 +63,20 @@ async function route(req: IncomingMessage, res: ServerResponse, app: McpApp, opt
   });
 
   const mcp = MCP_ROUTE.exec(path);
-  if (mcp) {
+  const legacy = mcp ? undefined : LEGACY_ROUTE.exec(path);
+  if (mcp || legacy) {
     const request = toWebRequest(req, abort.signal);
-    const agentId = safeDecode(mcp[1] ?? '');
-    // The body is read only after the agent and the token checked out.
-    const response = await handleMcp(request, agentId, app, {
+    const agentId = safeDecode((mcp ?? legacy)?.[1] ?? '');
+    const handleOptions = {
+      // The body is read only after the agent and the token checked out.
       readBody: () => readBody(req, app.config.maxBodyBytes),
       ...(options.allowedOrigins && { allowedOrigins: options.allowedOrigins }),
       ...(options.allowedHosts && { allowedHosts: options.allowedHosts }),
-    });
-    return writeResponse(res, response);
+    };
+    if (mcp) return writeResponse(res, await handleMcp(request, agentId, app, handleOptions));
+    if (legacy?.[2] === 'sse') return writeResponse(res, await handleLegacyStream(request, agentId, app, handleOptions));
+    // 202 at once; the app tracks the work, which delivers its answers on the stream.
+    return writeResponse(res, (await handleLegacyMessage(request, agentId, app, handleOptions)).response);
   }
   if (path.startsWith('/.well-known/')) return writeResponse(res, handleWellKnown(toWebRequest(req, abort.signal), app));
   if (path === '/health') return writeResponse(res, await health(app, options.healthChecks ?? {}));

@@ -16,7 +16,7 @@ import { type MetadataCaches, OrgMetadata } from '../dataverse/metadata.js';
 import { PrivilegeChecker, type PrivilegeCaches } from '../dataverse/privileges.js';
 import type { LogLevel, SessionRecord } from '../sessions/sessionStore.js';
 import { currentExchange } from '../telemetry/telemetry.js';
-import type { ToolContext } from '../tools/defineTool.js';
+import type { ToolContext, ToolServiceFactory } from '../tools/defineTool.js';
 import type { SurfaceContext } from '../tools/surface.js';
 import { dispatch, type DispatchDeps, errorResult } from './dispatch.js';
 import { exchangeFor, withInput } from './exchange.js';
@@ -30,7 +30,7 @@ export const SERVER_NAME = 'dataverse-mcp';
 export const SERVER_VERSION = '0.1.0';
 const MODERN_VERSION = '2026-07-28';
 
-export interface ServerDeps extends DispatchDeps {
+export interface ServerDeps extends DispatchDeps, ToolServiceFactory {
   validator: jsonSchemaValidator;
   cursorKey: Buffer;
   /** A Dataverse client acting for this request's user. */
@@ -122,6 +122,7 @@ export function createServer(agent: AgentTools, request: RequestContext, deps: S
       now: () => new Date(deps.now()),
       // Set by dispatch for the confirmed round of a write.
       confirmedId: () => undefined,
+      ...deps.callServices({ principal: request.principal, agent: agent.settings, dataverse, signal, now: () => new Date(deps.now()), log: request.log }),
       serves: (tool) => agent.tools.has(tool),
       readResource: (uri) => readThrough(agent, uri, ctx),
     };

@@ -12,7 +12,13 @@ export interface ClientResponse {
 
 /** Carries a client's answer to the instance whose tool call is waiting for it (Storage Queues across instances). */
 export interface ResponseHop {
-  send(instance: string, delivery: Delivery): Promise<void>;
+  /** False when no instance of that name is listening (it ended): the answer has nowhere to go. */
+  send(instance: string, delivery: Delivery): Promise<boolean>;
+  /**
+   * Keeps this instance receiving answers until the returned function is called; resolves once an
+   * answer sent to this instance can arrive (its queue exists and is polled).
+   */
+  hold(): Promise<() => void>;
 }
 
 /** What travels between instances: the answer and who may give it. */
@@ -27,6 +33,8 @@ interface Pending {
   owner: string;
   originalId: string | number;
   deliver(message: JSONRPCMessage): void;
+  /** This instance's hold on the hop while the answer is awaited. */
+  held: Promise<() => void> | undefined;
 }
 
 const WIRE_ID = /^srv\.([A-Za-z0-9_-]{1,32})\.[A-Za-z0-9_-]{16,64}$/;
@@ -35,6 +43,14 @@ export function isClientResponse(body: unknown): body is ClientResponse {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
   const m = body as Record<string, unknown>;
   return m['method'] === undefined && (typeof m['id'] === 'string' || typeof m['id'] === 'number') && ('result' in m || 'error' in m);
+}
+
+/** A delivery as it arrives from another instance, checked before anything trusts its shape. */
+export function parseDelivery(value: unknown): Delivery | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const d = value as Record<string, unknown>;
+  if (typeof d['sessionId'] !== 'string' || typeof d['owner'] !== 'string' || !isClientResponse(d['message'])) return undefined;
+  return { sessionId: d['sessionId'], owner: d['owner'], message: d['message'] };
 }
 
 /**
@@ -51,7 +67,8 @@ export class ServerRequestRelay {
 
   constructor(
     private readonly hop?: ResponseHop,
-    instance = randomBytes(9).toString('base64url'),
+    // Lower-case hex: it also names this instance's queue, and queue names are lower-case.
+    instance = randomBytes(8).toString('hex'),
   ) {
     this.instance = instance;
   }
@@ -61,16 +78,25 @@ export class ServerRequestRelay {
     return new RelayedTransport(inner, this, sessionId, owner);
   }
 
-  /** @internal Registers an outgoing request; returns the id it travels under. */
-  expect(sessionId: string, owner: string, originalId: string | number, deliver: (message: JSONRPCMessage) => void): string {
+  /**
+   * @internal Registers an outgoing request: the id it travels under, and when it may leave (once an
+   * answer landing on another instance can find its way here).
+   */
+  expect(sessionId: string, owner: string, originalId: string | number, deliver: (message: JSONRPCMessage) => void): { wireId: string; ready: Promise<void> } {
     const wireId = `srv.${this.instance}.${randomBytes(18).toString('base64url')}`;
-    this.pending.set(wireId, { sessionId, owner, originalId, deliver });
-    return wireId;
+    const held = this.hop?.hold();
+    // Settled by whoever awaits `ready`; a release after a failed hold has nothing to release.
+    held?.catch(() => undefined);
+    this.pending.set(wireId, { sessionId, owner, originalId, deliver, held });
+    return { wireId, ready: held ? held.then(() => undefined) : Promise.resolve() };
   }
 
   /** @internal */
   forget(wireId: string): void {
+    const entry = this.pending.get(wireId);
+    if (!entry) return;
     this.pending.delete(wireId);
+    release(entry);
   }
 
   /**
@@ -83,8 +109,7 @@ export class ServerRequestRelay {
     if (!wire) return false;
     if (wire[1] === this.instance) return this.accept({ sessionId, owner, message });
     if (!this.hop) return false;
-    await this.hop.send(wire[1]!, { sessionId, owner, message });
-    return true;
+    return this.hop.send(wire[1]!, { sessionId, owner, message });
   }
 
   /** Delivers an answer to a request waiting on this instance (called for local POSTs and by the hop's receiver). */
@@ -93,6 +118,7 @@ export class ServerRequestRelay {
     const entry = this.pending.get(id);
     if (!entry || entry.sessionId !== delivery.sessionId || entry.owner !== delivery.owner) return false;
     this.pending.delete(id);
+    release(entry);
     entry.deliver({ ...delivery.message, id: entry.originalId } as JSONRPCMessage);
     return true;
   }
@@ -100,6 +126,13 @@ export class ServerRequestRelay {
   get waiting(): number {
     return this.pending.size;
   }
+}
+
+function release(entry: Pending): void {
+  void entry.held?.then(
+    (done) => done(),
+    () => undefined,
+  );
 }
 
 /** Delegates to the SDK's transport, renaming outgoing request ids and routing their answers back. */
@@ -146,9 +179,15 @@ class RelayedTransport implements Transport {
   send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const m = message as { method?: unknown; id?: unknown };
     if (typeof m.method === 'string' && (typeof m.id === 'string' || typeof m.id === 'number')) {
-      const wireId = this.relay.expect(this.session, this.owner, m.id, (answer) => this.onmessage?.(answer));
+      const { wireId, ready } = this.relay.expect(this.session, this.owner, m.id, (answer) => this.onmessage?.(answer));
       this.issued.add(wireId);
-      return this.inner.send({ ...message, id: wireId } as JSONRPCMessage, options);
+      return ready.then(
+        () => this.inner.send({ ...message, id: wireId } as JSONRPCMessage, options),
+        (err: unknown) => {
+          this.relay.forget(wireId);
+          throw err;
+        },
+      );
     }
     return this.inner.send(message, options);
   }

@@ -15,6 +15,11 @@ export interface SessionRecord {
   clientCapabilities: Record<string, unknown>;
   /** The client's `logging/setLevel`: log notifications at or above it; none until it asks. */
   logLevel?: LogLevel | undefined;
+  /**
+   * Set for a legacy HTTP+SSE session (2024-11-05): the instance holding its stream, where every
+   * message for the client must go. Streamable HTTP sessions have none.
+   */
+  streamInstance?: string | undefined;
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
@@ -35,6 +40,7 @@ interface SessionEntity {
   clientInfo: string;
   clientCapabilities: string;
   logLevel?: string;
+  streamInstance?: string;
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
@@ -48,6 +54,8 @@ export interface SessionPolicy {
 }
 
 const ROW = 'session';
+/** How long a legacy SSE session's row outlives the longest its stream may last. */
+const STREAM_GRACE_SECONDS = 30;
 /** 256 bits from the CSPRNG, base64url: visible ASCII, unguessable, valid as a Table key. */
 const newSessionId = () => randomBytes(32).toString('base64url');
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
@@ -68,8 +76,14 @@ export class SessionStore {
     protocolVersion: string;
     clientInfo?: { name?: string; version?: string };
     clientCapabilities?: Record<string, unknown>;
+    /** A legacy SSE session: its stream's instance, and how long the stream may stay open at most. */
+    stream?: { instance: string; maxSeconds: number };
   }): Promise<SessionRecord> {
     const now = new Date(this.now());
+    let expiresAt = this.expiry(now, now);
+    // The row outlives its stream only by a little: if the instance dies without deleting it, it
+    // expires soon after the stream could have lasted anyway.
+    if (input.stream) expiresAt = new Date(Math.min(expiresAt.getTime(), now.getTime() + (input.stream.maxSeconds + STREAM_GRACE_SECONDS) * 1000));
     const record: SessionRecord = {
       id: newSessionId(),
       agentId: input.agentId,
@@ -78,9 +92,10 @@ export class SessionStore {
       protocolVersion: input.protocolVersion,
       clientInfo: input.clientInfo,
       clientCapabilities: input.clientCapabilities ?? {},
+      ...(input.stream && { streamInstance: input.stream.instance }),
       createdAt: now,
       lastSeenAt: now,
-      expiresAt: this.expiry(now, now),
+      expiresAt,
     };
     await guardStorage(() => this.table.createEntity(toEntity(record)), 'create a session');
     return record;
@@ -126,6 +141,23 @@ export class SessionStore {
     record.logLevel = level;
   }
 
+  /** What `initialize` negotiated, stored once it is answered (legacy SSE sessions open before it). */
+  async recordInitialize(
+    record: SessionRecord,
+    init: { protocolVersion: string; clientInfo: { name?: string; version?: string }; clientCapabilities: Record<string, unknown> },
+  ): Promise<void> {
+    const stored = toEntity({ ...record, ...init });
+    await guardStorage(
+      () =>
+        this.table.updateEntity(
+          { partitionKey: record.id, rowKey: ROW, protocolVersion: stored.protocolVersion, clientInfo: stored.clientInfo, clientCapabilities: stored.clientCapabilities },
+          'Merge',
+        ),
+      'store what initialize negotiated',
+    );
+    Object.assign(record, init);
+  }
+
   /** Ends a session; false when it did not exist. */
   async delete(id: string): Promise<boolean> {
     if (!SESSION_ID.test(id)) return false;
@@ -169,6 +201,7 @@ function toEntity(r: SessionRecord): SessionEntity {
     clientInfo: boundedJson({ name: r.clientInfo?.name?.slice(0, 200), version: r.clientInfo?.version?.slice(0, 100) }),
     clientCapabilities: boundedJson(r.clientCapabilities),
     ...(r.logLevel && { logLevel: r.logLevel }),
+    ...(r.streamInstance && { streamInstance: r.streamInstance }),
     createdAt: r.createdAt,
     lastSeenAt: r.lastSeenAt,
     expiresAt: r.expiresAt,
@@ -198,6 +231,7 @@ function fromEntity(e: SessionEntity): SessionRecord {
     },
     clientCapabilities: parseJsonObject(e.clientCapabilities),
     ...(isLogLevel(e.logLevel) && { logLevel: e.logLevel }),
+    ...(typeof e.streamInstance === 'string' && { streamInstance: e.streamInstance }),
     createdAt: new Date(e.createdAt),
     lastSeenAt: new Date(e.lastSeenAt),
     expiresAt: new Date(e.expiresAt),

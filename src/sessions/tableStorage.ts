@@ -5,7 +5,7 @@ import type { TablesConfig } from '../config/config.js';
 import type { StorageCallFacts } from '../telemetry/telemetry.js';
 
 /** The tables this service owns; all names share the configured prefix. */
-export const TABLE_NAMES = ['sessions', 'handles', 'audit'] as const;
+export const TABLE_NAMES = ['sessions', 'handles', 'audit', 'decisions'] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
 export type TableClients = Record<TableName, TableClient>;
@@ -82,12 +82,13 @@ function asLocation(location: string | TablesLocation): TablesLocation {
   return typeof location === 'string' ? { kind: 'connection-string', connectionString: location } : location;
 }
 
-/** The managed identity of the Function App; loaded only when an account URL is configured. */
-async function defaultCredential(location: Extract<TablesLocation, { kind: 'identity' }>): Promise<TokenCredential> {
+/**
+ * The managed identity of the Function App (tables and queues share it); loaded only when an
+ * account URL is configured.
+ */
+export async function storageCredential(managedIdentityClientId: string | undefined): Promise<TokenCredential> {
   const identity = await import('@azure/identity');
-  return location.managedIdentityClientId
-    ? new identity.ManagedIdentityCredential({ clientId: location.managedIdentityClientId })
-    : new identity.DefaultAzureCredential();
+  return managedIdentityClientId ? new identity.ManagedIdentityCredential({ clientId: managedIdentityClientId }) : new identity.DefaultAzureCredential();
 }
 
 /** Clients for every table (no request is made). An `identity` location needs `options.credential`. */
@@ -110,7 +111,7 @@ export function openTablesClients(location: string | TablesLocation, prefix: str
 /** Creates clients for every table and makes sure the tables exist (idempotent). */
 export async function openTables(location: string | TablesLocation, prefix: string, options: OpenTablesOptions = {}): Promise<TableClients> {
   const where = asLocation(location);
-  const credential = where.kind === 'identity' ? (options.credential ?? (await defaultCredential(where))) : undefined;
+  const credential = where.kind === 'identity' ? (options.credential ?? (await storageCredential(where.managedIdentityClientId))) : undefined;
   const serviceOptions = clientOptions(where, 'Tables', options);
   const service = credential
     ? new TableServiceClient((where as Extract<TablesLocation, { kind: 'identity' }>).accountUrl, credential, serviceOptions)

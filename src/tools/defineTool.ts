@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 
 import type { Principal } from '../auth/principal.js';
+import type { CopilotProvider, ProviderKind } from '../copilot/provider.js';
 import type { ResearchConfig } from './research/settings.js';
+import type { PrioritizationConfig } from './sales/settings.js';
 import type { Toolset } from './toolsets.js';
 import type { DataverseClient } from '../dataverse/client.js';
 import type { CurrentUser, OrgMetadata } from '../dataverse/metadata.js';
@@ -30,6 +32,44 @@ export interface AgentSettings {
   research: ResearchConfig;
   /** Customer-facing drafts may quote internal case notes (off unless the agent says so). */
   quoteCaseNotes: boolean;
+  /** Where this agent's summaries, drafts and answers come from (the agent's `copilot`, else COPILOT_PROVIDER). */
+  copilot: ProviderKind;
+  /** Defaults of the lead prioritisation on this agent (weights, hot threshold). */
+  prioritization: PrioritizationConfig;
+}
+
+/** A decision a tool recorded for the user, read back from the decision log. */
+export interface DecisionEntry {
+  /** Opaque id (newest sort first). */
+  id: string;
+  at: string;
+  agentId: string;
+  username: string;
+  /** What the tool recorded; the tool checks it when it reads it back. */
+  payload: unknown;
+}
+
+/**
+ * The user's decision log on this agent (Table Storage). Entries of other users, or of this user on
+ * other agents, are never returned.
+ */
+export interface DecisionLog {
+  append(kind: string, payload: Record<string, unknown>): Promise<string>;
+  list(kind: string, options: { top: number; after?: string | undefined }): Promise<{ entries: DecisionEntry[]; next?: string | undefined }>;
+  get(kind: string, id: string): Promise<DecisionEntry | undefined>;
+}
+
+/** The per-call services buildApp composes, handed to each tool call with the rest of its context. */
+export interface CallServices {
+  /** Summaries, drafts and answers: tools call only this, never a generator. */
+  copilot: CopilotProvider;
+  /** The user's decision log on this agent. */
+  decisions: DecisionLog;
+}
+
+/** What the MCP layer is given to build them for one call. */
+export interface ToolServiceFactory {
+  callServices(call: { principal: Principal; agent: AgentSettings; dataverse: DataverseClient; signal: AbortSignal; now(): Date; log: Logger }): CallServices;
 }
 
 /** Seals listing continuations into opaque, encrypted cursors bound to the user, agent, tool and filters. */
@@ -49,7 +89,7 @@ export interface CursorState {
 }
 
 /** Everything a handler may use. Handlers depend only on (args, ctx): no env, no globals, no SDK. */
-export interface ToolContext {
+export interface ToolContext extends CallServices {
   principal: Principal;
   agent: AgentSettings;
   /** Which protocol era the call arrived on. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { toHtml } from '../copilot/grounded.js';
+import { toHtml } from '../copilot/text.js';
 import type { Row } from '../dataverse/client.js';
 import { DataverseError } from '../dataverse/errors.js';
 import { bind, guid } from '../dataverse/odata.js';

@@ -113,12 +113,23 @@ describe('bundled Functions entries', () => {
     expect(report.programmingModel).toBe('@azure/functions');
     // The programming model hands the host its streaming proxy only with enableHttpStream.
     expect(report.capabilities['HttpUri']).toMatch(/^http:\/\/localhost:\d+\/$/);
-    expect(report.registrations.map((r) => r.name).sort()).toEqual(['authorizationServerMetadata', 'health', 'mcp', 'protectedResourceMetadata', 'sweepExpiredSessions']);
+    expect(report.registrations.map((r) => r.name).sort()).toEqual([
+      'authorizationServerMetadata',
+      'health',
+      'mcp',
+      'mcpLegacyMessage',
+      'mcpLegacySse',
+      'protectedResourceMetadata',
+      'sweepExpiredSessions',
+    ]);
 
     const mcp = trigger(report, 'mcp');
     expect(mcp.trigger).toMatchObject({ type: 'httpTrigger', route: 'mcp/{agentId}', authLevel: 'anonymous' });
     expect(mcp.trigger.methods).toEqual(['GET', 'POST', 'DELETE']);
     expect(mcp.bindings.some((b) => b.direction === 'out' && b.type === 'http')).toBe(true);
+    // The legacy HTTP+SSE transport (2024-11-05): its stream and its message endpoint.
+    expect(trigger(report, 'mcpLegacySse').trigger).toMatchObject({ type: 'httpTrigger', route: 'mcp/{agentId}/sse', methods: ['GET'], authLevel: 'anonymous' });
+    expect(trigger(report, 'mcpLegacyMessage').trigger).toMatchObject({ type: 'httpTrigger', route: 'mcp/{agentId}/message', methods: ['POST'], authLevel: 'anonymous' });
     expect(trigger(report, 'protectedResourceMetadata').trigger).toMatchObject({ route: '.well-known/oauth-protected-resource/mcp/{agentId}', methods: ['GET', 'HEAD', 'OPTIONS'], authLevel: 'anonymous' });
     expect(trigger(report, 'authorizationServerMetadata').trigger).toMatchObject({ route: '.well-known/oauth-authorization-server', methods: ['GET', 'HEAD', 'OPTIONS'], authLevel: 'anonymous' });
     expect(trigger(report, 'health').trigger).toMatchObject({ route: 'health', methods: ['GET'], authLevel: 'anonymous' });

@@ -22,8 +22,20 @@ export function uniquePrefix(): string {
   return `t${randomBytes(5).toString('hex')}`;
 }
 
+/** Delivery queues are polled quickly in tests: a hop between two instances costs milliseconds, not half a second. */
+export const TEST_QUEUE_POLL = { minDelayMs: 5, maxDelayMs: 20 };
+
 export async function startTestServer(
-  options: { env?: Env; emulator?: boolean; appCredentials?: EmbeddedOptions['appCredentials']; clock?: TestClock; emulatorProfile?: EmbeddedOptions['emulatorProfile'] } = {},
+  options: {
+    env?: Env;
+    emulator?: boolean;
+    appCredentials?: EmbeddedOptions['appCredentials'];
+    clock?: TestClock;
+    emulatorProfile?: EmbeddedOptions['emulatorProfile'];
+    /** Legacy SSE keep-alive and maximum-duration timers, driven by the test (see ManualTimers). */
+    streamTimers?: EmbeddedOptions['streamTimers'];
+    queues?: EmbeddedOptions['queues'];
+  } = {},
 ): Promise<TestServer> {
   const clock = options.clock ?? new TestClock();
   const embedded = await startEmbedded({
@@ -33,6 +45,8 @@ export async function startTestServer(
     tablesConnectionString: inject('tablesConnectionString'),
     emulator: options.emulator ?? false,
     ...(options.appCredentials && { appCredentials: options.appCredentials }),
+    ...(options.streamTimers && { streamTimers: options.streamTimers }),
+    queues: { poll: TEST_QUEUE_POLL, ...options.queues },
     log: silentLogger,
   });
   const url = embedded.host.url;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ConfigError } from '../../src/config/agents.js';
 import { loadConfig } from '../../src/config/config.js';
-import { openTables, openTablesClients, tablesLocation } from '../../src/sessions/tableStorage.js';
+import { openTables, openTablesClients, TABLE_NAMES, tablesLocation } from '../../src/sessions/tableStorage.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -73,7 +73,7 @@ describe('Table Storage with a managed identity', () => {
     };
     const tables = await openTables({ kind: 'identity', accountUrl: url }, 'mcp', { credential });
     await expect(tables.sessions.getEntity('p', 'r')).rejects.toMatchObject({ statusCode: 404 });
-    expect(seen.filter((s) => s.method === 'POST').map((s) => s.path).length).toBe(3);
+    expect(seen.filter((s) => s.method === 'POST').map((s) => s.path).length).toBe(TABLE_NAMES.length);
     expect(seen.some((s) => s.path.startsWith('/mcpsessions(') && s.method === 'GET')).toBe(true);
     for (const s of seen) expect(s.authorization, `${s.method} ${s.path}`).toBe('Bearer managed-identity-token');
     expect(new Set(scopes)).toEqual(new Set(['https://storage.azure.com/.default']));

@@ -109,6 +109,7 @@ describe('infra templates (read without a Bicep compiler)', () => {
       'MCP_STATE_SECRET',
       'TABLES_ACCOUNT_URL',
       'TABLES_MANAGED_IDENTITY_CLIENT_ID',
+      'QUEUES_ACCOUNT_URL',
       'AUTH_TENANTS',
       'AUTH_CLIENT_ID',
       'AUTH_APP_ID_URI',
@@ -118,11 +119,13 @@ describe('infra templates (read without a Bicep compiler)', () => {
       'AUTH_CLIENT_SECRET',
       'DATAVERSE_URL',
       'APPLICATIONINSIGHTS_CONNECTION_STRING',
+      'COPILOT_PROVIDER',
     ]) {
       expect(appSettings.has(required), required).toBe(true);
     }
     // Identity only: no connection string with a key reaches the app.
     expect(appSettings.has('TABLES_CONNECTION_STRING')).toBe(false);
+    expect(appSettings.has('QUEUES_CONNECTION_STRING')).toBe(false);
     expect(appSettings.has('AzureWebJobsStorage')).toBe(false);
   });
 
@@ -134,6 +137,7 @@ describe('infra templates (read without a Bicep compiler)', () => {
     const deployed: Record<string, string> = {
       TABLES_ACCOUNT_URL: 'https://stmcpabc.table.core.windows.net/',
       TABLES_MANAGED_IDENTITY_CLIENT_ID: '6f1c2e3d-4b5a-4c6d-8e7f-9a0b1c2d3e4f',
+      QUEUES_ACCOUNT_URL: 'https://stmcpabc.queue.core.windows.net/',
       AUTH_MANAGED_IDENTITY_CLIENT_ID: '6f1c2e3d-4b5a-4c6d-8e7f-9a0b1c2d3e4f',
       TABLES_PREFIX: 'mcp',
       MCP_STATE_SECRET: 'k'.repeat(72),
@@ -145,13 +149,14 @@ describe('infra templates (read without a Bicep compiler)', () => {
       AUTH_OBO_MODE: mode,
       DATAVERSE_URL: 'https://contoso.crm.dynamics.com',
       APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000',
+      COPILOT_PROVIDER: 'embedded',
     };
     const env: Record<string, string> = { AGENTS_FILE: join(ROOT, 'agents.json'), WEBSITE_HOSTNAME: 'func-mcp.azurewebsites.net' };
     const branchKeys = new Set(['AUTH_MANAGED_IDENTITY_CLIENT_ID', 'AUTH_CLIENT_SECRET']);
     const chosen = objectsOf(functionVars.get(branch)!, functionVars).flatMap((o) => [...o.keys()]);
     // Set only when their parameter is given (a custom domain, inline agents): the defaults apply otherwise.
-    const optional = ['agentsSettings', 'baseUrlSettings'].flatMap((v) => objectsOf(functionVars.get(v)!, functionVars).flatMap((o) => [...o.keys()]));
-    expect(optional.sort()).toEqual(['AGENTS_JSON', 'PUBLIC_BASE_URL']);
+    const optional = ['agentsSettings', 'baseUrlSettings', 'copilotChatSettings'].flatMap((v) => objectsOf(functionVars.get(v)!, functionVars).flatMap((o) => [...o.keys()]));
+    expect(optional.sort()).toEqual(['AGENTS_JSON', 'COPILOT_CHAT_AUTH', 'COPILOT_CHAT_MANAGED_IDENTITY_CLIENT_ID', 'COPILOT_CHAT_MODEL', 'COPILOT_CHAT_URL', 'PUBLIC_BASE_URL']);
     for (const [name, node] of appSettings) {
       if (name.startsWith('AzureWebJobsStorage__') || name === 'OTEL_SERVICE_NAME' || optional.includes(name) || (branchKeys.has(name) && !chosen.includes(name))) continue;
       const literal = str(node);
@@ -161,6 +166,7 @@ describe('infra templates (read without a Bicep compiler)', () => {
     }
     const config = loadConfig(env);
     expect(config.tables).toMatchObject({ accountUrl: 'https://stmcpabc.table.core.windows.net', connectionString: undefined });
+    expect(config.queues).toEqual({ accountUrl: 'https://stmcpabc.queue.core.windows.net', connectionString: undefined, managedIdentityClientId: '6f1c2e3d-4b5a-4c6d-8e7f-9a0b1c2d3e4f' });
     expect(config.stateSecret?.length).toBeGreaterThanOrEqual(32);
     expect(config.auth.obo?.kind).toBe(mode);
     if (mode === 'managed-identity') expect(config.auth.obo).toEqual({ kind: 'managed-identity', managedIdentityClientId: '6f1c2e3d-4b5a-4c6d-8e7f-9a0b1c2d3e4f' });

@@ -4,6 +4,7 @@ import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextp
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestServer, type TestServer } from '../helpers/harness.js';
+import { connect } from '../helpers/mcpClient.js';
 
 let server: TestServer;
 
@@ -50,21 +51,28 @@ describe.each(['legacy', 'modern'] as const)('%s era', (era) => {
     }
   });
 
-  it('expands prioritize_hot_leads with the weights given, normalised', async () => {
+  it('expands prioritize_hot_leads into a D365_Sales_PrioritizeLeads call with its days, minimum score and weights, normalised', async () => {
     const client = await open(era, 'sales');
+    const tools = await connect(server, 'alice', 'sales', era);
     try {
       const got = await client.getPrompt({ name: 'prioritize_hot_leads', arguments: { days: '3', minimumScore: '80', weights: 'score=5, recency=3, value=2' } });
       const body = text(got.messages[0]!);
-      expect(body).toContain('"createdWithinDays":3');
-      expect(body).toContain('"minScore":80');
-      expect(body).toMatch(/predictive score \(0-100\) × 0\.5, how recent the last activity is × 0\.3, estimated value × 0\.2/);
+      expect(body).toMatch(/predictive score \(0-100\) × 0\.5, how recent the last interaction is × 0\.3, estimated value × 0\.2/);
       expect(body).toContain('D365_Sales_QualifyLeadToOpportunity');
+      expect(body).toMatch(/Do not re-rank or recompute it/);
+      // The call the prompt asks for is one the tool accepts, and it ranks with exactly those inputs.
+      const args = JSON.parse(/Call D365_Sales_PrioritizeLeads with (\{.*?\})\. It ranks/.exec(body)?.[1] ?? 'null') as Record<string, unknown>;
+      expect(args).toMatchObject({ status: 'open', createdWithinDays: 3, minScore: 80, weights: { score: 0.5, recency: 0.3, value: 0.2 } });
+      const ranked = await tools.call('D365_Sales_PrioritizeLeads', args);
+      expect(ranked.isError, ranked.text).toBeFalsy();
+      expect(ranked.data['weights']).toEqual({ score: 0.5, recency: 0.3, interactions: 0, value: 0.2 });
+      expect(ranked.data['filters']).toEqual({ status: 'open', createdWithinDays: 3, minScore: 80 });
       await expect(client.getPrompt({ name: 'prioritize_hot_leads', arguments: { weights: 'charisma=1' } })).rejects.toThrow(/charisma.*is not a signal/);
       await expect(client.getPrompt({ name: 'prioritize_hot_leads', arguments: { days: 'seven' } })).rejects.toThrow(/days: give a whole number/);
       await expect(client.getPrompt({ name: 'prioritize_hot_leads', arguments: { dayz: '3' } })).rejects.toThrow(/Unknown argument "dayz"/);
       await expect(client.getPrompt({ name: 'no_such_prompt' })).rejects.toThrow(/Unknown prompt/);
     } finally {
-      await client.close();
+      await Promise.all([client.close(), tools.close()]);
     }
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from 'vitest';
 
 import { type DataverseCall, DataverseClient } from '../../src/dataverse/client.js';
 import { contains } from '../../src/dataverse/odata.js';
-import { openTables } from '../../src/sessions/tableStorage.js';
+import { openTables, TABLE_NAMES } from '../../src/sessions/tableStorage.js';
 import type { StorageCallFacts } from '../../src/telemetry/telemetry.js';
 import { uniquePrefix } from '../helpers/harness.js';
 
@@ -58,7 +58,7 @@ describe('dependency observers', () => {
     await tables.sessions.getEntity('p', 'r').catch(() => undefined);
     await tables.handles.createEntity({ partitionKey: 'p', rowKey: 'r', value: 'not recorded' });
     const created = calls.filter((c) => c.table === 'Tables');
-    expect(created.map((c) => c.method)).toEqual(['POST', 'POST', 'POST']);
+    expect(created.map((c) => c.method)).toEqual(TABLE_NAMES.map(() => 'POST'));
     expect(calls).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ method: 'GET', table: `${prefix}sessions`, status: 404 }),

@@ -1,7 +1,7 @@
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { toHtml } from '../../src/copilot/grounded.js';
+import { toHtml } from '../../src/copilot/text.js';
 import { type AzuriteHandle, startAzurite } from '../../src/dev/azurite.js';
 import { findLocalUser } from '../../src/emulator/users.js';
 import { canonicalEmailText } from '../../src/tools/emailBody.js';

@@ -13,6 +13,13 @@ import { routeWebApi } from './routeWebApi.js';
 
 export const API_PREFIX = '/api/data/v9.2/';
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * "The maximum length of URL accepted by is 32 KB (32768 characters)"; inside a $batch body up to
+ * 64 KB (compose-http-requests-handle-errors, Maximum URL length,
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors).
+ * The status of a longer one is not documented: 414 URI Too Long here.
+ */
+export const MAX_URL_LENGTH = 32_768;
 const LOG_LIMIT = 1000;
 
 export interface EmulatorRequestLogEntry {
@@ -133,6 +140,11 @@ export function createEmulatorServer(deps: ServerDeps, getOrigin: () => string):
         return;
       }
 
+      if (origin.length + rawPath.length > MAX_URL_LENGTH) {
+        finish(414, new DataverseError(414, ErrorCode.QueryError, `The request URL is longer than ${MAX_URL_LENGTH} characters.`).toBody());
+        return;
+      }
+
       if (!path.startsWith(API_PREFIX) && path !== API_PREFIX.slice(0, -1)) {
         finish(404, resourceNotFound(path.replace(/^\//, '')).toBody());
         return;
@@ -245,6 +257,21 @@ export function createEmulatorServer(deps: ServerDeps, getOrigin: () => string):
       finish(200, { value: core.outbox });
       return;
     }
+    if (path === '/_emulator/seed/leads' && method === 'POST') {
+      // Many more open leads on demand (benchmarks): {"count": 10000, "seed"?: n, "createdWithinDays"?: n}.
+      try {
+        const raw = await readBody(req);
+        const body = JSON.parse(raw.toString('utf8') || '{}') as { count?: unknown; seed?: unknown; createdWithinDays?: unknown };
+        const count = Number(body.count);
+        const seed = body.seed === undefined ? undefined : Number(body.seed);
+        const days = body.createdWithinDays === undefined ? undefined : Number(body.createdWithinDays);
+        if ((seed !== undefined && !Number.isInteger(seed)) || (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3650))) throw new Error('seed and createdWithinDays must be whole numbers (createdWithinDays 1-3650).');
+        finish(201, core.seedLeads({ count, ...(seed !== undefined && { seed }), ...(days !== undefined && { createdWithinDays: days }) }));
+      } catch (e) {
+        finish(400, { error: { code: ErrorCode.InvalidArgument, message: e instanceof Error ? e.message : 'Invalid seed request.' } });
+      }
+      return;
+    }
     if (path === '/_emulator/outbox/deliver' && method === 'POST') {
       // Server-side synchronization on demand: Pending Send emails become Sent.
       finish(200, { value: core.deliverMail() });
@@ -277,7 +304,8 @@ export function createEmulatorServer(deps: ServerDeps, getOrigin: () => string):
     finish(404, resourceNotFound(path.replace(/^\//, '')).toBody());
   };
 
-  const server = createServer((req, res) => {
+  // Node's default header limit (16 KB, request line included) is below Dataverse's URL limit.
+  const server = createServer({ maxHeaderSize: 2 * MAX_URL_LENGTH }, (req, res) => {
     void handle(req, res);
   });
   server.keepAliveTimeout = 5000;

@@ -1,8 +1,9 @@
 import { DataverseError, ErrorCode, notFound, propertyNotFound, queryError } from '../dataverseError.js';
-import type { AttributeDef, NavProperty, TableDef } from '../metadata/types.js';
+import type { NavProperty, TableDef } from '../metadata/types.js';
 import { isLookupType } from '../metadata/types.js';
 import type { PageRequest, QueryText, ResolvedQuery } from '../odata/queryEngine.js';
 import { MAX_PAGE, contextFragment, resolveQuery, retrieveRecord, runCollection } from '../odata/queryEngine.js';
+import { runApply } from '../odata/applyQuery.js';
 import { parseQueryOptions } from '../odata/queryOptions.js';
 import { buildQueryString } from '../odata/skipToken.js';
 import { FORMATTED, TOTAL_RECORD_COUNT, TOTAL_RECORD_COUNT_LIMIT_EXCEEDED, formattedValue, toJsonValue } from '../odata/values.js';
@@ -10,6 +11,7 @@ import { runSqlQuery } from '../sql/runSqlQuery.js';
 import type { SqlValue } from '../store/store.js';
 import { quoteIdent } from '../store/store.js';
 import { createRecord, deleteRecord, loadRow, updateRecord } from '../write/recordWriter.js';
+import { visibleValue } from '../security/fieldSecurity.js';
 import type { ApiResponse, RequestScope } from './apiTypes.js';
 
 /** "Dataverse generates a weakly validating @odata.etag property for every entity instance" (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-conditional-operations-using-web-api). */
@@ -98,7 +100,10 @@ export function listRecords(scope: RequestScope, table: TableDef): ApiResponse {
     return { status: 200, headers: appliedPreferences(scope, scope.req.prefer.maxPageSize ? [`odata.maxpagesize=${scope.req.prefer.maxPageSize}`] : []), body };
   }
   const opts = queryText(scope);
-  if (opts.apply !== undefined) return applyResponse(scope, table, opts.apply, opts.filter);
+  if (opts.apply !== undefined) {
+    const result = runApply(scope.engine, table, opts.apply, { ...(opts.filter !== undefined && { filter: opts.filter }), ...(opts.orderby !== undefined && { orderby: opts.orderby }) });
+    return { status: 200, headers: appliedPreferences(scope), body: { '@odata.context': `${scope.req.baseUrl}$metadata#${table.entitySetName}`, value: result.value } };
+  }
   const query = resolveQuery(scope.engine, table, opts);
   return collectionResponse(scope, table.entitySetName, query, opts.count, opts.skiptoken);
 }
@@ -168,7 +173,7 @@ export function getProperty(scope: RequestScope, table: TableDef, id: string, pr
   if (!a || (m ? !isLookupType(a.type) : isLookupType(a.type))) throw propertyNotFound(property, table.logicalName);
   const row = loadRow(scope.core.store, table, id);
   if (!row) throw notFound(table.logicalName, id);
-  const value = row[a.logicalName];
+  const value = visibleValue(scope.req.principal, a, row[a.logicalName]);
   if (value === null || value === undefined) return { status: 204 };
   const body: Record<string, unknown> = { '@odata.context': `${scope.req.baseUrl}$metadata#${table.entitySetName}(${id})/${property}` };
   const f = scope.annotations.includes(FORMATTED) ? formattedValue(a, value, scope.req.principal.uiLanguageId) : undefined;
@@ -236,72 +241,4 @@ export function deleteHandler(scope: RequestScope, table: TableDef, id: string):
   }
   deleteRecord(scope.write, table, id);
   return { status: 204 };
-}
-
-/**
- * A small `$apply`: `groupby((a,b),aggregate(x with sum as total,$count as n))` and `aggregate(...)`,
- * optionally after `filter(...)` (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/aggregate-data).
- */
-function applyResponse(scope: RequestScope, table: TableDef, apply: string, outerFilter: string | undefined): ApiResponse {
-  if (outerFilter !== undefined) throw queryError('Use filter() inside $apply instead of $filter together with $apply.');
-  let text = apply.trim();
-  let filter: string | undefined;
-  const f = /^filter\((.*)\)\/(.*)$/s.exec(text);
-  if (f?.[1] !== undefined && f[2] !== undefined) {
-    filter = f[1];
-    text = f[2].trim();
-  }
-  let groupCols: string[] = [];
-  let aggText: string | undefined;
-  const g = /^groupby\(\(([^)]*)\)(?:\s*,\s*aggregate\((.*)\))?\)$/s.exec(text);
-  const a = /^aggregate\((.*)\)$/s.exec(text);
-  if (g?.[1] !== undefined) {
-    groupCols = g[1].split(',').map((s) => s.trim()).filter(Boolean);
-    aggText = g[2];
-  } else if (a?.[1] !== undefined) {
-    aggText = a[1];
-  } else {
-    throw queryError(`The $apply expression '${apply}' is not supported. Supported: filter(...)/groupby((...),aggregate(...)) and aggregate(...).`);
-  }
-  const query = resolveQuery(scope.engine, table, { ...(filter !== undefined ? { filter } : {}), select: groupCols.length ? groupCols : undefined, expand: [] });
-  const selects: string[] = [];
-  const outputs: Array<{ name: string; attr?: AttributeDef }> = [];
-  for (const attr of query.attrs.filter((x) => groupCols.length > 0 && groupCols.some((c) => c === x.logicalName || c === `_${x.logicalName}_value`))) {
-    selects.push(`t.${quoteIdent(attr.logicalName)} AS ${quoteIdent(attr.logicalName)}`);
-    outputs.push({ name: isLookupType(attr.type) ? `_${attr.logicalName}_value` : attr.logicalName, attr });
-  }
-  const fnMap: Record<string, string> = { sum: 'SUM', average: 'AVG', min: 'MIN', max: 'MAX', countdistinct: 'COUNT(DISTINCT' };
-  for (const item of aggText ? aggText.split(',').map((s) => s.trim()).filter(Boolean) : []) {
-    const count = /^\$count\s+as\s+([A-Za-z_][A-Za-z0-9_]*)$/.exec(item);
-    if (count?.[1]) {
-      selects.push(`COUNT(*) AS ${quoteIdent(count[1])}`);
-      outputs.push({ name: count[1] });
-      continue;
-    }
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)\s+with\s+(sum|average|min|max|countdistinct)\s+as\s+([A-Za-z_][A-Za-z0-9_]*)$/.exec(item);
-    if (!m?.[1] || !m[2] || !m[3]) throw queryError(`The aggregate expression '${item}' is not supported.`);
-    const attr = scope.core.model.attribute(table.logicalName, m[1].replace(/^_(.+)_value$/, '$1'));
-    if (!attr) throw propertyNotFound(m[1], table.logicalName);
-    const fn = fnMap[m[2]] ?? 'SUM';
-    selects.push(`${fn}(t.${quoteIdent(attr.logicalName)})${fn.endsWith('DISTINCT') ? ')' : ''} AS ${quoteIdent(m[3])}`);
-    outputs.push({ name: m[3] });
-  }
-  if (selects.length === 0) throw queryError('The $apply expression selects nothing.');
-  const where = query.where ? ` WHERE ${query.where}` : '';
-  const group = groupCols.length ? ` GROUP BY ${query.attrs.map((x) => `t.${quoteIdent(x.logicalName)}`).join(', ')}` : '';
-  const rows = scope.core.store.all(`SELECT ${selects.join(', ')} FROM ${quoteIdent(table.logicalName)} t${where}${group} LIMIT ${MAX_PAGE}`, query.params);
-  const value = rows.map((r) => {
-    const out: Record<string, unknown> = {};
-    for (const o of outputs) {
-      const key = o.attr ? o.attr.logicalName : o.name;
-      const v = r[key];
-      if (o.attr && scope.annotations.includes(FORMATTED)) {
-        const f = isLookupType(o.attr.type) ? (typeof v === 'string' ? scope.core.store.names.get(v)?.name : undefined) : formattedValue(o.attr, v, scope.req.principal.uiLanguageId);
-        if (f) out[`${o.name}@OData.Community.Display.V1.FormattedValue`] = f;
-      }
-      out[o.name] = o.attr ? toJsonValue(o.attr, v) : (v ?? null);
-    }
-    return out;
-  });
-  return { status: 200, headers: appliedPreferences(scope), body: { '@odata.context': `${scope.req.baseUrl}$metadata#${table.entitySetName}`, value } };
 }

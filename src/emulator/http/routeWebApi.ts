@@ -1,4 +1,5 @@
 import { closeIncident } from '../actions/closeIncident.js';
+import { copilotApi } from '../actions/copilotApis.js';
 import { qualifyLead } from '../actions/qualifyLead.js';
 import { retrieveUserPrivileges } from '../actions/retrieveUserPrivileges.js';
 import { sendEmail } from '../actions/sendEmail.js';
@@ -65,6 +66,7 @@ export function buildScope(core: EmulatorCore, req: ApiRequest): RequestScope {
       annotations,
       aliases: parameterAliases(req.url.searchParams),
       paging: { baseUrl: req.baseUrl, pageSize: Math.min(req.prefer.maxPageSize ?? MAX_PAGE, MAX_PAGE), issueToken: (offset, key) => core.skipTokens.issue(offset, key) },
+      ...(core.aggregateRecordLimit !== undefined && { aggregateRecordLimit: core.aggregateRecordLimit }),
     },
     write: { model: core.model, store: core.store, access, principal: req.principal, now },
   };
@@ -97,6 +99,12 @@ export function routeWebApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
     return closeIncident(scope);
   }
   if (first.startsWith('EntityDefinitions')) return new MetadataApi(scope).handle(segments);
+  // Unbound custom APIs are called by their unique name (use-web-api-actions, Unbound actions).
+  const custom = second === undefined ? copilotApi(scope, first.replace(/^Microsoft\.Dynamics\.CRM\./, '')) : undefined;
+  if (custom) {
+    if (method !== 'POST') throw noHttpResource(req);
+    return custom(scope);
+  }
 
   const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?$/.exec(first);
   if (!m?.[1]) throw resourceNotFound(first);

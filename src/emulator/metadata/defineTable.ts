@@ -21,11 +21,14 @@ export type ColumnSpec = Pick<AttributeDef, 'logicalName' | 'type' | 'displayNam
       | 'isPrimaryName'
       | 'isPrimaryId'
       | 'isCustom'
+      | 'isSecured'
     >
   > & { readOnly?: boolean; createOnly?: boolean };
 
 interface ColumnOptions {
   required?: RequiredLevel;
+  /** A secured column (column-level security). */
+  secured?: boolean;
   readOnly?: boolean;
   createOnly?: boolean;
   description?: string;
@@ -42,6 +45,7 @@ function base(logicalName: string, type: AttributeType, displayName: string, o: 
     createOnly: o.createOnly ?? false,
     ...(o.description !== undefined ? { description: o.description } : {}),
     ...(o.schemaName !== undefined ? { schemaName: o.schemaName } : {}),
+    ...(o.secured ? { isSecured: true } : {}),
   };
 }
 
@@ -167,6 +171,7 @@ export function toAttributeDef(table: string, spec: ColumnSpec): AttributeDef {
   if (spec.targets !== undefined) def.targets = spec.targets;
   if (spec.isPrimaryId) def.isPrimaryId = true;
   if (spec.isPrimaryName) def.isPrimaryName = true;
+  if (spec.isSecured) def.isSecured = true;
   if (def.options) def.optionSetName = spec.optionSetName ?? `${table}_${spec.logicalName}`;
   return def;
 }

@@ -131,6 +131,7 @@ export function attributeMetadata(t: TableDef, a: AttributeDef, columnNumber: nu
     IsPrimaryName: a.isPrimaryName ?? false,
     IsRetrievable: true,
     IsSearchable: a.type === 'String' || a.type === 'Memo',
+    IsSecured: a.isSecured === true,
     IsValidForAdvancedFind: managedProperty(true, 'canmodifysearchsettings'),
     IsValidForCreate: a.validForCreate,
     IsValidForRead: true,

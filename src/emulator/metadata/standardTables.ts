@@ -1,4 +1,4 @@
-import { col, defineTable } from './defineTable.js';
+import { type ColumnSpec, col, defineTable } from './defineTable.js';
 import { withGermanLabels } from './localizedLabels.js';
 import type { LookupTarget, ManyToManyDef, TableDef } from './types.js';
 
@@ -256,7 +256,8 @@ const lead = defineTable(
     col.choice('industrycode', 'Industry', INDUSTRY, { optionSet: 'lead_industrycode' }),
     col.choice('purchasetimeframe', 'Purchase Timeframe', PURCHASE_TIMEFRAME, { optionSet: 'purchasetimeframe' }),
     col.money('estimatedvalue', 'Est. Value'),
-    col.money('budgetamount', 'Budget Amount'),
+    // A secured column in the sample org: the "Sales deal figures" field security profile reads it.
+    col.money('budgetamount', 'Budget Amount', { secured: true }),
     col.money('revenue', 'Annual Revenue'),
     col.int('numberofemployees', 'No. of Employees', 0, 1000000000),
     col.dateTime('estimatedclosedate', 'Est. Close Date', 'DateOnly'),
@@ -891,6 +892,83 @@ const predictivescore = defineTable(
   ],
 );
 
+/**
+ * Custom API definitions, in every org (custom-api-tables,
+ * https://learn.microsoft.com/power-apps/developer/data-platform/custom-api-tables): the APIs a
+ * solution adds are rows here, with their request parameters and response properties under the
+ * `CustomAPIRequestParameters` and `CustomAPIResponseProperties` relationships.
+ */
+const CUSTOM_API_TYPES: ReadonlyArray<readonly [number, string]> = [
+  [0, 'Boolean'],
+  [1, 'DateTime'],
+  [2, 'Decimal'],
+  [3, 'Entity'],
+  [4, 'EntityCollection'],
+  [5, 'EntityReference'],
+  [6, 'Float'],
+  [7, 'Integer'],
+  [8, 'Money'],
+  [9, 'Picklist'],
+  [10, 'String'],
+  [11, 'StringArray'],
+  [12, 'Guid'],
+];
+
+const customapi = defineTable(
+  {
+    logicalName: 'customapi',
+    schemaName: 'CustomAPI',
+    entitySetName: 'customapis',
+    displayName: 'Custom API',
+    displayCollectionName: 'Custom APIs',
+    description: 'Entity that defines a custom API',
+    objectTypeCode: 10036,
+    privilegeName: 'CustomAPI',
+    primaryNameAttribute: 'name',
+  },
+  [
+    col.text('name', 'Name', 100, { required: 'SystemRequired' }),
+    col.text('uniquename', 'Unique Name', 128, { required: 'SystemRequired', createOnly: true }),
+    col.text('displayname', 'Display Name', 100),
+    col.text('description', 'Description', 300),
+    col.choice('bindingtype', 'Binding Type', [
+      [0, 'Global'],
+      [1, 'Entity'],
+      [2, 'EntityCollection'],
+    ]),
+    col.text('boundentitylogicalname', 'Bound Entity Logical Name', 100),
+    col.bool('isfunction', 'Is Function'),
+    col.bool('isprivate', 'Is Private'),
+    col.text('executeprivilegename', 'Execute Privilege Name', 100),
+    col.choice('allowedcustomprocessingsteptype', 'Allowed Custom Processing Step Type', [
+      [0, 'None'],
+      [1, 'Async Only'],
+      [2, 'Sync and Async'],
+    ]),
+  ],
+);
+
+function customApiPart(logicalName: string, schemaName: string, entitySetName: string, displayName: string, objectTypeCode: number, relationship: string, extra: ColumnSpec[]): TableDef {
+  return defineTable(
+    { logicalName, schemaName, entitySetName, displayName, displayCollectionName: `${displayName}s`, description: `${displayName} of a custom API`, objectTypeCode, privilegeName: schemaName, primaryNameAttribute: 'name' },
+    [
+      col.text('name', 'Name', 100, { required: 'SystemRequired' }),
+      col.text('uniquename', 'Unique Name', 128, { required: 'SystemRequired', createOnly: true }),
+      col.text('displayname', 'Display Name', 100),
+      col.text('description', 'Description', 300),
+      col.choice('type', 'Type', CUSTOM_API_TYPES),
+      col.text('logicalentityname', 'Logical Entity Name', 100),
+      ...extra,
+      col.lookup('customapiid', 'Custom API', [{ table: 'customapi', nav: 'CustomAPIId', relationship, cascadeDelete: true }], { required: 'SystemRequired' }),
+    ],
+  );
+}
+
+const customapirequestparameter = customApiPart('customapirequestparameter', 'CustomAPIRequestParameter', 'customapirequestparameters', 'Custom API Request Parameter', 10037, 'CustomAPIRequestParameters', [
+  col.bool('isoptional', 'Is Optional'),
+]);
+const customapiresponseproperty = customApiPart('customapiresponseproperty', 'CustomAPIResponseProperty', 'customapiresponseproperties', 'Custom API Response Property', 10038, 'CustomAPIResponseProperties', []);
+
 export const STANDARD_TABLES: readonly TableDef[] = [
   account,
   contact,
@@ -911,6 +989,9 @@ export const STANDARD_TABLES: readonly TableDef[] = [
   predictivescore,
   team,
   usersettings,
+  customapi,
+  customapirequestparameter,
+  customapiresponseproperty,
 ].map(withGermanLabels);
 
 /** What the Predictive Scoring solution adds to an org: its table, and the lead's lookup to it. */
@@ -919,9 +1000,11 @@ export const PREDICTIVE_SCORING = { table: 'msdyn_predictivescore', leadAttribut
 /** Optional solutions an emulated org has installed. Most real orgs lack Predictive Scoring. */
 export interface OrgProfile {
   predictiveScoring: boolean;
+  /** Copilot in Dynamics 365 Sales: its custom APIs (msdyn_SalesRecordSummary). Absent = installed. */
+  copilot?: boolean;
 }
 
-export const DEFAULT_PROFILE: OrgProfile = { predictiveScoring: true };
+export const DEFAULT_PROFILE: OrgProfile = { predictiveScoring: true, copilot: true };
 
 /** The standard tables of an org with this profile (an absent solution leaves no table or column behind). */
 export function tablesFor(profile: OrgProfile): TableDef[] {

@@ -75,6 +75,8 @@ export interface AttributeDef {
   targets?: LookupTarget[];
   isPrimaryId?: boolean;
   isPrimaryName?: boolean;
+  /** Column-level security: only system administrators and field security profile members read it (security/fieldSecurity.ts). */
+  isSecured?: boolean;
   isCustom: boolean;
   validForCreate: boolean;
   validForUpdate: boolean;

@@ -5,6 +5,7 @@ import type { AttributeDef, TableDef } from '../metadata/types.js';
 import { isLookupType } from '../metadata/types.js';
 import type { AccessChecker, Principal } from '../security/roles.js';
 import type { SqlValue } from '../store/store.js';
+import { canReadColumn } from '../security/fieldSecurity.js';
 import { quoteIdent } from '../store/store.js';
 import type { CompareOp, FilterNode, Literal, Operand } from './filterParser.js';
 import { edmType } from './values.js';
@@ -193,7 +194,8 @@ export class FilterCompiler {
     if (head === undefined) throw queryError('Empty property path.');
     if (tail.length === 0) {
       const attr = this.attributeFor(table, head);
-      return { sql: `${alias}.${quoteIdent(attr.logicalName)}`, attr, edm: edmType(attr) };
+      // A secured column the caller may not read compares as empty (column-level security).
+      return { sql: canReadColumn(this.ctx.principal, attr) ? `${alias}.${quoteIdent(attr.logicalName)}` : 'NULL', attr, edm: edmType(attr) };
     }
     const nav = this.ctx.model.nav(table.logicalName, head);
     if (!nav) throw propertyNotFound(head, table.logicalName);
@@ -297,7 +299,7 @@ export class FilterCompiler {
       throw queryError(`The function 'Microsoft.Dynamics.CRM.${name}' requires the parameter 'PropertyName'.`);
     }
     const attr = this.functionAttribute(scope.table, prop.value);
-    const column = `${scope.alias}.${quoteIdent(attr.logicalName)}`;
+    const column = canReadColumn(this.ctx.principal, attr) ? `${scope.alias}.${quoteIdent(attr.logicalName)}` : 'NULL';
     const single = (): Literal => {
       const v = params.get('PropertyValue');
       if (!v || Array.isArray(v)) throw queryError(`The function 'Microsoft.Dynamics.CRM.${name}' requires the parameter 'PropertyValue'.`);

@@ -2,6 +2,7 @@ import { notFound, propertyNotFound, queryError } from '../dataverseError.js';
 import type { MetadataModel } from '../metadata/metadataModel.js';
 import type { AttributeDef, NavProperty, TableDef } from '../metadata/types.js';
 import { isLookupType } from '../metadata/types.js';
+import { visibleValue } from '../security/fieldSecurity.js';
 import type { AccessChecker, Principal } from '../security/roles.js';
 import type { Row, SqlValue, Store } from '../store/store.js';
 import { quoteIdent } from '../store/store.js';
@@ -36,6 +37,8 @@ export interface EngineContext {
   annotations: AnnotationFilter;
   aliases: ReadonlyMap<string, string>;
   paging?: ExpandPaging;
+  /** Rows one `$apply` may aggregate (Dataverse: 50,000); lower only in tests of what happens past it. */
+  aggregateRecordLimit?: number;
 }
 
 export interface QueryText {
@@ -182,7 +185,7 @@ export function formatRecord(ctx: EngineContext, table: TableDef, attrs: readonl
   if (row.versionnumber !== null && row.versionnumber !== undefined) out['@odata.etag'] = `W/"${String(row.versionnumber)}"`;
   const ann = ctx.annotations;
   for (const a of attrs) {
-    const v = row[a.logicalName];
+    const v = visibleValue(ctx.principal, a, row[a.logicalName]);
     if (isLookupType(a.type)) {
       const key = `_${a.logicalName}_value`;
       if (typeof v === 'string' && ann.any) {

@@ -24,7 +24,8 @@ function grants(entities: readonly string[], ops: readonly PrivilegeOp[]): strin
   return entities.flatMap((e) => ops.map((op) => `prv${op}${e}`));
 }
 
-const READ_REFERENCE = grants(['User', 'Team', 'UserSettings', 'BusinessUnit', 'Role', 'Entity', 'Attribute', 'Relationship', 'OptionSet'], ['Read']);
+// Custom API definitions are readable by every role, as metadata is.
+const READ_REFERENCE = grants(['User', 'Team', 'UserSettings', 'BusinessUnit', 'Role', 'Entity', 'Attribute', 'Relationship', 'OptionSet', 'CustomAPI', 'CustomAPIRequestParameter', 'CustomAPIResponseProperty'], ['Read']);
 
 const SALES_TABLES = ['Lead', 'Opportunity', 'Account', 'Contact', 'Activity', 'Note'];
 const SALES_MANAGER = new Set<string>([

@@ -44,8 +44,8 @@ export interface SeedInfo {
   businessUnitId: string;
 }
 
-type Value = SqlValue | boolean | undefined;
-type Values = Record<string, Value>;
+export type Value = SqlValue | boolean | undefined;
+export type Values = Record<string, Value>;
 
 interface Person {
   id: string;
@@ -75,7 +75,7 @@ const EXTRA_USERS: readonly ExtraUser[] = [
 ];
 
 /** Writes rows directly (bypassing Web API validation) with prepared, cached INSERTs. */
-class Inserter {
+export class Inserter {
   private readonly sql = new Map<string, { sql: string; cols: string[]; table: TableDef }>();
 
   constructor(

@@ -8,6 +8,7 @@ import type { EngineContext, JsonRecord } from '../odata/queryEngine.js';
 import { MAX_PAGE } from '../odata/queryEngine.js';
 import { FORMATTED, formattedValue, toJsonValue } from '../odata/values.js';
 import type { SqlValue } from '../store/store.js';
+import { canReadColumn } from '../security/fieldSecurity.js';
 import { quoteIdent } from '../store/store.js';
 import { clip, firstWord, syntaxErrorMessage } from './sqlSyntax.js';
 
@@ -209,7 +210,8 @@ class Translator {
   private columnIn(t: TableRef, column: string): Resolved | undefined {
     const alias = quoteIdent(`a_${t.alias}`);
     const a = this.ctx.model.attribute(t.table.logicalName, column);
-    if (a) return { sql: `${alias}.${quoteIdent(a.logicalName)}`, alias: t.alias, attr: a, name: a.logicalName };
+    // A secured column the caller may not read is empty wherever it appears (column-level security).
+    if (a) return { sql: canReadColumn(this.ctx.principal, a) ? `${alias}.${quoteIdent(a.logicalName)}` : 'NULL', alias: t.alias, attr: a, name: a.logicalName };
     if (column.endsWith('name')) {
       const base = this.ctx.model.attribute(t.table.logicalName, column.slice(0, -4));
       if (base && isLookupType(base.type)) return { sql: `dv_name(${alias}.${quoteIdent(base.logicalName)})`, alias: t.alias, name: column };

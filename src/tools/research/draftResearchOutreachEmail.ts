@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { draftLeadOutreach, type GroundedSentence } from '../../copilot/grounded.js';
+import type { GroundedSentence } from '../../copilot/facts.js';
 import { defineTool } from '../defineTool.js';
 import { currentSender } from '../email.js';
 import { label, num, str } from '../shared.js';
@@ -21,6 +21,8 @@ export const draftResearchOutreachEmail = defineTool({
     body: z.string(),
     grounding: z.array(z.object({ text: z.string(), fields: z.array(z.string()) })),
     gaps: z.array(z.string()),
+    source: z.string().describe('Which generator wrote the draft'),
+    notes: z.array(z.string()).describe('Why the draft came from another generator than configured'),
   }),
   kind: 'read',
   async run(args, ctx) {
@@ -38,12 +40,12 @@ export const draftResearchOutreachEmail = defineTool({
         fields: [account ? 'account.industrycode' : 'lead.industrycode', account ? 'account.numberofemployees' : 'lead.numberofemployees'],
       });
     }
-    const draft = draftLeadOutreach(facts, sender, ctx.now(), context);
+    const draft = await ctx.copilot.draftEmail({ kind: 'lead-outreach', facts, sender, context });
     const email = str(row, 'emailaddress1');
     const to = email ? `${facts.fullName ?? ''} <${email}>` : '';
     return {
-      data: { leadId: args.leadId, to, subject: draft.subject, body: draft.body, grounding: draft.sentences, gaps },
-      text: `Draft${to ? ` to ${to}` : ' (the lead has no email address)'}:\nSubject: ${draft.subject}\n\n${draft.body}\n\nSend it with D365_Sales_SendOutreachEmail (leadId, subject, body) once the user has reviewed it.`,
+      data: { leadId: args.leadId, to, subject: draft.subject, body: draft.body, grounding: draft.sentences, gaps, source: draft.source, notes: draft.notes },
+      text: `Draft${to ? ` to ${to}` : ' (the lead has no email address)'}:\nSubject: ${draft.subject}\n\n${draft.body}\n\nSend it with D365_Sales_SendOutreachEmail (leadId, subject, body) once the user has reviewed it.${draft.notes.map((n) => `\n(note) ${n}`).join('')}`,
     };
   },
 });

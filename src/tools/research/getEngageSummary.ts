@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { daysBetween } from '../../copilot/grounded.js';
+import { daysBetween } from '../../copilot/text.js';
 import { defineTool } from '../defineTool.js';
 import { str } from '../shared.js';
 import { EvidenceSchema, LEAD_ALIASES, leadIdInput, researchText, startResearch, timeline } from './researchData.js';

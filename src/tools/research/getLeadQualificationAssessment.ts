@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import type { Icp } from './settings.js';
-import { daysBetween } from '../../copilot/grounded.js';
+import { daysBetween } from '../../copilot/text.js';
 import type { Row } from '../../dataverse/client.js';
 import { defineTool } from '../defineTool.js';
 import { scoreOf } from '../sales/leadData.js';

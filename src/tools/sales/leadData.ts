@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import type { ActivityFact, LeadFacts } from '../../copilot/grounded.js';
+import type { ActivityFact, LeadFacts } from '../../copilot/facts.js';
 import type { Row } from '../../dataverse/client.js';
 import { DataverseError } from '../../dataverse/errors.js';
 import { eq, type Expand, guid, inList } from '../../dataverse/odata.js';
@@ -159,7 +159,20 @@ export function leadLine(l: LeadView): string {
   return `${l.fullName || '(no name)'} — "${l.topic}"${bits.length ? ` [${bits.join(', ')}]` : ''} (id ${l.leadId})`;
 }
 
-const ACTIVITY_TYPES = new Set(['email', 'phonecall', 'task', 'appointment']);
+export const ACTIVITY_TYPES = ['email', 'phonecall', 'task', 'appointment'] as const;
+const INTERACTION = new Set<string>(ACTIVITY_TYPES);
+
+/**
+ * An activity row (activitypointer: activitytypecode, subject, createdon, actualend) as an
+ * interaction, dated when it ended, or when it was recorded if it has not ended yet: actualend of an
+ * open task can be a future due date, and engagement is what already happened.
+ */
+export function activityFact(row: Row, nowIso: string): ActivityFact | undefined {
+  const type = str(row, 'activitytypecode') ?? '';
+  if (!INTERACTION.has(type)) return undefined;
+  const ended = str(row, 'actualend');
+  return { kind: type as ActivityFact['kind'], subject: str(row, 'subject') ?? '', on: ended && ended <= nowIso ? ended : (str(row, 'createdon') ?? '') };
+}
 
 /**
  * Engagement for many leads in one query (activitypointers regarding them), never one per lead.
@@ -183,18 +196,15 @@ export async function engagementFor(ctx: ToolContext, leadIds: readonly string[]
       );
       for (const row of page.rows) {
         const leadId = str(row, '_regardingobjectid_value')?.toLowerCase();
-        const type = str(row, 'activitytypecode') ?? '';
-        if (!leadId || !ACTIVITY_TYPES.has(type)) continue;
-        // actualend of an open task can be a future due date; engagement is what already happened.
-        const ended = str(row, 'actualend');
-        const on = ended && ended <= nowIso ? ended : (str(row, 'createdon') ?? '');
+        const fact = activityFact(row, nowIso);
+        if (!leadId || !fact) continue;
         const e = out.get(leadId) ?? { count: 0, lastOn: undefined, lastType: undefined, activities: [] };
         e.count++;
-        if (!e.lastOn || on > e.lastOn) {
-          e.lastOn = on;
-          e.lastType = type;
+        if (!e.lastOn || fact.on > e.lastOn) {
+          e.lastOn = fact.on;
+          e.lastType = fact.kind;
         }
-        if (e.activities.length < 50) e.activities.push({ kind: type as ActivityFact['kind'], subject: str(row, 'subject') ?? '', on });
+        if (e.activities.length < 50) e.activities.push(fact);
         out.set(leadId, e);
       }
     }
@@ -244,38 +254,46 @@ export async function loadLeadFacts(ctx: ToolContext, leadId: string): Promise<{
         throw err;
       },
     );
-  const score = scoreOf(row);
   const activities: ActivityFact[] = [
     ...(engagement?.get(leadId.toLowerCase())?.activities ?? []),
     ...notes.map((n) => ({ kind: 'note' as const, subject: str(n, 'subject') ?? 'Note', on: str(n, 'createdon') ?? '' })),
   ];
+  return { row, facts: leadFactsFrom(row, activities, gaps, scoring !== undefined) };
+}
+
+/**
+ * A lead's facts from its row as the Web API returns it (formatted values included, the score under
+ * `scoreOf`), its activities and what could not be read. Pure, so whoever reads the rows as the
+ * user (this server, or the emulator's Copilot APIs) builds the same facts.
+ */
+export function leadFactsFrom(row: Row, activities: ActivityFact[], gaps: string[], scoringInstalled: boolean): LeadFacts {
+  const score = scoreOf(row);
+  const trendCode = score ? num(score, 'msdyn_scoretrend') : undefined;
   return {
-    row,
-    facts: {
-      leadId,
-      fullName: str(row, 'fullname'),
-      firstName: str(row, 'firstname'),
-      jobTitle: str(row, 'jobtitle'),
-      companyName: str(row, 'companyname'),
-      topic: str(row, 'subject'),
-      source: label(row, 'leadsourcecode'),
-      rating: label(row, 'leadqualitycode'),
-      status: label(row, 'statecode'),
-      isOpen: row['statecode'] === LEAD_STATE.open,
-      isHot: row['leadqualitycode'] === LEAD_RATING.hot,
-      statusReason: label(row, 'statuscode'),
-      createdOn: str(row, 'createdon'),
-      estimatedValue: row['estimatedvalue'] != null ? label(row, 'estimatedvalue') : undefined,
-      budget: row['budgetamount'] != null ? label(row, 'budgetamount') : undefined,
-      description: str(row, 'description'),
-      owner: lookup(row, 'ownerid')?.name,
-      score: score ? num(score, 'msdyn_score') : undefined,
-      grade: score ? label(score, 'msdyn_grade') : undefined,
-      trend: score ? label(score, 'msdyn_scoretrend') : undefined,
-      scoreReasons: score ? scoreReasons(str(score, 'msdyn_scorereasons')) : undefined,
-      scoringInstalled: scoring !== undefined,
-      activities,
-      gaps,
-    },
+    leadId: str(row, 'leadid') ?? '',
+    fullName: str(row, 'fullname'),
+    firstName: str(row, 'firstname'),
+    jobTitle: str(row, 'jobtitle'),
+    companyName: str(row, 'companyname'),
+    topic: str(row, 'subject'),
+    source: label(row, 'leadsourcecode'),
+    rating: label(row, 'leadqualitycode'),
+    status: label(row, 'statecode'),
+    isOpen: row['statecode'] === LEAD_STATE.open,
+    isHot: row['leadqualitycode'] === LEAD_RATING.hot,
+    statusReason: label(row, 'statuscode'),
+    createdOn: str(row, 'createdon'),
+    estimatedValue: row['estimatedvalue'] != null ? label(row, 'estimatedvalue') : undefined,
+    budget: row['budgetamount'] != null ? label(row, 'budgetamount') : undefined,
+    description: str(row, 'description'),
+    owner: lookup(row, 'ownerid')?.name,
+    score: score ? num(score, 'msdyn_score') : undefined,
+    grade: score ? label(score, 'msdyn_grade') : undefined,
+    trend: score ? label(score, 'msdyn_scoretrend') : undefined,
+    trendCode,
+    scoreReasons: score ? scoreReasons(str(score, 'msdyn_scorereasons')) : undefined,
+    scoringInstalled,
+    activities,
+    gaps,
   };
 }

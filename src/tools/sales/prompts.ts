@@ -10,10 +10,10 @@ import { LEAD_STATE, leadScoring, NO_SCORING_NOTE } from './leadData.js';
 
 const user = (text: string): GetPromptResult['messages'][number] => ({ role: 'user', content: { type: 'text', text } });
 
-/** The ranking signals a seller can weigh, as the lead tools report them. */
+/** The ranking factors of D365_Sales_PrioritizeLeads a seller can weigh. */
 const SIGNALS = {
   score: 'predictive score (0-100)',
-  recency: 'how recent the last activity is',
+  recency: 'how recent the last interaction is',
   interactions: 'number of emails, calls, tasks and appointments',
   value: 'estimated value',
 } as const;
@@ -48,43 +48,36 @@ function integerArg(name: string, text: string | undefined, fallback: number, mi
 export const prioritizeHotLeads: PromptDefinition = {
   name: 'prioritize_hot_leads',
   title: 'Prioritise hot leads',
-  description: 'Finds recent open leads, ranks them with explicit weights, explains each ranking and proposes next steps; nothing is qualified or sent without your confirmation.',
+  description: 'Ranks recent open leads with explicit weights through D365_Sales_PrioritizeLeads, explains each ranking and proposes next steps; nothing is qualified or sent without your confirmation.',
   arguments: [
     { name: 'days', description: 'Leads created in the last N calendar days (default 7).' },
     { name: 'minimumScore', description: 'Lowest predictive score to consider, 0-100 (default 70; ignored where the organisation has no predictive scoring).' },
     { name: 'weights', description: `Ranking weights over ${Object.keys(SIGNALS).join(', ')} (default "${DEFAULT_WEIGHTS}").` },
   ],
   toolsets: ['sales'],
-  uses: ['D365_Sales_ListLeads', 'D365_Sales_InvokeLeadSummary', 'D365_Sales_QualifyLeadToOpportunity'],
+  uses: ['D365_Sales_PrioritizeLeads', 'D365_Sales_QualifyLeadToOpportunity'],
   async get(args, ctx) {
     const days = integerArg('days', args['days'], 7, 1, 3650);
-    let minimumScore = integerArg('minimumScore', args['minimumScore'], 70, 0, 100);
-    let weights = parseWeights(args['weights'] ?? DEFAULT_WEIGHTS);
-    const scoring = await leadScoring(ctx);
-    const notes: string[] = [];
-    if (!scoring) {
-      notes.push(`${NO_SCORING_NOTE} The ranking below leaves the score out and spreads its weight over the other signals.`);
-      minimumScore = 0;
-      const rest = weights.filter(([n]) => n !== 'score');
-      if (rest.length === 0) throw new ToolError('weights: only the predictive score is weighted, and this organisation has no predictive scoring; weigh recency, interactions or value too.', 'invalid_argument');
-      weights = parseWeights(rest.map(([n, w]) => `${n}=${w}`).join(','));
-    }
-    const list = {
+    const minimumScore = integerArg('minimumScore', args['minimumScore'], 70, 0, 100);
+    const weights = parseWeights(args['weights'] ?? DEFAULT_WEIGHTS);
+    // The tool ranks, normalises and says what it left out (no predictive scoring, unreadable activities): the model only reports.
+    const call = {
       status: 'open',
       createdWithinDays: days,
       ...(minimumScore > 0 && { minScore: minimumScore }),
-      orderBy: scoring ? 'score' : 'last_activity',
+      weights: Object.fromEntries(weights),
       top: 20,
+      summarizeTop: 3,
     };
+    const scoring = await leadScoring(ctx);
     const text = [
       'Help me prioritise my hot leads.',
       '',
-      `1. Call D365_Sales_ListLeads with ${JSON.stringify(list)}.`,
-      '2. For each of the first 10 leads, call D365_Sales_InvokeLeadSummary with its leadId and note the intent, pain points, last interaction and suggested next step.',
-      `3. Rank the leads by a weighted sum of these signals, each scaled to 0-1 across the list: ${weights.map(([n, w]) => `${SIGNALS[n]} × ${w}`).join(', ')}. Show the weights and each lead's signal values so the ranking can be checked.`,
-      '4. Present a table: Lead, Company, Score, Last activity, Rationale, Recommended action.',
-      '5. Only if I confirm a lead, call D365_Sales_QualifyLeadToOpportunity for it; the tool asks me to confirm again before anything changes. Never qualify or send an email on your own.',
-      ...(notes.length ? ['', ...notes] : []),
+      `1. Call D365_Sales_PrioritizeLeads with ${JSON.stringify(call)}. It ranks every matching lead by ${weights.map(([n, w]) => `${SIGNALS[n]} × ${w}`).join(', ')}, each scaled to 0-1, and keeps the ranking in my decision log.`,
+      "2. Present its table as it comes: Lead, Company, Score, Last interaction, Total, Hot, Rationale, Recommended action. Do not re-rank or recompute it; show the weights, the data timestamp and any notes it returns, and each factor's contribution when I ask why.",
+      '3. For the first three, use the summaries it returns to describe intent and the last interaction.',
+      '4. Only if I confirm a lead, call D365_Sales_QualifyLeadToOpportunity for it; the tool asks me to confirm again before anything changes. Never qualify or send an email on your own.',
+      ...(scoring ? [] : ['', `${NO_SCORING_NOTE} The ranking tool leaves the score out, spreads its weight over the other signals and says so.`]),
     ].join('\n');
     return { description: `Hot leads of the last ${days} days, ranked by ${weights.map(([n, w]) => `${n} ${w}`).join(', ')}`, messages: [user(text)] };
   },

@@ -1,4 +1,4 @@
-import type { CaseFacts } from '../../copilot/grounded.js';
+import type { CaseFacts } from '../../copilot/facts.js';
 import { DataverseError } from '../../dataverse/errors.js';
 import { and, contains, eq, guid, or } from '../../dataverse/odata.js';
 import { type ToolContext, ToolError } from '../defineTool.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { draftCaseReply, factsUsed } from '../../copilot/grounded.js';
+import { factsUsed } from '../../copilot/facts.js';
 import { defineTool } from '../defineTool.js';
 import { currentSender } from '../email.js';
 import { GroundingSchema, guidArg } from '../shared.js';
@@ -26,10 +26,11 @@ export const draftEmailResponse = defineTool({
     factsUsed: z.array(z.string()).describe('Every CRM field the draft is based on'),
     withheld: z.array(z.string()).describe('Facts deliberately left out of a customer-facing draft'),
     source: z.string().describe('Which generator wrote the draft'),
+    notes: z.array(z.string()).describe('Why the draft came from another generator than configured'),
   }),
   async run(args, ctx) {
     const [{ facts, recipient, recipientProblem }, sender] = await Promise.all([loadCaseFacts(ctx, args.caseId), currentSender(ctx)]);
-    const draft = draftCaseReply(facts, sender, args.instructions);
+    const draft = await ctx.copilot.draftEmail({ kind: 'case-reply', facts, sender }, args.instructions);
     const to = recipient ? `${recipient.name} <${recipient.email}>` : '';
     const withheld = facts.notesWithheld ? ["The case's internal notes (this agent does not quote them to customers)"] : [];
     const used = factsUsed(draft.sentences);
@@ -43,7 +44,8 @@ export const draftEmailResponse = defineTool({
         grounding: draft.sentences,
         factsUsed: used,
         withheld,
-        source: 'embedded-grounded-generator',
+        source: draft.source,
+        notes: draft.notes,
       },
       text: [
         `Draft reply${to ? ` to ${to}` : ` (no recipient: ${recipientProblem ?? 'no contact with an email address'})`}:`,
@@ -53,6 +55,7 @@ export const draftEmailResponse = defineTool({
         '',
         `Based on: ${used.join(', ')}.${withheld.length ? ` Left out: ${withheld.join('; ')}.` : ''}`,
         'To send it, call D365_CustomerService_SendEmailResponse with caseId, subject and body.',
+        ...draft.notes.map((n) => `(note) ${n}`),
       ].join('\n'),
       records: [{ table: 'incident', id: args.caseId }],
     };

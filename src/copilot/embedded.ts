@@ -1,0 +1,29 @@
+import { answerFromPassages, draftCaseReply, draftLeadOutreach, type Passage, summarizeLead } from './grounded.js';
+import type { AnswerResult, CopilotProvider, DraftRequest, DraftResult, SummaryRequest, SummaryResult } from './provider.js';
+
+/** The grounded generator as a provider: deterministic, and what the other providers fall back to. */
+export class EmbeddedProvider implements CopilotProvider {
+  readonly kind = 'embedded' as const;
+
+  constructor(private readonly now: () => Date) {}
+
+  async summarise(request: SummaryRequest): Promise<SummaryResult> {
+    const s = summarizeLead(request.facts, this.now());
+    return { text: s.text, sentences: s.sentences, nextStep: s.nextStep, source: 'embedded-grounded-generator', notes: [] };
+  }
+
+  async draftEmail(request: DraftRequest, instructions?: string): Promise<DraftResult> {
+    const draft =
+      request.kind === 'lead-outreach'
+        ? draftLeadOutreach(request.facts, request.sender, this.now(), request.context ?? [])
+        : draftCaseReply(request.facts, request.sender, instructions);
+    // Lead outreach has no free-text instructions: the draft is built from the lead alone.
+    const notes = request.kind === 'lead-outreach' && instructions ? ['The grounded generator does not take instructions for outreach drafts; edit the draft instead.'] : [];
+    return { ...draft, source: 'embedded-grounded-generator', notes };
+  }
+
+  async answer(question: string, passages: readonly Passage[]): Promise<AnswerResult> {
+    const a = answerFromPassages(question, passages);
+    return { answer: a.answer, sentences: a.sentences, source: 'embedded-grounded-generator', notes: [] };
+  }
+}
