@@ -1,5 +1,6 @@
 import azureFunctions, { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 
+import { handleFile } from '../src/http/handleFile.js';
 import { handleMcp } from '../src/http/handleMcp.js';
 import { handleLegacyMessage, handleLegacyStream } from '../src/http/legacySse.js';
 import type { McpApp } from '../src/http/mcpApp.js';
@@ -39,7 +40,15 @@ export const legacyMessageFunction = (app: () => Promise<McpApp>) =>
     return toResponseInit(outcome.response);
   });
 
+/** `GET mcp/{agentId}/files/{token}`: a knowledge document behind get_reference's signed link, read as the user. */
+export const fileFunction = (app: () => Promise<McpApp>) =>
+  adapter(app, async (request, agentId, instance) => {
+    const token = new URL(request.url).pathname.split('/').pop() ?? '';
+    return toResponseInit(await handleFile(request, agentId, decodeURIComponent(token), instance));
+  });
+
 // The server validates Entra tokens itself; function keys would only get in the way of MCP clients.
 azureFunctions.app.http('mcp', { route: 'mcp/{agentId}', methods: ['GET', 'POST', 'DELETE'], authLevel: 'anonymous', handler: mcpFunction(getApp) });
 azureFunctions.app.http('mcpLegacySse', { route: 'mcp/{agentId}/sse', methods: ['GET'], authLevel: 'anonymous', handler: legacyStreamFunction(getApp) });
 azureFunctions.app.http('mcpLegacyMessage', { route: 'mcp/{agentId}/message', methods: ['POST'], authLevel: 'anonymous', handler: legacyMessageFunction(getApp) });
+azureFunctions.app.http('mcpFile', { route: 'mcp/{agentId}/files/{token}', methods: ['GET', 'HEAD'], authLevel: 'anonymous', handler: fileFunction(getApp) });

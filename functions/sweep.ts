@@ -9,6 +9,7 @@ azureFunctions.app.timer('sweepExpiredSessions', {
     const app = await getApp();
     const sessions = await app.sessions.sweepExpired();
     const handles = await app.confirmations.sweepExpired();
-    context.log(`removed ${sessions} expired sessions and ${handles} expired confirmation handles`);
+    const chats = await app.chats.sweepExpired();
+    context.log(`removed ${sessions} expired sessions, ${handles} expired confirmation handles and ${chats} expired chats`);
   },
 });

@@ -159,7 +159,7 @@ module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
         }
       ]
     }
-    // Sessions, confirmation handles, audit rows and decision logs (the server creates them too, idempotently).
+    // Sessions, confirmation handles, audit rows, decision logs and knowledge chats (the server creates them too, idempotently).
     tableServices: {
       tables: [
         {
@@ -173,6 +173,9 @@ module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
         }
         {
           name: '${tablesPrefix}decisions'
+        }
+        {
+          name: '${tablesPrefix}chats'
         }
       ]
     }

@@ -17,16 +17,17 @@ import { CopilotServices } from '../copilot/copilotServices.js';
 import { DataverseClient } from '../dataverse/client.js';
 import { MetadataCaches } from '../dataverse/metadata.js';
 import { PrivilegeCaches } from '../dataverse/privileges.js';
-import type { AgentRoute, McpApp } from '../http/mcpApp.js';
+import type { AgentRoute, FileOutcome, McpApp } from '../http/mcpApp.js';
 import { QueueHop, receiveFromPeers } from '../http/queueHop.js';
 import { LegacyStreams, type StreamTimers } from '../http/sseStreams.js';
 import { createServer, type ServerDeps } from '../mcp/createServer.js';
 import type { SignedState } from '../mcp/exchange.js';
 import { fromAuthInfo } from '../mcp/requestContext.js';
-import { deriveKey } from '../mcp/secrets.js';
+import { deriveKey, openDownloadLink, referenceService } from '../mcp/secrets.js';
 import { ServerRequestRelay } from '../mcp/serverRequests.js';
 import { type AgentTools, type CompiledTool, compileTool, surfaceForAgent, toolsForAgent } from '../mcp/toolInventory.js';
 import { AuditLog } from '../sessions/auditLog.js';
+import { ChatHistoryStore, ChatNotFoundError } from '../sessions/chatHistory.js';
 import { ConfirmationStore } from '../sessions/confirmationStore.js';
 import { DecisionStore } from '../sessions/decisionLog.js';
 import { InstanceMailbox, type MailboxOptions, openQueueService, queuesLocation } from '../sessions/instanceMailbox.js';
@@ -35,7 +36,11 @@ import { openTables, type TableClients, tablesLocation } from '../sessions/table
 import { telemetryFromConfig } from '../telemetry/fromConfig.js';
 import type { Logger } from '../telemetry/log.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import { ToolError } from '../tools/defineTool.js';
+import { type ChatHistory, ToolError } from '../tools/defineTool.js';
+import { readDocumentFile } from '../tools/knowledge/sources.js';
+import type { RequestContext } from '../mcp/requestContext.js';
+import type { Principal } from '../auth/principal.js';
+import { DataverseError } from '../dataverse/errors.js';
 import { ALL_PROMPTS, ALL_RESOURCES, ALL_TOOLS, RAW_TOOLS } from '../tools/index.js';
 
 /** Tables the Dataverse tools may use when an agent does not list its own. */
@@ -130,6 +135,9 @@ export async function buildApp({
   });
   const copilot = new CopilotServices({ config: config.copilot, clock, cacheMs: config.metadataCacheMs, ...(fetchImpl && { fetch: fetchImpl }) });
   const decisions = new DecisionStore(tables.decisions, clock);
+  const chats = new ChatHistoryStore(tables.chats, config.chatHistoryTtlSeconds, clock);
+  const referenceKey = deriveKey(config.stateSecret, 'reference');
+  const linkKey = deriveKey(config.stateSecret, 'download');
   const obo = config.auth.obo
     ? new OboClient({
         authority: config.auth.authority,
@@ -143,6 +151,23 @@ export async function buildApp({
     : undefined;
   const dataverseUrl = config.dataverse.url;
   const scope = dataverseUrl ? `${dataverseUrl}/.default` : '';
+  /** Dataverse on behalf of the request's user (their token exchanged with on-behalf-of; never forwarded). */
+  const dataverseFor = (request: Pick<RequestContext, 'principal' | 'assertion' | 'requestId' | 'log'>, signal: AbortSignal) =>
+    new DataverseClient({
+      url: dataverseUrl ?? 'https://dataverse.invalid',
+      timeoutMs: config.dataverse.timeoutMs,
+      signal,
+      log: request.log,
+      observe: telemetry.dataverse(request.requestId),
+      ...(fetchImpl && { fetch: fetchImpl }),
+      tokens: {
+        getToken: async (_signal, options) => {
+          if (!dataverseUrl) throw new ToolError('Dataverse is not configured on this server (DATAVERSE_URL is not set).', 'unavailable');
+          if (!obo) throw new OboError('This server has no credential for the on-behalf-of exchange (set AUTH_CLIENT_SECRET, a certificate or managed identity).', 'misconfigured');
+          return obo.getToken(request.assertion, request.principal, scope, options);
+        },
+      },
+    });
   const deps: ServerDeps = {
     // One validator for every per-request server: building Ajv per instance costs ~200 µs.
     validator: new AjvJsonSchemaValidator(),
@@ -161,23 +186,27 @@ export async function buildApp({
     callServices: ({ principal, agent, dataverse, signal, now, log: callLog }) => ({
       copilot: copilot.forCall({ kind: agent.copilot, dataverse, signal, now, log: callLog }),
       decisions: decisions.forUser(principal, agent.id),
+      references: referenceService({ referenceKey, linkKey, principal, agentId: agent.id, publicBaseUrl: config.publicBaseUrl, now: clock }),
+      chats: chatsOf(chats, principal, agent.id),
     }),
-    dataverse: (request, signal) =>
-      new DataverseClient({
-        url: dataverseUrl ?? 'https://dataverse.invalid',
-        timeoutMs: config.dataverse.timeoutMs,
-        signal,
-        log: request.log,
-        observe: telemetry.dataverse(request.requestId),
-        ...(fetchImpl && { fetch: fetchImpl }),
-        tokens: {
-          getToken: async (_signal, options) => {
-            if (!dataverseUrl) throw new ToolError('Dataverse is not configured on this server (DATAVERSE_URL is not set).', 'unavailable');
-            if (!obo) throw new OboError('This server has no credential for the on-behalf-of exchange (set AUTH_CLIENT_SECRET, a certificate or managed identity).', 'misconfigured');
-            return obo.getToken(request.assertion, request.principal, scope, options);
-          },
-        },
-      }),
+    dataverse: dataverseFor,
+  };
+  /** `GET /mcp/{agentId}/files/{token}`: a signed download link opened by the user it was issued to, the file read as them. */
+  const files: McpApp['files'] = {
+    async read({ token, agentId, principal, assertion, requestId, log: fileLog, signal }): Promise<FileOutcome> {
+      const link = openDownloadLink(linkKey, token, principal, agentId, clock);
+      if (!link.ok) {
+        if (link.reason === 'malformed') return { ok: false, status: 400, code: 'bad_link', message: 'This is not a download link of this server.' };
+        if (link.reason === 'foreign') return { ok: false, status: 403, code: 'not_your_link', message: 'This download link was issued to another user or for another agent.' };
+        return { ok: false, status: 404, code: 'link_expired', message: 'This download link expired or is unknown: call get_reference again for a fresh one.' };
+      }
+      try {
+        const file = await readDocumentFile(dataverseFor({ principal, assertion, requestId, log: fileLog }, signal), link.table, link.id);
+        return { ok: true, ...file };
+      } catch (err) {
+        return fileFailure(err, fileLog);
+      }
+    },
   };
   const factory = ({ authInfo }: { authInfo?: Parameters<typeof fromAuthInfo>[0] }) => {
     const request = fromAuthInfo(authInfo);
@@ -193,6 +222,8 @@ export async function buildApp({
     telemetry,
     routes,
     sessions,
+    chats,
+    files,
     confirmations,
     tables,
     verifier,
@@ -265,4 +296,35 @@ function buildRoute(agent: AgentConfig, compiled: readonly CompiledTool[], confi
       },
     },
   };
+}
+
+/** The chat history a tool sees: the user's chats on the agent; a chat gone between reading and writing is "not found". */
+function chatsOf(store: ChatHistoryStore, principal: Principal, agentId: string): ChatHistory {
+  const mine = store.forUser(principal, agentId);
+  return {
+    get: (chatId) => mine.get(chatId),
+    append: async (chatId, turn) => {
+      try {
+        return await mine.append(chatId, turn);
+      } catch (err) {
+        if (err instanceof ChatNotFoundError) throw new ToolError('This chat expired while it was answered; send the message without chatId to start a new chat.', 'not_found');
+        throw err;
+      }
+    },
+  };
+}
+
+/** What the download route answers when the file cannot be read: Dataverse's verdict, never its URL or a stack. */
+function fileFailure(err: unknown, log: Logger): FileOutcome {
+  if (err instanceof ToolError) return { ok: false, status: err.code === 'not_found' ? 404 : err.code === 'unavailable' ? 503 : 400, code: err.code, message: err.message };
+  if (err instanceof OboError) return { ok: false, status: 403, code: 'sign_in', message: err.message };
+  if (err instanceof DataverseError) {
+    log.info('download refused by dataverse', { kind: err.kind, status: err.status, dataverseRequestId: err.requestId });
+    if (err.kind === 'not_found') return { ok: false, status: 404, code: 'not_found', message: 'The document no longer exists.' };
+    if (err.kind === 'forbidden') return { ok: false, status: 403, code: 'forbidden', message: 'You no longer have access to this document in Dataverse.' };
+    if (err.kind === 'throttled') return { ok: false, status: 429, code: 'throttled', message: 'Dataverse is throttling requests; retry shortly.', retryAfter: err.retryAfterSeconds ?? 30 };
+    return { ok: false, status: 502, code: 'dataverse', message: 'Dataverse could not return the document; retry shortly.' };
+  }
+  log.error('download failed', { error: err instanceof Error ? { name: err.name, message: err.message } : String(err) });
+  return { ok: false, status: 500, code: 'internal_error', message: 'The document could not be served.' };
 }

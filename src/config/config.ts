@@ -49,6 +49,8 @@ const EnvSchema = z.object({
   SESSION_IDLE_TTL_SECONDS: int(8 * 3600, 60, 30 * 86400),
   SESSION_MAX_TTL_SECONDS: int(7 * 86400, 60, 90 * 86400),
   SESSION_TOUCH_INTERVAL_SECONDS: int(300, 1, 86400),
+  // A knowledge chat (chat tool) is remembered this long after its latest question.
+  CHAT_HISTORY_TTL_MINUTES: int(60, 1, 7 * 1440),
   // Legacy HTTP+SSE streams: a comment this often keeps proxies from closing an idle stream, and a
   // stream ends before Azure's front end cuts every HTTP response at 230 s.
   SSE_KEEPALIVE_SECONDS: int(15, 1, 120),
@@ -137,6 +139,8 @@ export interface AppConfig {
   tables: TablesConfig;
   queues: QueuesConfig;
   sessions: { idleTtlSeconds: number; maxTtlSeconds: number; touchIntervalSeconds: number };
+  /** How long a knowledge chat's history is kept after its latest turn. */
+  chatHistoryTtlSeconds: number;
   /** The legacy HTTP+SSE transport (2024-11-05): keep-alive interval and the longest a stream stays open. */
   legacySse: { keepAliveMs: number; maxStreamMs: number };
   stateSecret: string | undefined;
@@ -252,6 +256,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxTtlSeconds: e.SESSION_MAX_TTL_SECONDS,
       touchIntervalSeconds: e.SESSION_TOUCH_INTERVAL_SECONDS,
     },
+    chatHistoryTtlSeconds: e.CHAT_HISTORY_TTL_MINUTES * 60,
     stateSecret: e.MCP_STATE_SECRET,
     auth: {
       authority: e.AUTH_AUTHORITY,

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../telemetry/log.js';
 import { classify, DataverseError } from './errors.js';
 import { type Aggregation, entityPath, guid, literal, ODataBuildError, type Query, renderApply, renderQuery } from './odata.js';
+import { parseSearchResponse, searchBody, type SearchRequest, type SearchResults } from './search.js';
 
 /** Supplies a Dataverse token for the current user; asked once per HTTP call. */
 export interface DataverseTokenProvider {
@@ -74,6 +75,8 @@ export interface ListOptions {
 }
 
 const API_PATH = '/api/data/v9.2/';
+/** The native Dataverse search endpoint (https://learn.microsoft.com/power-apps/developer/data-platform/search/overview). */
+const SEARCH_PATH = '/api/search/v2.0/';
 const ANNOTATIONS = 'odata.include-annotations="OData.Community.Display.V1.FormattedValue,Microsoft.Dynamics.CRM.lookuplogicalname"';
 const NAME = /^[A-Za-z_][A-Za-z0-9_.]{0,127}$/;
 const LOGICAL_NAME = /^[a-z_][a-z0-9_]{0,63}$/;
@@ -99,13 +102,18 @@ const defaultSleep = (ms: number, signal?: AbortSignal) =>
  */
 export class DataverseClient {
   readonly apiBase: string;
+  /** The org URL (no path): where records open in Dynamics 365. */
+  readonly orgUrl: string;
+  private readonly searchBase: string;
   private readonly retry: RetryPolicy;
   private readonly fetchImpl: typeof fetch;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: DataverseClientOptions) {
-    this.apiBase = `${options.url.replace(/\/+$/, '')}${API_PATH}`;
+    this.orgUrl = options.url.replace(/\/+$/, '');
+    this.apiBase = `${this.orgUrl}${API_PATH}`;
+    this.searchBase = `${this.orgUrl}${SEARCH_PATH}`;
     this.retry = { maxAttempts: 4, maxTotalWaitMs: 20_000, baseDelayMs: 250, ...options.retry };
     this.fetchImpl = options.fetch ?? fetch;
     this.sleep = options.sleep ?? defaultSleep;
@@ -201,6 +209,19 @@ export class DataverseClient {
     const args = entries.map(([k], i) => `${checkName(k)}=@p${i + 1}`).join(',');
     const aliases = entries.map(([, v], i) => `@p${i + 1}=${encodeURIComponent(literal(v))}`).join('&');
     return (await this.request<T>('GET', `${checkName(name)}(${args})${aliases ? `?${aliases}` : ''}`)).body as T;
+  }
+
+  /**
+   * Dataverse search as the user: only rows their privileges let them read come back. A read, so
+   * it is retried like one; Dataverse search has its own, lower limits (one request per second per
+   * user, 150 per minute per org) and answers 429 with Retry-After past them (search overview,
+   * Service protection limits).
+   */
+  async search(request: SearchRequest): Promise<SearchResults> {
+    const res = await this.request<unknown>('POST', 'query', searchBody(request), { search: true });
+    const parsed = parseSearchResponse(res.body);
+    if ('error' in parsed) throw new DataverseError('failed', parsed.error, res.status, undefined, res.requestId);
+    return parsed;
   }
 
   async whoAmI(): Promise<{ UserId: string; BusinessUnitId: string; OrganizationId: string }> {
@@ -308,11 +329,12 @@ export class DataverseClient {
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
     body?: unknown,
-    extra: { prefer?: readonly string[]; ifMatch?: string; strong?: boolean } = {},
+    extra: { prefer?: readonly string[]; ifMatch?: string; strong?: boolean; search?: boolean } = {},
   ): Promise<Response_<T>> {
-    const url = `${this.apiBase}${path}`;
-    const entity = path.split(/[?(/]/)[0] ?? '';
-    const idempotent = method === 'GET';
+    const url = `${extra.search ? this.searchBase : this.apiBase}${path}`;
+    const entity = extra.search ? 'search' : (path.split(/[?(/]/)[0] ?? '');
+    // A search query is a POST that changes nothing: safe to retry.
+    const idempotent = method === 'GET' || extra.search === true;
     let waited = 0;
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {

@@ -41,6 +41,8 @@ export const ErrorCode = {
   ConcurrencyLimit: '0x80072326',
   /** AggregateQueryRecordLimit, -2147164125: an aggregate over more than 50,000 rows (https://learn.microsoft.com/power-apps/developer/data-platform/fetchxml/aggregate-data#limitations). */
   AggregateQueryRecordLimit: '0x8004E023',
+  /** 400 "Dataverse Search feature is disabled for this organization." (search overview, Error when search isn't enabled, https://learn.microsoft.com/power-apps/developer/data-platform/search/overview). */
+  SearchDisabled: '0x80048d0b',
   /** Generic unexpected failure. */
   Unexpected: '0x80040216',
 } as const;

@@ -6,12 +6,15 @@ import { Clock, toIso } from './clock.js';
 import { DataverseError, ErrorCode } from './dataverseError.js';
 import { BASE_LANGUAGE } from './metadata/localizedLabels.js';
 import { MetadataModel } from './metadata/metadataModel.js';
+import { SOLUTION_TABLES } from './metadata/knowledgeTables.js';
 import { DEFAULT_PROFILE, type OrgProfile, STANDARD_MANY_TO_MANY, tablesFor } from './metadata/standardTables.js';
 import type { AttributeDef, TableDef } from './metadata/types.js';
 import { SkipTokens } from './odata/skipToken.js';
 import type { Principal } from './security/roles.js';
 import { type BulkLeadOptions, type BulkLeadResult, seedBulkLeads } from './seed/bulkLeads.js';
 import { seedCopilotApis } from './seed/copilotApis.js';
+import { seedKnowledgeBase } from './seed/knowledgeBase.js';
+import { SearchIndex } from './search/searchIndex.js';
 import { seedLaterAdditions, seedOrganisation } from './seed/seedOrganisation.js';
 import { Store } from './store/store.js';
 
@@ -48,6 +51,8 @@ export interface CoreOptions {
   profile?: OrgProfile;
   /** Rows one `$apply` may aggregate instead of Dataverse's 50,000, for tests of what happens past the limit. */
   aggregateRecordLimit?: number;
+  /** Dataverse search (organization.isexternalsearchindexenabled); default on, as in production environments. */
+  search?: boolean;
 }
 
 /** Writes the database file atomically (temp file + rename), debounced after writes. */
@@ -96,6 +101,10 @@ export class EmulatorCore {
   readonly outbox: SentEmail[] = [];
   readonly skipTokens = new SkipTokens();
   aggregateRecordLimit: number | undefined;
+  /** Whether Dataverse search is enabled for the organisation. */
+  searchEnabled = true;
+  /** The Dataverse search index (SQLite FTS4), refreshed from the tables when they change. */
+  search!: SearchIndex;
   private persister: Persister | undefined;
 
   private constructor(
@@ -113,7 +122,7 @@ export class EmulatorCore {
     const load = file !== undefined && !opts.reset && existsSync(file);
     const bytes = load && file ? new Uint8Array(await readFile(file)) : undefined;
     const profile = bytes ? await Store.peekMeta(bytes, 'profile').then((p) => (p ? (JSON.parse(p) as OrgProfile) : DEFAULT_PROFILE)) : (opts.profile ?? DEFAULT_PROFILE);
-    const model = new MetadataModel(tablesFor(profile), STANDARD_MANY_TO_MANY);
+    const model = new MetadataModel([...tablesFor(profile), ...SOLUTION_TABLES], STANDARD_MANY_TO_MANY);
     const store = await Store.open(model, bytes);
     const source = opts.clock ?? Date.now;
     let core: EmulatorCore;
@@ -121,6 +130,8 @@ export class EmulatorCore {
       if (!store.hasTable('_emulator_meta')) throw new Error(`${file} is not an emulator database (use reset to overwrite it).`);
       // Standard tables added since the file was written (team, usersettings) start empty.
       for (const t of model.allTables()) if (!t.readOnly && !store.hasTable(t.logicalName)) store.createTable(t);
+      // Columns added to standard tables since then (annotation.documentbody) start empty.
+      for (const t of model.allTables()) store.addMissingColumns(t);
       applyCustomSchema(model, store);
       const anchor = new Date(store.getMeta('anchorTime') ?? source());
       const offset = Number(store.getMeta('clockOffsetMs') ?? '0');
@@ -138,6 +149,7 @@ export class EmulatorCore {
       // Users, teams and settings added to the sample org since the file was written.
       seedLaterAdditions(store, model, core.businessUnitId);
       if (profile.copilot !== false) seedCopilotApis(store, model);
+      seedKnowledgeBase(store, model, anchor);
     } else {
       const anchor = opts.anchorTime ?? new Date(source());
       const seed = opts.seed ?? DEFAULT_SEED;
@@ -149,6 +161,7 @@ export class EmulatorCore {
       store.setVersion(1_000_000);
       const info = seedOrganisation(store, model, { anchor, seed });
       if (profile.copilot !== false) seedCopilotApis(store, model);
+      seedKnowledgeBase(store, model, anchor);
       for (const t of model.allTables()) store.createIndexes(t);
       store.createCompositeIndexes();
       store.run('ANALYZE');
@@ -161,6 +174,8 @@ export class EmulatorCore {
       core = new EmulatorCore(model, store, new Clock(offset, source), info.organizationId, info.businessUnitId, anchor, seed);
     }
     core.aggregateRecordLimit = opts.aggregateRecordLimit;
+    core.searchEnabled = opts.search ?? true;
+    core.search = await SearchIndex.open(model, store);
     if (file) {
       core.persister = new Persister(store, file);
       store.onWrite = () => core.persister?.schedule();
@@ -254,6 +269,7 @@ export class EmulatorCore {
 
   async close(): Promise<void> {
     if (this.persister) await this.persister.flush(true);
+    this.search.close();
     this.store.close();
   }
 }

@@ -34,6 +34,8 @@ export interface EmulatorOptions {
   profile?: OrgProfile;
   /** Rows one `$apply` may aggregate instead of Dataverse's 50,000 (tests of what happens past it). */
   aggregateRecordLimit?: number;
+  /** Dataverse search enabled for the organisation (default true); off, its endpoints answer 400 0x80048d0b. */
+  search?: boolean;
   /** Verifies the caller's bearer token (signature, issuer, audience, expiry are the caller's concern) and returns the Entra object id. Throw to refuse (-> 401). */
   verifyToken: (token: string) => Promise<{ objectId: string }>;
 }
@@ -65,6 +67,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorH
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
     ...(options.aggregateRecordLimit !== undefined ? { aggregateRecordLimit: options.aggregateRecordLimit } : {}),
+    ...(options.search !== undefined ? { search: options.search } : {}),
   });
   const faults = new Faults();
   const log: EmulatorRequestLogEntry[] = [];

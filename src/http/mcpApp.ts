@@ -6,6 +6,8 @@ import type { AgentConfig } from '../config/agents.js';
 import type { AppConfig } from '../config/config.js';
 import type { ServerRequestRelay } from '../mcp/serverRequests.js';
 import type { AgentTools } from '../mcp/toolInventory.js';
+import type { Principal } from '../auth/principal.js';
+import type { ChatHistoryStore } from '../sessions/chatHistory.js';
 import type { ConfirmationStore } from '../sessions/confirmationStore.js';
 import type { SessionStore } from '../sessions/sessionStore.js';
 import type { TableClients } from '../sessions/tableStorage.js';
@@ -23,6 +25,16 @@ export interface AgentRoute {
   metadata: AuthMetadataOptions;
 }
 
+/** A document behind a signed download link, or why it cannot be served. */
+export type FileOutcome =
+  | { ok: true; fileName: string; mimeType: string; body: Uint8Array }
+  | { ok: false; status: 400 | 403 | 404 | 429 | 500 | 502 | 503; code: string; message: string; retryAfter?: number };
+
+/** Serves the download links get_reference hands out (the route checks the agent and the bearer token first). */
+export interface FileService {
+  read(input: { token: string; agentId: string; principal: Principal; assertion: string; requestId: string; log: Logger; signal: AbortSignal }): Promise<FileOutcome>;
+}
+
 /** The composed application as the HTTP layer uses it (src/app/buildApp.ts builds it). */
 export interface McpApp {
   config: AppConfig;
@@ -31,6 +43,10 @@ export interface McpApp {
   telemetry: Telemetry;
   routes: ReadonlyMap<string, AgentRoute>;
   sessions: SessionStore;
+  /** Knowledge chats (expired ones are swept on a timer). */
+  chats: ChatHistoryStore;
+  /** Documents behind get_reference's download links. */
+  files: FileService;
   confirmations: ConfirmationStore;
   tables: TableClients;
   verifier: TokenVerifier;

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { handleFile } from './handleFile.js';
 import { handleMcp, handleWellKnown, type PreReadBody } from './handleMcp.js';
 import { handleLegacyMessage, handleLegacyStream } from './legacySse.js';
 import type { McpApp } from './mcpApp.js';
@@ -25,10 +26,13 @@ export interface NodeHost {
 const MCP_ROUTE = /^\/mcp\/([^/?#]+)\/?$/;
 /** The legacy HTTP+SSE transport (2024-11-05): the stream, and where its messages are POSTed. */
 const LEGACY_ROUTE = /^\/mcp\/([^/?#]+)\/(sse|message)\/?$/;
+/** Signed download links of knowledge documents (get_reference). */
+const FILE_ROUTE = /^\/mcp\/([^/?#]+)\/files\/([^/?#]+)$/;
 
 /**
  * Serves the same handlers as the Azure Functions entry on plain node:http: /mcp/{agentId}, the
- * legacy /mcp/{agentId}/sse and /mcp/{agentId}/message, the RFC 9728 well-known documents and /health.
+ * legacy /mcp/{agentId}/sse and /mcp/{agentId}/message, knowledge downloads at
+ * /mcp/{agentId}/files/{token}, the RFC 9728 well-known documents and /health.
  */
 export async function startNodeHost(app: McpApp, options: NodeHostOptions = {}): Promise<NodeHost> {
   const server = createServer((req, res) => {
@@ -62,6 +66,11 @@ async function route(req: IncomingMessage, res: ServerResponse, app: McpApp, opt
     if (!res.writableFinished) abort.abort();
   });
 
+  const file = FILE_ROUTE.exec(path);
+  if (file) {
+    req.resume();
+    return writeResponse(res, await handleFile(toWebRequest(req, abort.signal), safeDecode(file[1] ?? ''), file[2] ?? '', app, options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}));
+  }
   const mcp = MCP_ROUTE.exec(path);
   const legacy = mcp ? undefined : LEGACY_ROUTE.exec(path);
   if (mcp || legacy) {

@@ -419,7 +419,11 @@ export function failure(err: unknown, tool: CompiledTool, ctx: ToolContext): Cal
       `${tool.def.title}: did not finish within the time one call may take (Dataverse was slow or throttling).${unknown ? ' A change may or may not have been applied: check the record before trying again.' : ' Try again, or narrow the request.'}`,
     );
   }
-  if (err instanceof ToolError) return errorResult(err.message);
+  if (err instanceof ToolError) {
+    // Structured error content only where it satisfies the tool's output schema (clients validate it).
+    const data = err.data && tool.output.safeParse(err.data).success ? err.data : undefined;
+    return errorResult(err.message, data);
+  }
   if (err instanceof StorageUnavailableError) {
     ctx.log.warn('confirmation storage unavailable', { error: err.message });
     return errorResult(`${tool.def.title}: confirmations are temporarily unavailable (their storage could not be reached). Nothing was changed. Retry in ${STORAGE_RETRY_SECONDS} s.`);
@@ -438,8 +442,8 @@ export function failure(err: unknown, tool: CompiledTool, ctx: ToolContext): Cal
   return errorResult(`Internal error (ref ${ref}). The request was not completed; try again or report the reference.`);
 }
 
-export function errorResult(message: string): CallToolResult {
-  return { content: [{ type: 'text', text: message }], isError: true };
+export function errorResult(message: string, structuredContent?: Record<string, unknown>): CallToolResult {
+  return { content: [{ type: 'text', text: message }], isError: true, ...(structuredContent && { structuredContent }) };
 }
 
 export function describeIssues(error: z.ZodError): string {

@@ -5,7 +5,7 @@ import type { TablesConfig } from '../config/config.js';
 import type { StorageCallFacts } from '../telemetry/telemetry.js';
 
 /** The tables this service owns; all names share the configured prefix. */
-export const TABLE_NAMES = ['sessions', 'handles', 'audit', 'decisions'] as const;
+export const TABLE_NAMES = ['sessions', 'handles', 'audit', 'decisions', 'chats'] as const;
 export type TableName = (typeof TABLE_NAMES)[number];
 
 export type TableClients = Record<TableName, TableClient>;

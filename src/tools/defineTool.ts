@@ -59,12 +59,57 @@ export interface DecisionLog {
   get(kind: string, id: string): Promise<DecisionEntry | undefined>;
 }
 
+/** A record a knowledge citation points to, and the coarse kind of source it is. */
+export interface ReferenceTarget {
+  table: string;
+  id: string;
+  sourceType: 'Document' | 'Qna';
+}
+
+/** A reference id opened: its record, or why not (not one at all, not ours or expired, or someone else's). */
+export type OpenedReference = { ok: true; target: ReferenceTarget } | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'foreign' };
+
+/** Knowledge citations: opaque reference ids and short-lived download links, both bound to this user and agent. */
+export interface ReferenceService {
+  seal(target: ReferenceTarget): string;
+  open(referenceId: string): OpenedReference;
+  /** A signed link on this server that streams the document, read as the user who opens it (their bearer token). */
+  downloadLink(target: { table: string; id: string }): { url: string; expiresAt: string };
+}
+
+/** One question and its answer in a knowledge chat. */
+export interface ChatTurn {
+  messageId: string;
+  at: string;
+  question: string;
+  answer: string;
+}
+
+export interface ChatThread {
+  chatId: string;
+  turns: ChatTurn[];
+}
+
+/**
+ * The user's knowledge chats on this agent (Table Storage, with a time to live). A chat of another
+ * user or agent, or one that expired, is not found.
+ */
+export interface ChatHistory {
+  get(chatId: string): Promise<ChatThread | undefined>;
+  /** Adds a turn (a new chat when `chatId` is undefined); returns the chat's id. */
+  append(chatId: string | undefined, turn: ChatTurn): Promise<string>;
+}
+
 /** The per-call services buildApp composes, handed to each tool call with the rest of its context. */
 export interface CallServices {
   /** Summaries, drafts and answers: tools call only this, never a generator. */
   copilot: CopilotProvider;
   /** The user's decision log on this agent. */
   decisions: DecisionLog;
+  /** Knowledge reference ids and download links of this user on this agent. */
+  references: ReferenceService;
+  /** The user's knowledge chats on this agent. */
+  chats: ChatHistory;
 }
 
 /** What the MCP layer is given to build them for one call. */
@@ -142,6 +187,8 @@ export class ToolError extends Error {
   constructor(
     message: string,
     readonly code: 'not_found' | 'forbidden' | 'invalid_argument' | 'conflict' | 'throttled' | 'unavailable' | 'failed' = 'failed',
+    /** Structured content of the `isError` result, when the tool's output schema describes errors (e.g. `{ error: { code, message } }`). */
+    readonly data?: Record<string, unknown>,
   ) {
     super(message);
   }

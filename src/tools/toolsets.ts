@@ -1,6 +1,7 @@
 /**
  * Tool sets a route can expose. `core` holds diagnostics every agent may list (e.g. `whoami`);
- * `conformance` is the conformance suite's fixture, allowed only on `testOnly` agents.
+ * `knowledge` is the knowledge chat with citations (`chat`, `get_reference`); `conformance` is the
+ * conformance suite's fixture, allowed only on `testOnly` agents.
  */
-export const TOOLSETS = ['core', 'sales', 'service', 'dataverse', 'research', 'conformance'] as const;
+export const TOOLSETS = ['core', 'sales', 'service', 'dataverse', 'research', 'knowledge', 'conformance'] as const;
 export type Toolset = (typeof TOOLSETS)[number];

@@ -15,7 +15,8 @@ describe('reading metadata', () => {
     expect(r.status).toBe(200);
     expect(r.body.value).toEqual([{ LogicalName: 'lead', EntitySetName: 'leads', PrimaryIdAttribute: 'leadid', PrimaryNameAttribute: 'fullname', IsCustomEntity: false, MetadataId: expect.any(String) }]);
     const custom = await org.api<ODataList>('alice', `EntityDefinitions?${q({ $select: 'LogicalName', $filter: 'IsCustomEntity eq true' })}`);
-    expect(custom.body.value.map((v) => v.LogicalName)).toEqual(['msdyn_predictivescore']);
+    // The predictive scoring solution's table and the knowledge base's QnA pairs (new_qna).
+    expect(custom.body.value.map((v) => v.LogicalName)).toEqual(['msdyn_predictivescore', 'new_qna']);
     const all = await org.api<ODataList>('alice', `EntityDefinitions?${q({ $select: 'LogicalName,DisplayName' })}`);
     const account = all.body.value.find((v) => v.LogicalName === 'account') as Rec;
     expect((account.DisplayName as { UserLocalizedLabel: { Label: string } }).UserLocalizedLabel.Label).toBe('Account');

@@ -117,6 +117,7 @@ describe('bundled Functions entries', () => {
       'authorizationServerMetadata',
       'health',
       'mcp',
+      'mcpFile',
       'mcpLegacyMessage',
       'mcpLegacySse',
       'protectedResourceMetadata',
@@ -130,6 +131,8 @@ describe('bundled Functions entries', () => {
     // The legacy HTTP+SSE transport (2024-11-05): its stream and its message endpoint.
     expect(trigger(report, 'mcpLegacySse').trigger).toMatchObject({ type: 'httpTrigger', route: 'mcp/{agentId}/sse', methods: ['GET'], authLevel: 'anonymous' });
     expect(trigger(report, 'mcpLegacyMessage').trigger).toMatchObject({ type: 'httpTrigger', route: 'mcp/{agentId}/message', methods: ['POST'], authLevel: 'anonymous' });
+    // Knowledge documents behind get_reference's signed links.
+    expect(trigger(report, 'mcpFile').trigger).toMatchObject({ type: 'httpTrigger', route: 'mcp/{agentId}/files/{token}', methods: ['GET', 'HEAD'], authLevel: 'anonymous' });
     expect(trigger(report, 'protectedResourceMetadata').trigger).toMatchObject({ route: '.well-known/oauth-protected-resource/mcp/{agentId}', methods: ['GET', 'HEAD', 'OPTIONS'], authLevel: 'anonymous' });
     expect(trigger(report, 'authorizationServerMetadata').trigger).toMatchObject({ route: '.well-known/oauth-authorization-server', methods: ['GET', 'HEAD', 'OPTIONS'], authLevel: 'anonymous' });
     expect(trigger(report, 'health').trigger).toMatchObject({ route: 'health', methods: ['GET'], authLevel: 'anonymous' });

@@ -26,6 +26,8 @@ interface Ids {
   leads: string[];
   cases: string[];
   accounts: string[];
+  /** Citations of a knowledge chat (get_reference). */
+  references: { qna: string; document: string };
 }
 let ids: Ids;
 
@@ -36,7 +38,14 @@ beforeAll(async () => {
   const bob = await as('bob', 'service');
   const cases = (await bob.call('D365_CustomerService_ListCases', { top: 40 })).data['cases'] as Array<{ caseId: string; primaryContact?: unknown }>;
   const accounts = (await bob.call('D365_CustomerService_ListAccounts', { top: 40 })).data['accounts'] as Array<{ accountId: string }>;
-  ids = { leads: leads.filter((l) => l.email).map((l) => l.leadId), cases: cases.filter((c) => c.primaryContact).map((c) => c.caseId), accounts: accounts.map((a) => a.accountId) };
+  const citations = (await bob.call('chat', { message: 'How do I reset a customer password?' })).data['citations'] as Array<{ referenceId: string; sourceType: string }>;
+  const reference = (type: string) => citations.find((c) => c.sourceType === type)?.referenceId ?? '';
+  ids = {
+    leads: leads.filter((l) => l.email).map((l) => l.leadId),
+    cases: cases.filter((c) => c.primaryContact).map((c) => c.caseId),
+    accounts: accounts.map((a) => a.accountId),
+    references: { qna: reference('Qna'), document: reference('Document') },
+  };
 }, 60_000);
 afterAll(async () => {
   for (const c of clients.values()) await c.close();
@@ -152,6 +161,16 @@ const SCENARIOS: Scenario[] = [
     args: (i) => ({ caseId: ids.cases[10 + i], subject: 'Update', body: 'We are on it.' }),
     budget: { call: 3, confirmed: 6, why: 'case, account and contact for the recipient; then those, the create, SendEmail and its status' },
   },
+  {
+    tool: 'chat',
+    name: 'how-to question',
+    user: 'bob',
+    agent: 'service',
+    args: () => ({ message: 'How do I reset a customer password?' }),
+    budget: { call: 1, why: 'one Dataverse search for every source; the table list is cached per org, the history is Table Storage' },
+  },
+  { tool: 'get_reference', name: 'QnA', user: 'bob', agent: 'service', args: () => ({ referenceId: ids.references.qna, sourceType: 'Qna' }), budget: { call: 1, why: 'the record, read again as the user' } },
+  { tool: 'get_reference', name: 'document', user: 'bob', agent: 'service', args: () => ({ referenceId: ids.references.document, sourceType: 'Document' }), budget: { call: 1, why: 'the record, read again as the user; the link is signed here' } },
   { tool: 'list_tables', name: '', user: 'alice', agent: 'dataverse', args: () => ({}), budget: { call: 0, why: 'table list cached per org' } },
   { tool: 'describe_table', name: 'account', user: 'alice', agent: 'dataverse', args: () => ({ table_name: 'account' }), budget: { call: 0, why: 'definition cached per org' } },
   { tool: 'read_query', name: 'join', user: 'alice', agent: 'dataverse', args: () => ({ sql_query: 'SELECT a.name, c.fullname FROM account a JOIN contact c ON c.parentcustomerid = a.accountid' }), budget: { call: 1 } },

@@ -9,9 +9,11 @@ import { validateFaultRule } from '../faults.js';
 import type { Principal } from '../security/roles.js';
 import type { ApiResponse } from './apiTypes.js';
 import { parsePrefer } from './apiTypes.js';
-import { routeWebApi } from './routeWebApi.js';
+import { routeSearchApi, routeWebApi } from './routeWebApi.js';
 
 export const API_PREFIX = '/api/data/v9.2/';
+/** The native Dataverse search endpoint (https://learn.microsoft.com/power-apps/developer/data-platform/search/overview). */
+export const SEARCH_PREFIX = '/api/search/v2.0/';
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /**
  * "The maximum length of URL accepted by is 32 KB (32768 characters)"; inside a $batch body up to
@@ -145,7 +147,8 @@ export function createEmulatorServer(deps: ServerDeps, getOrigin: () => string):
         return;
       }
 
-      if (!path.startsWith(API_PREFIX) && path !== API_PREFIX.slice(0, -1)) {
+      const isSearch = path.startsWith(SEARCH_PREFIX);
+      if (!isSearch && !path.startsWith(API_PREFIX) && path !== API_PREFIX.slice(0, -1)) {
         finish(404, resourceNotFound(path.replace(/^\//, '')).toBody());
         return;
       }
@@ -220,16 +223,16 @@ export function createEmulatorServer(deps: ServerDeps, getOrigin: () => string):
           try {
             body = JSON.parse(raw.toString('utf8'));
           } catch (e) {
-            const set = path.slice(API_PREFIX.length).split(/[(/?]/)[0] ?? '';
+            const set = path.slice(isSearch ? SEARCH_PREFIX.length : API_PREFIX.length).split(/[(/?]/)[0] ?? '';
             throw payloadError(set, `Invalid JSON. ${e instanceof Error ? e.message : ''}`.trim());
           }
         }
       }
 
-      const result: ApiResponse = routeWebApi(core, {
+      const result: ApiResponse = (isSearch ? routeSearchApi : routeWebApi)(core, {
         method,
         url,
-        path: safeDecode(path.slice(API_PREFIX.length)),
+        path: safeDecode(path.slice(isSearch ? SEARCH_PREFIX.length : API_PREFIX.length)),
         headers: {
           'if-match': headerValue(req, 'if-match'),
           'if-none-match': headerValue(req, 'if-none-match'),
@@ -237,7 +240,7 @@ export function createEmulatorServer(deps: ServerDeps, getOrigin: () => string):
         body,
         principal,
         prefer: parsePrefer(headerValue(req, 'prefer')),
-        baseUrl: `${origin}${API_PREFIX}`,
+        baseUrl: `${origin}${isSearch ? SEARCH_PREFIX : API_PREFIX}`,
       });
       finish(result.status, result.body, result.headers ?? {});
     } catch (e) {

@@ -11,6 +11,7 @@ import { MetadataApi } from '../metadata/metadataApi.js';
 import { MAX_PAGE } from '../odata/queryEngine.js';
 import { AnnotationFilter } from '../odata/values.js';
 import { parameterAliases } from '../odata/queryOptions.js';
+import { searchQuery } from '../search/searchQuery.js';
 import { AccessChecker } from '../security/roles.js';
 import type { ApiRequest, ApiResponse, RequestScope } from './apiTypes.js';
 import { createHandler, deleteHandler, getProperty, getRecord, getRelated, listRecords, upsertHandler } from './recordHandlers.js';
@@ -72,6 +73,20 @@ export function buildScope(core: EmulatorCore, req: ApiRequest): RequestScope {
   };
 }
 
+/**
+ * The native search 2.0 endpoint, `/api/search/v2.0/`: "not an OData service and has no service
+ * document"; its operations take the same parameters and answer the same responses as the Web API
+ * actions (https://learn.microsoft.com/power-apps/developer/data-platform/search/overview).
+ */
+export function routeSearchApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
+  const scope = buildScope(core, req);
+  if (req.path === 'query') {
+    if (req.method !== 'POST') throw methodNotAllowed(req.method, 'the search query operation');
+    return { status: 200, body: searchQuery(scope) };
+  }
+  throw resourceNotFound(req.path.split('/')[0] ?? '');
+}
+
 /** Dispatches one authenticated request below /api/data/v9.2/. */
 export function routeWebApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
   const scope = buildScope(core, req);
@@ -99,6 +114,11 @@ export function routeWebApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
     return closeIncident(scope);
   }
   if (first.startsWith('EntityDefinitions')) return new MetadataApi(scope).handle(segments);
+  // Dataverse search through the Web API: the searchquery action (search/query, Web API tab).
+  if (first === 'searchquery' || first === 'Microsoft.Dynamics.CRM.searchquery') {
+    if (method !== 'POST' || second !== undefined) throw noHttpResource(req);
+    return { status: 200, body: { '@odata.context': `${req.baseUrl}$metadata#Microsoft.Dynamics.CRM.searchqueryResponse`, ...searchQuery(scope) } };
+  }
   // Unbound custom APIs are called by their unique name (use-web-api-actions, Unbound actions).
   const custom = second === undefined ? copilotApi(scope, first.replace(/^Microsoft\.Dynamics\.CRM\./, '')) : undefined;
   if (custom) {

@@ -434,6 +434,10 @@ const annotation = defineTable(
     col.bool('isdocument', 'Is Document'),
     col.text('filename', 'File Name', 255),
     col.text('mimetype', 'Mime Type', 256),
+    // The attachment, Base64-encoded, and its size, which the service computes (annotation entity
+    // reference, https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/annotation).
+    col.memo('documentbody', 'Document', 1073741823),
+    col.int('filesize', 'File Size (Bytes)', 0, 2147483647, { readOnly: true }),
   ],
 );
 

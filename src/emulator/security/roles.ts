@@ -41,6 +41,8 @@ const SERVICE_REP = new Set<string>([
   ...grants(['Account', 'Contact'], ['Create', 'Read', 'Write', 'Append', 'AppendTo']),
   ...grants(['Activity', 'Note'], ALL_OPS),
   ...grants(['KnowledgeArticle'], ['Read', 'AppendTo']),
+  // The service desk keeps the knowledge base's QnA pairs (new_qna); sellers have no access to them.
+  ...grants(['new_qna'], ['Create', 'Read', 'Write', 'Append', 'AppendTo']),
   ...grants(['User'], ['AppendTo']),
   ...READ_REFERENCE,
 ]);

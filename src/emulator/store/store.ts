@@ -11,7 +11,7 @@ export type { SqlValue };
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
 /** The wasm module is loaded once per process; databases are cheap after that. */
-function loadSqlJs(): Promise<SqlJsStatic> {
+export function loadSqlJs(): Promise<SqlJsStatic> {
   sqlJs ??= initSqlJs();
   return sqlJs;
 }
@@ -265,6 +265,13 @@ export class Store {
     this.db.run(`ALTER TABLE ${quoteIdent(t.logicalName)} ADD COLUMN ${quoteIdent(a.logicalName)} ${sqlType(a)}`);
     this.indexColumn(t, a);
     this.clearStatements();
+  }
+
+  /** Adds the columns of `t` that a database written by an older version lacks. */
+  addMissingColumns(t: TableDef): void {
+    if (t.readOnly || !this.hasTable(t.logicalName)) return;
+    const present = new Set(this.all(`SELECT name FROM pragma_table_info(?)`, [t.logicalName]).map((r) => String(r.name)));
+    for (const a of t.attributes) if (!present.has(a.logicalName)) this.addColumn(t, a);
   }
 
   dropColumn(t: TableDef, a: AttributeDef): void {

@@ -282,6 +282,13 @@ function applyComputed(ctx: WriteContext, table: TableDef, values: Map<string, S
     const target = values.get('objectid');
     values.set('objecttypecode', typeof target === 'string' ? (ctx.store.names.get(target)?.table ?? null) : null);
   }
+  // The service computes a note's file size from its Base64 document body, and marks it a document.
+  if (t === 'annotation' && values.has('documentbody')) {
+    const body = values.get('documentbody');
+    const bytes = typeof body === 'string' && body.length > 0 ? Buffer.from(body, 'base64').length : null;
+    values.set('filesize', bytes);
+    if (bytes !== null) values.set('isdocument', 1);
+  }
 }
 
 function insertRow(store: Store, table: TableDef, values: Map<string, SqlValue>): void {
