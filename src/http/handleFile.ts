@@ -61,8 +61,9 @@ export async function handleFile(request: Request, agentId: string, token: strin
 }
 
 /** RFC 6266: an ASCII fallback name and the UTF-8 name (RFC 8187). */
-function contentDisposition(fileName: string): string {
-  const clean = fileName.replace(/[\r\n"\\/]/g, '_').slice(0, 200) || 'document';
+export function contentDisposition(fileName: string): string {
+  // Lone surrogates (possible in stored names) would make encodeURIComponent throw.
+  const clean = fileName.slice(0, 200).replace(/[\r\n"\\/]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '_') || 'document';
   const ascii = clean.replace(/[^\x20-\x7e]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(clean)}`;
 }
