@@ -43,8 +43,15 @@ export const legacyMessageFunction = (app: () => Promise<McpApp>) =>
 /** `GET mcp/{agentId}/files/{token}`: a knowledge document behind get_reference's signed link, read as the user. */
 export const fileFunction = (app: () => Promise<McpApp>) =>
   adapter(app, async (request, agentId, instance) => {
-    const token = new URL(request.url).pathname.split('/').pop() ?? '';
-    return toResponseInit(await handleFile(request, agentId, decodeURIComponent(token), instance));
+    const raw = new URL(request.url).pathname.split('/').pop() ?? '';
+    // A malformed %-sequence is a malformed link (handleFile refuses it), not a host-level 500.
+    let token: string;
+    try {
+      token = decodeURIComponent(raw);
+    } catch {
+      token = raw;
+    }
+    return toResponseInit(await handleFile(request, agentId, token, instance));
   });
 
 // The server validates Entra tokens itself; function keys would only get in the way of MCP clients.

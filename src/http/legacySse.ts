@@ -202,6 +202,9 @@ async function serve(message: Record<string, unknown>, context: RequestContext, 
   const id = requestIdOf(message);
   const init = message['method'] === 'initialize' ? initializeParams(message) : undefined;
   const body = init ? { ...message, params: { ...init, protocolVersion: SSE_PROTOCOL_VERSION } } : message;
+  // Set once the answer to `id` was handed to delivery: a failure after that (e.g. a queue send that
+  // timed out but was stored) must not deliver a second answer with the same id.
+  let answered = false;
   try {
     const sdkRequest = new Request(sdkUrl, {
       method: 'POST',
@@ -209,13 +212,12 @@ async function serve(message: Record<string, unknown>, context: RequestContext, 
       signal,
     });
     const response = await app.legacy(sdkRequest, { authInfo: toAuthInfo(context), parsedBody: body });
-    let answered = false;
     for await (const out of jsonRpcMessages(response)) {
       // An HTTP-level refusal carries id null; the client can only match it by the request's id.
       const answer = id !== null && out['id'] === null && 'error' in out ? { ...out, id } : out;
       if (id !== null && answer['id'] === id && !('method' in answer)) {
-        answered = true;
         if (init && isRecord(answer['result'])) await recordInitialize(session, init, answer['result'], app, context.log);
+        answered = true;
       }
       await deliver(answer);
     }
@@ -225,6 +227,10 @@ async function serve(message: Record<string, unknown>, context: RequestContext, 
   } catch (err) {
     if (signal.aborted) return;
     if (id === null) throw err;
+    if (answered) {
+      context.log.warn('legacy SSE delivery failed after the answer was handed over', { error: err instanceof Error ? { name: err.name, message: err.message } : String(err) });
+      return;
+    }
     const storage = err instanceof StorageUnavailableError;
     if (!storage) context.log.error('legacy SSE message failed', { error: err instanceof Error ? { name: err.name, message: err.message } : String(err) });
     const error = storage

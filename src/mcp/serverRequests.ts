@@ -37,7 +37,9 @@ interface Pending {
   held: Promise<() => void> | undefined;
 }
 
-const WIRE_ID = /^srv\.([A-Za-z0-9_-]{1,32})\.[A-Za-z0-9_-]{16,64}$/;
+// The instance part has the shape of an instance id (16 hex characters), so a made-up id cannot send
+// the hop to a queue of another shape (or fail on a name the queue service refuses).
+const WIRE_ID = /^srv\.([a-f0-9]{16})\.[A-Za-z0-9_-]{16,64}$/;
 
 export function isClientResponse(body: unknown): body is ClientResponse {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return false;

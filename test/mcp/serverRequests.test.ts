@@ -80,6 +80,9 @@ describe('ServerRequestRelay', () => {
     // Ours but unknown, and not a relay id at all: nothing to deliver, nothing carried.
     expect(await relay.route('s', 'o', answer(`srv.aaaaaaaaaaaaaaaa.${'x'.repeat(24)}`))).toBe(false);
     expect(await relay.route('s', 'o', answer('42'))).toBe(false);
+    // An instance name of another shape is not carried to whatever queue it would name.
+    expect(await relay.route('s', 'o', answer(`srv.Other-Queue.${'x'.repeat(24)}`))).toBe(false);
+    expect(await relay.route('s', 'o', answer(`srv.${'b'.repeat(20)}.${'x'.repeat(24)}`))).toBe(false);
     expect(hop.carried).toHaveLength(1);
   });
 

@@ -368,6 +368,14 @@ describe('the download route', () => {
       new InvocationContext({ functionName: 'mcpFile', invocationId: 'test' }),
     );
     expect(foreign.status).toBe(403);
+    // A malformed %-sequence is a malformed link, answered by the server, not the host's own 500.
+    const bad = url.replace(/[^/]+$/, 'f1.%E0%A4%A');
+    const malformed = await handler(
+      new HttpRequest({ method: 'GET', url: bad, headers: { authorization: `Bearer ${await server.token('bob')}` }, params: { agentId: 'service', token: 'f1.%E0%A4%A' } }),
+      new InvocationContext({ functionName: 'mcpFile', invocationId: 'test' }),
+    );
+    expect(malformed.status).toBeGreaterThanOrEqual(400);
+    expect(malformed.status).toBeLessThan(500);
   });
 
   it('expires after 15 minutes (pinned clock)', async () => {

@@ -224,10 +224,13 @@ export const MAX_DOWNLOAD_BYTES = 32 * 1024 * 1024;
  */
 export async function readDocumentFile(dataverse: DataverseClient, table: string, id: string): Promise<DocumentFile> {
   if (table === 'annotation') {
-    const row = await dataverse.get('annotations', id, { select: ['filename', 'mimetype', 'isdocument', 'filesize', 'documentbody'] });
-    if (row['isdocument'] !== true || typeof row['documentbody'] !== 'string') throw new ToolError('This note has no attached document any more.', 'not_found');
-    if (typeof row['filesize'] === 'number' && row['filesize'] > MAX_DOWNLOAD_BYTES) throw new ToolError('This document is larger than this server serves; open it in Dynamics 365.', 'invalid_argument');
-    return { fileName: text(row, 'filename') || 'document', mimeType: text(row, 'mimetype') || 'application/octet-stream', body: Buffer.from(row['documentbody'], 'base64') };
+    // The size first: a body over the limit is never read into memory (attachments may be 128 MB).
+    const row = await dataverse.get('annotations', id, { select: ['filename', 'mimetype', 'isdocument', 'filesize'] });
+    if (row['isdocument'] !== true) throw new ToolError('This note has no attached document any more.', 'not_found');
+    if (typeof row['filesize'] !== 'number' || row['filesize'] > MAX_DOWNLOAD_BYTES) throw new ToolError('This document is larger than this server serves; open it in Dynamics 365.', 'invalid_argument');
+    const content = await dataverse.get('annotations', id, { select: ['documentbody'] });
+    if (typeof content['documentbody'] !== 'string') throw new ToolError('This note has no attached document any more.', 'not_found');
+    return { fileName: text(row, 'filename') || 'document', mimeType: text(row, 'mimetype') || 'application/octet-stream', body: Buffer.from(content['documentbody'], 'base64') };
   }
   if (table === 'knowledgearticle') {
     const row = await dataverse.get('knowledgearticles', id, { select: ['title', 'content', 'articlepublicnumber', 'statecode'] });
