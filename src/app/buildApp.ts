@@ -25,7 +25,7 @@ import type { SignedState } from '../mcp/exchange.js';
 import { fromAuthInfo } from '../mcp/requestContext.js';
 import { deriveKey, openDownloadLink, referenceService } from '../mcp/secrets.js';
 import { ServerRequestRelay } from '../mcp/serverRequests.js';
-import { type AgentTools, type CompiledTool, compileTool, surfaceForAgent, toolsForAgent } from '../mcp/toolInventory.js';
+import { type AgentTools, checkToolCount, type CompiledTool, compileTool, surfaceForAgent, toolsForAgent } from '../mcp/toolInventory.js';
 import { AuditLog } from '../sessions/auditLog.js';
 import { ChatHistoryStore, ChatNotFoundError } from '../sessions/chatHistory.js';
 import { ConfirmationStore } from '../sessions/confirmationStore.js';
@@ -42,6 +42,7 @@ import type { RequestContext } from '../mcp/requestContext.js';
 import type { Principal } from '../auth/principal.js';
 import { DataverseError } from '../dataverse/errors.js';
 import { ALL_PROMPTS, ALL_RESOURCES, ALL_TOOLS, RAW_TOOLS } from '../tools/index.js';
+import { NAME_MAP } from '../tools/names.js';
 
 /** Tables the Dataverse tools may use when an agent does not list its own. */
 export const DEFAULT_TABLES = ['account', 'contact', 'lead', 'opportunity', 'incident', 'annotation', 'email', 'task', 'phonecall', 'knowledgearticle', 'systemuser'];
@@ -81,7 +82,7 @@ export async function buildApp({
   if (!config.stateSecret) {
     throw new ConfigError('MCP_STATE_SECRET is required (32+ characters, the same on every instance): it protects confirmations and cursors.');
   }
-  const telemetry = givenTelemetry ?? telemetryFromConfig(config, log, { tools: [...ALL_TOOLS.map((t) => t.name), ...RAW_TOOLS.map((t) => t.descriptor.name)] });
+  const telemetry = givenTelemetry ?? telemetryFromConfig(config, log, { tools: [...ALL_TOOLS.map((t) => t.name), ...NAME_MAP.map((m) => m.cx), ...RAW_TOOLS.map((t) => t.descriptor.name)] });
   const location = tablesLocation(config.tables);
   if (!given && !location) throw new ConfigError('TABLES_CONNECTION_STRING (Azurite, account keys) or TABLES_ACCOUNT_URL (managed identity) is required.');
   const queuesAt = queuesLocation(config.queues);
@@ -120,7 +121,11 @@ export async function buildApp({
   const routes = new Map<string, AgentRoute>();
   for (const agent of config.agents) {
     if (agent.testOnly && !config.enableTestAgents) continue;
-    routes.set(agent.id, buildRoute(agent, compiled, config));
+    const route = buildRoute(agent, compiled, config);
+    // More than 128 tools is refused here; more than 40 is allowed with a warning (Copilot Studio's limit and advice).
+    const tooMany = checkToolCount(agent.id, route.agent.listResult.tools.length);
+    if (tooMany) log.warn(tooMany, { agent: agent.id });
+    routes.set(agent.id, route);
   }
 
   const confirmations = new ConfirmationStore(tables.handles, 600, clock);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 // What tools need of an agent is declared with the tools; the configuration validates it.
 import { ResearchSchema } from '../tools/research/settings.js';
 import { PrioritizationSchema } from '../tools/sales/settings.js';
-import { TOOLSETS } from '../tools/toolsets.js';
+import { NAME_GENERATIONS, TOOLSETS } from '../tools/toolsets.js';
 
 /** Where summaries, drafts and answers come from (COPILOT_PROVIDER, or per agent): see src/copilot/provider.ts. */
 export const COPILOT_PROVIDERS = ['embedded', 'dataverse', 'chat'] as const;
@@ -26,6 +26,12 @@ export const AgentConfigSchema = z
      */
     confirmWrites: z.enum(['all', 'destructive-and-outbound']).default('all'),
     toolsets: z.array(z.enum(TOOLSETS)).min(1),
+    /**
+     * Which tool names the route serves: `classic` (D365_*, as the first Microsoft servers; default),
+     * `cx` (the Dynamics 365 CX MCP Server's names and argument names) or `both`. One handler per
+     * capability either way (src/tools/names.ts).
+     */
+    names: z.enum(NAME_GENERATIONS).default('classic'),
     /** Optional allowlist of tool names (after toolsets and read-only filtering). */
     tools: z.array(z.string().min(1).max(128)).optional(),
     /** Table allowlist for the dataverse tools and read_query (logical names). Absent = the built-in CRM tables. */

@@ -183,6 +183,18 @@ export class DataverseClient {
     await this.request('DELETE', entityPath(entitySet, id));
   }
 
+  /**
+   * Links two rows through a many-to-many relationship (`POST …/<nav>/$ref` with `@odata.id`), or
+   * removes the link (`DELETE …/<nav>(<id>)/$ref`): associate-disassociate-entities-using-web-api.
+   */
+  async associate(entitySet: string, id: string, navigation: string, target: { entitySet: string; id: string }): Promise<void> {
+    await this.request('POST', `${entityPath(entitySet, id)}/${checkName(navigation)}/$ref`, { '@odata.id': `${this.apiBase}${entityPath(target.entitySet, target.id)}` });
+  }
+
+  async disassociate(entitySet: string, id: string, navigation: string, target: { id: string }): Promise<void> {
+    await this.request('DELETE', `${entityPath(entitySet, id)}/${entityPath(navigation, target.id)}/$ref`);
+  }
+
   /** A bound action, e.g. `leads(<id>)/Microsoft.Dynamics.CRM.QualifyLead`. */
   async boundAction<T = unknown>(entitySet: string, id: string, action: string, body: Row): Promise<T> {
     return (await this.request<T>('POST', `${entityPath(entitySet, id)}/Microsoft.Dynamics.CRM.${checkName(action)}`, body)).body as T;

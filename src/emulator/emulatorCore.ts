@@ -14,6 +14,7 @@ import type { Principal } from './security/roles.js';
 import { type BulkLeadOptions, type BulkLeadResult, seedBulkLeads } from './seed/bulkLeads.js';
 import { seedCopilotApis } from './seed/copilotApis.js';
 import { seedKnowledgeBase } from './seed/knowledgeBase.js';
+import { seedSalesPipeline } from './seed/salesPipeline.js';
 import { SearchIndex } from './search/searchIndex.js';
 import { seedLaterAdditions, seedOrganisation } from './seed/seedOrganisation.js';
 import { Store } from './store/store.js';
@@ -150,6 +151,7 @@ export class EmulatorCore {
       seedLaterAdditions(store, model, core.businessUnitId);
       if (profile.copilot !== false) seedCopilotApis(store, model);
       seedKnowledgeBase(store, model, anchor);
+      seedSalesPipeline(store, model, anchor);
     } else {
       const anchor = opts.anchorTime ?? new Date(source());
       const seed = opts.seed ?? DEFAULT_SEED;
@@ -162,6 +164,7 @@ export class EmulatorCore {
       const info = seedOrganisation(store, model, { anchor, seed });
       if (profile.copilot !== false) seedCopilotApis(store, model);
       seedKnowledgeBase(store, model, anchor);
+      seedSalesPipeline(store, model, anchor);
       for (const t of model.allTables()) store.createIndexes(t);
       store.createCompositeIndexes();
       store.run('ANALYZE');

@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 import type { AgentConfig } from '../config/agents.js';
 import type { AgentSettings, RegisteredTool } from '../tools/defineTool.js';
+import { type NameMapping, nameMapping, namesOf } from '../tools/names.js';
 import type { PromptDefinition, RawTool, ResourceSource, ResourceTemplateSpec } from '../tools/surface.js';
 import { declareParamHeaders, type ParamHeader, paramHeadersOf } from './paramHeaders.js';
 
@@ -152,21 +153,82 @@ export function compileTool(def: RegisteredTool): CompiledTool {
 
 /**
  * The tools one agent route lists: its tool sets, minus write tools on a read-only route, narrowed
- * by the optional allowlist. Computed once per agent at start-up.
+ * by the optional allowlist (either generation's names), under the agent's name generation
+ * (classic, cx or both; src/tools/names.ts). Computed once per agent at start-up.
  */
 export function toolsForAgent(agent: AgentConfig, all: readonly CompiledTool[]): CompiledTool[] {
   const allow = agent.tools ? new Set(agent.tools) : undefined;
   if (allow) {
-    const known = new Set(all.map((t) => t.def.name));
+    const known = new Set(all.flatMap((t) => namesOf(t.def.name)));
     const unknown = [...allow].filter((n) => !known.has(n));
     if (unknown.length) throw new ToolDefinitionError(`agent "${agent.id}" allows unknown tools: ${unknown.join(', ')}`);
   }
-  return all.filter(
-    (t) =>
-      agent.toolsets.includes(t.def.toolset) &&
-      (!agent.readOnly || t.def.annotations.readOnlyHint) &&
-      (!allow || allow.has(t.def.name)),
-  );
+  const generation = agent.names ?? 'classic';
+  return all
+    .filter((t) => agent.toolsets.includes(t.def.toolset) && (!agent.readOnly || t.def.annotations.readOnlyHint))
+    .flatMap((t) => {
+      const mapping = nameMapping(t.def.name);
+      if (!mapping) return [t];
+      if (generation === 'classic') return [t];
+      const cx = renamed(t, mapping);
+      return generation === 'cx' ? [cx] : [t, cx];
+    })
+    .filter((t) => !allow || namesOf(canonicalName(t)).some((n) => allow.has(n)));
+}
+
+/** The name a tool is declared under (its classic name where it has two). */
+export function canonicalName(tool: CompiledTool): string {
+  return canonical.get(tool) ?? tool.def.name;
+}
+
+/** Copilot Studio takes at most 128 tools from one server and advises staying at or below 40 (tool limits). */
+export const MAX_AGENT_TOOLS = 128;
+export const ADVISED_AGENT_TOOLS = 40;
+
+/** Refuses an agent over the hard limit; returns a warning above the advised number, else undefined. */
+export function checkToolCount(agentId: string, count: number): string | undefined {
+  if (count > MAX_AGENT_TOOLS) {
+    throw new ToolDefinitionError(`agent "${agentId}" lists ${count} tools; clients such as Copilot Studio take at most ${MAX_AGENT_TOOLS}. Narrow its toolsets or set "tools".`);
+  }
+  return count > ADVISED_AGENT_TOOLS ? `agent "${agentId}" lists ${count} tools, more than the ${ADVISED_AGENT_TOOLS} Copilot Studio advises; models choose less well from long lists.` : undefined;
+}
+
+const variants = new WeakMap<CompiledTool, CompiledTool>();
+const canonical = new WeakMap<CompiledTool, string>();
+
+/**
+ * The same handler under its other generation's name and argument names: the schema advertises
+ * the cx names, calls are mapped back before validation, and the classic argument names stay
+ * accepted as aliases. Compiled once per tool and process.
+ */
+export function renamed(tool: CompiledTool, mapping: NameMapping): CompiledTool {
+  const cached = variants.get(tool);
+  if (cached) return cached;
+  const def = tool.def;
+  const toCx = mapping.params ?? {};
+  const toClassic = Object.fromEntries(Object.entries(toCx).map(([classic, cx]) => [cx, classic]));
+  const rename = (k: string, map: Readonly<Record<string, string>>) => map[k] ?? k;
+  const input = z.object(Object.fromEntries(Object.entries(def.input.shape).map(([k, v]) => [rename(k, toCx), v]))) as unknown as z.ZodObject;
+  const variant = compileTool({
+    ...def,
+    name: mapping.cx,
+    input,
+    aliases: {
+      ...Object.fromEntries(Object.entries(def.aliases ?? {}).map(([alias, target]) => [alias, rename(target, toCx)])),
+      ...Object.fromEntries(Object.entries(toCx).map(([classic, cx]) => [classic, cx])),
+    },
+    headers: def.headers && Object.fromEntries(Object.entries(def.headers).map(([arg, header]) => [rename(arg, toCx), header])),
+    bind(raw) {
+      const mapped = raw && typeof raw === 'object' && !Array.isArray(raw) ? Object.fromEntries(Object.entries(raw).map(([k, v]) => [rename(k, toClassic), v])) : raw;
+      const bound = def.bind(mapped);
+      // Errors name the arguments as this generation calls them.
+      if (!bound.ok) for (const issue of bound.error.issues) if (typeof issue.path[0] === 'string') issue.path[0] = rename(issue.path[0], toCx);
+      return bound;
+    },
+  });
+  variants.set(tool, variant);
+  canonical.set(variant, def.name);
+  return variant;
 }
 
 /** The SEP-2243 argument headers of a tool this agent serves (none for an unknown tool). */

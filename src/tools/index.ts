@@ -2,6 +2,7 @@ import { fixturePrompts, fixtureResources, fixtureTools } from './conformance/in
 import { coreTools } from './core/index.js';
 import { dataverseTools } from './dataverse/index.js';
 import { knowledgeTools } from './knowledge/index.js';
+import { pipelineTools } from './pipeline/index.js';
 import type { RegisteredTool } from './defineTool.js';
 import { researchTools } from './research/index.js';
 import { salesTools } from './sales/index.js';
@@ -12,7 +13,7 @@ import { prepareAccountBriefing, servicePrompts } from './service/prompts.js';
 import type { PromptDefinition, RawTool, ResourceSource } from './surface.js';
 
 /** Every tool the server knows, by tool set (one folder each). Agents choose by tool set, allowlist and read-only mode. */
-export const ALL_TOOLS: readonly RegisteredTool[] = [...coreTools, ...salesTools, ...serviceTools, ...dataverseTools, ...researchTools, ...knowledgeTools];
+export const ALL_TOOLS: readonly RegisteredTool[] = [...coreTools, ...salesTools, ...serviceTools, ...dataverseTools, ...researchTools, ...knowledgeTools, ...pipelineTools];
 
 /** Every prompt; an agent lists those of its tool sets whose tools it serves. */
 export const ALL_PROMPTS: readonly PromptDefinition[] = [...salesPrompts, ...servicePrompts, prepareAccountBriefing, ...fixturePrompts];

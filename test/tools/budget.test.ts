@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestServer, type TestServer } from '../helpers/harness.js';
 import { connect, resultOf, type TestClient } from '../helpers/mcpClient.js';
+import { arrangePipeline, type PipelineIds } from './pipelineFixture.js';
+import { PIPELINE_IDS } from '../../src/emulator/seed/salesPipeline.js';
 
 /**
  * Round trips to Dataverse per tool call, counted at the emulator, with a warm cache (each
@@ -46,6 +48,7 @@ beforeAll(async () => {
     accounts: accounts.map((a) => a.accountId),
     references: { qna: reference('Qna'), document: reference('Document') },
   };
+  pipe = await arrangePipeline(server, ids.accounts[0]!);
 }, 60_000);
 afterAll(async () => {
   for (const c of clients.values()) await c.close();
@@ -81,6 +84,7 @@ interface Scenario {
 }
 
 let tableSeq = 0;
+let pipe: PipelineIds;
 const SCENARIOS: Scenario[] = [
   { tool: 'whoami', name: '', user: 'alice', agent: 'sales', args: () => ({}), budget: { call: 1 } },
   { tool: 'D365_Sales_ListLeads', name: '25 newest', user: 'alice', agent: 'sales', args: () => ({ top: 25 }), budget: { call: 2, why: 'the page, and one query for the engagement of all its leads' } },
@@ -171,6 +175,38 @@ const SCENARIOS: Scenario[] = [
   },
   { tool: 'get_reference', name: 'QnA', user: 'bob', agent: 'service', args: () => ({ referenceId: ids.references.qna, sourceType: 'Qna' }), budget: { call: 1, why: 'the record, read again as the user' } },
   { tool: 'get_reference', name: 'document', user: 'bob', agent: 'service', args: () => ({ referenceId: ids.references.document, sourceType: 'Document' }), budget: { call: 1, why: 'the record, read again as the user; the link is signed here' } },
+  { tool: 'get_product', name: '', user: 'alice', agent: 'sales', args: () => ({ productId: PIPELINE_IDS.product('laptop') }), budget: { call: 1 } },
+  { tool: 'get_price_list', name: 'by id, 25 rows', user: 'alice', agent: 'sales', args: () => ({ priceListId: PIPELINE_IDS.retail }), budget: { call: 1, why: 'the list with its rows expanded' } },
+  { tool: 'get_price_list', name: 'by name', user: 'alice', agent: 'sales', args: () => ({ priceListName: 'Partner' }), budget: { call: 1 } },
+  { tool: 'get_product_pricing', name: '', user: 'alice', agent: 'sales', args: () => ({ productId: PIPELINE_IDS.product('laptop') }), budget: { call: 1 } },
+  { tool: 'get_opportunity_summary', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ opportunityId: pipe.withLines }), budget: { call: 1, why: 'the opportunity with lines, quotes and competitors expanded' } },
+  {
+    tool: 'add_opportunity_product',
+    name: '',
+    user: 'alice',
+    agent: 'sales-cx',
+    args: (i) => ({ opportunityId: pipe.withLines, productId: PIPELINE_IDS.product('wifi'), quantity: i + 1 }),
+    budget: { call: 2, confirmed: 3, why: 'the opportunity and the product with its price rows, at once; then those and the create (returning the line)' },
+  },
+  {
+    tool: 'update_opportunity_products',
+    name: 'one line',
+    user: 'alice',
+    agent: 'sales-cx',
+    args: (i) => ({ updates: [{ opportunityProductId: pipe.line, quantity: 3 + i }] }),
+    budget: { call: 1, confirmed: 5, why: 'the lines with their opportunity; then those, one PATCH per line, CalculatePrice, the totals and the lines' },
+  },
+  { tool: 'delete_opportunity_product', name: '', user: 'alice', agent: 'sales-cx', args: (i) => ({ opportunityProductId: pipe.deletableLines[i] }), budget: { call: 1, confirmed: 4, why: 'the line with its opportunity; then it, the delete, CalculatePrice and the totals' } },
+  { tool: 'recalculate_opportunity_price', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ opportunityId: pipe.withLines }), budget: { call: 1, confirmed: 3 } },
+  { tool: 'close_opportunity', name: 'won', user: 'alice', agent: 'sales-cx', args: (i) => ({ opportunityId: pipe.closable[i], status: 'won' }), budget: { call: 1, confirmed: 3, why: 'the opportunity with its open quotes; then it, WinOpportunity and the result' } },
+  { tool: 'reopen_opportunity', name: '', user: 'alice', agent: 'sales-cx', args: (i) => ({ opportunityId: pipe.won[i] }), budget: { call: 1, confirmed: 3 } },
+  { tool: 'create_quote_from_opportunity', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ opportunityId: pipe.withLines }), budget: { call: 1, confirmed: 3, why: 'the opportunity with its line ids; then it, GenerateQuoteFromOpportunity and the quote' } },
+  { tool: 'set_quote_active', name: '', user: 'alice', agent: 'sales-cx', args: (i) => ({ quoteId: pipe.drafts[i] }), budget: { call: 1, confirmed: 3 } },
+  { tool: 'revise_quote', name: 'active quote', user: 'alice', agent: 'sales-cx', args: (i) => ({ quoteId: pipe.active[i] }), budget: { call: 1, confirmed: 5, why: 'the quote; then it, CloseQuote, ReviseQuote, and both quotes read back' } },
+  { tool: 'close_quote', name: 'lost', user: 'alice', agent: 'sales-cx', args: (i) => ({ quoteId: pipe.active[2 + i], status: 'lost' }), budget: { call: 1, confirmed: 3 } },
+  { tool: 'convert_quote_to_order', name: 'active quote', user: 'alice', agent: 'sales-cx', args: (i) => ({ quoteId: pipe.active[4 + i] }), budget: { call: 1, confirmed: 4, why: 'the quote; then it, ConvertQuoteToSalesOrder, the order and the quote' } },
+  { tool: 'create_competitor', name: '', user: 'alice', agent: 'sales-cx', args: (i) => ({ name: `Budget Rival ${i}` }), budget: { call: 0, confirmed: 1 } },
+  { tool: 'link_competitor_to_opportunity', name: 'unlink', user: 'alice', agent: 'sales-cx', args: (i) => ({ opportunityId: pipe.withLines, competitorId: PIPELINE_IDS.competitor('litware'), unlink: i === 1 }), budget: { call: 2, confirmed: 3, why: 'the opportunity and the competitor, at once; then those and the $ref' } },
   { tool: 'list_tables', name: '', user: 'alice', agent: 'dataverse', args: () => ({}), budget: { call: 0, why: 'table list cached per org' } },
   { tool: 'describe_table', name: 'account', user: 'alice', agent: 'dataverse', args: () => ({ table_name: 'account' }), budget: { call: 0, why: 'definition cached per org' } },
   { tool: 'read_query', name: 'join', user: 'alice', agent: 'dataverse', args: () => ({ sql_query: 'SELECT a.name, c.fullname FROM account a JOIN contact c ON c.parentcustomerid = a.accountid' }), budget: { call: 1 } },

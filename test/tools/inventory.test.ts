@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { loadAgentsFile } from '../../src/config/agents.js';
-import { compileTool, toolsForAgent } from '../../src/mcp/toolInventory.js';
+import { checkToolCount, compileTool, MAX_AGENT_TOOLS, toolsForAgent } from '../../src/mcp/toolInventory.js';
+import { TOOLSETS } from '../../src/tools/toolsets.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
 
 const compiled = ALL_TOOLS.map(compileTool);
@@ -92,6 +93,10 @@ describe('tool inventory guards', () => {
         'D365_CustomerService_SendEmailResponse',
         'D365_Sales_QualifyLeadToOpportunity',
         'D365_Sales_SendOutreachEmail',
+        'close_opportunity',
+        'close_quote',
+        'convert_quote_to_order',
+        'delete_opportunity_product',
         'create_table',
         'delete_record',
         'delete_table',
@@ -115,6 +120,21 @@ describe('tool inventory guards', () => {
     const sales = agents.find((a) => a.id === 'sales')!;
     expect(toolsForAgent({ ...sales, tools: ['D365_Sales_ListLeads'] }, compiled).map((t) => t.def.name)).toEqual(['D365_Sales_ListLeads']);
     expect(() => toolsForAgent({ ...sales, tools: ['nope'] }, compiled)).toThrow(/unknown tools/);
+  });
+
+  // Every tool set under each name generation: what an agent with those names would list.
+  it.each(['classic', 'cx'] as const)('the %s generation matches the committed snapshot', async (names) => {
+    const every = { id: 'every', title: 'Every tool', toolsets: TOOLSETS.filter((t) => t !== 'conformance'), names, enabled: true, readOnly: false, confirmWrites: 'all', quoteCaseNotes: false, testOnly: false } as const;
+    const list = toolsForAgent({ ...every, toolsets: [...every.toolsets] }, compiled).map((t) => t.descriptor);
+    expect(new Set(list.map((t) => t.name)).size).toBe(list.length);
+    await expect(JSON.stringify(list, null, 2) + '\n').toMatchFileSnapshot(`../snapshots/generation-${names}.json`);
+  });
+
+  it('every agent stays within Copilot Studio\'s tool limit, and the limit is enforced', () => {
+    for (const agent of agents) expect(toolsForAgent(agent, compiled).length, agent.id).toBeLessThanOrEqual(MAX_AGENT_TOOLS);
+    expect(checkToolCount('a', 40)).toBeUndefined();
+    expect(checkToolCount('a', 41)).toMatch(/more than the 40/);
+    expect(() => checkToolCount('a', 129)).toThrow(/at most 128/);
   });
 
   it.each(agents.map((a) => [a.id, a] as const))('tools/list of agent %s matches the committed snapshot', async (id, agent) => {

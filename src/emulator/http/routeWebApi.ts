@@ -1,4 +1,5 @@
 import { closeIncident } from '../actions/closeIncident.js';
+import { pipelineAction } from '../actions/salesPipeline.js';
 import { copilotApi } from '../actions/copilotApis.js';
 import { qualifyLead } from '../actions/qualifyLead.js';
 import { retrieveUserPrivileges } from '../actions/retrieveUserPrivileges.js';
@@ -14,6 +15,7 @@ import { parameterAliases } from '../odata/queryOptions.js';
 import { searchQuery } from '../search/searchQuery.js';
 import { AccessChecker } from '../security/roles.js';
 import type { ApiRequest, ApiResponse, RequestScope } from './apiTypes.js';
+import { associationHandler } from './associations.js';
 import { createHandler, deleteHandler, getProperty, getRecord, getRelated, listRecords, upsertHandler } from './recordHandlers.js';
 
 /** "405 Method Not Allowed: … incorrect method and resource combinations. For example, you can't use DELETE or PATCH on a collection of entities." (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors#identify-status-codes) */
@@ -119,6 +121,12 @@ export function routeWebApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
     if (method !== 'POST' || second !== undefined) throw noHttpResource(req);
     return { status: 200, body: { '@odata.context': `${req.baseUrl}$metadata#Microsoft.Dynamics.CRM.searchqueryResponse`, ...searchQuery(scope) } };
   }
+  // The Sales pipeline messages (WinOpportunity, CloseQuote, ConvertQuoteToSalesOrder, …) are unbound actions.
+  const pipeline = second === undefined ? pipelineAction(first) : undefined;
+  if (pipeline) {
+    if (method !== 'POST') throw noHttpResource(req);
+    return pipeline(scope);
+  }
   // Unbound custom APIs are called by their unique name (use-web-api-actions, Unbound actions).
   const custom = second === undefined ? copilotApi(scope, first.replace(/^Microsoft\.Dynamics\.CRM\./, '')) : undefined;
   if (custom) {
@@ -160,6 +168,7 @@ export function routeWebApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
         throw methodNotAllowed(method, `a ${table.logicalName} record`);
     }
   }
+  if (third === '$ref') return associationHandler(scope, table, id, second);
   if (third !== undefined) throw resourceNotFound(third);
   // Bound operations take the full name with the namespace (use-web-api-functions, Bound functions,
   // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/use-web-api-functions).

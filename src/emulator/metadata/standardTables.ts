@@ -1,5 +1,6 @@
 import { type ColumnSpec, col, defineTable } from './defineTable.js';
 import { withGermanLabels } from './localizedLabels.js';
+import { OPPORTUNITY_PIPELINE_COLUMNS, SALES_PIPELINE_MANY_TO_MANY, SALES_PIPELINE_TABLES } from './salesTables.js';
 import type { LookupTarget, ManyToManyDef, TableDef } from './types.js';
 
 /**
@@ -337,6 +338,7 @@ const opportunity = defineTable(
     col.lookup('parentaccountid', 'Account', [{ table: 'account', nav: 'parentaccountid', relationship: 'opportunity_parent_account' }]),
     col.lookup('parentcontactid', 'Contact', [{ table: 'contact', nav: 'parentcontactid', relationship: 'opportunity_parent_contact' }]),
     col.lookup('originatingleadid', 'Originating Lead', [{ table: 'lead', nav: 'originatingleadid', relationship: 'opportunity_originating_lead' }]),
+    ...OPPORTUNITY_PIPELINE_COLUMNS,
   ],
 );
 
@@ -996,6 +998,7 @@ export const STANDARD_TABLES: readonly TableDef[] = [
   customapi,
   customapirequestparameter,
   customapiresponseproperty,
+  ...SALES_PIPELINE_TABLES,
 ].map(withGermanLabels);
 
 /** What the Predictive Scoring solution adds to an org: its table, and the lead's lookup to it. */
@@ -1027,6 +1030,7 @@ export const STANDARD_MANY_TO_MANY: readonly ManyToManyDef[] = [
     entity1Column: 'systemuserid',
     entity2Column: 'roleid',
   },
+  ...SALES_PIPELINE_MANY_TO_MANY,
 ];
 
 /** Tables kept together in SQLite as a view over the concrete activities. */

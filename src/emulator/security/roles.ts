@@ -34,6 +34,10 @@ const SALES_MANAGER = new Set<string>([
   ...grants(['msdyn_predictivescore'], ['Read', 'AppendTo']),
   ...grants(['User'], ['AppendTo']),
   ...READ_REFERENCE,
+  // The pipeline: sellers quote and order from the catalogue, which only administrators maintain
+  // (opportunity lines are secured as their opportunity, quote and order lines as their quote and order).
+  ...grants(['Quote', 'SalesOrder', 'Competitor'], ALL_OPS),
+  ...grants(['Product', 'PriceLevel', 'UoM', 'UoMSchedule'], ['Read', 'AppendTo']),
 ]);
 const SALESPERSON = new Set<string>([...SALES_MANAGER].filter((p) => !p.startsWith('prvDelete')));
 const SERVICE_REP = new Set<string>([

@@ -7,6 +7,7 @@ import { isLookupType } from '../metadata/types.js';
 import type { AccessChecker, Principal } from '../security/roles.js';
 import type { Row, SqlValue, Store } from '../store/store.js';
 import { quoteIdent } from '../store/store.js';
+import { beforePipelineDelete, beforePipelineWrite } from './pipelineRules.js';
 
 export interface WriteContext {
   model: MetadataModel;
@@ -365,6 +366,7 @@ export function createRecord(ctx: WriteContext, table: TableDef, body: unknown, 
     values.set(pk, id);
     applyStateStatus(table, values, undefined);
     applyComputed(ctx, table, values, undefined);
+    beforePipelineWrite(ctx.store, table, values, undefined, { internal: false, random: ctx.random ?? Math.random });
     const now = toIso(ctx.now);
     const has = (name: string) => table.attributes.some((a) => a.logicalName === name);
     if (has('ownerid') && !values.get('ownerid')) values.set('ownerid', ctx.principal.systemUserId);
@@ -464,6 +466,7 @@ export function updateRecord(ctx: WriteContext, table: TableDef, id: string, bod
   ctx.store.transaction(() => {
     applyStateStatus(table, values, current);
     applyComputed(ctx, table, values, current);
+    beforePipelineWrite(ctx.store, table, values, current, { internal: opts.allowStateChange === true, random: ctx.random ?? Math.random });
     const has = (name: string) => table.attributes.some((a) => a.logicalName === name);
     if (has('modifiedon')) values.set('modifiedon', toIso(ctx.now));
     if (has('modifiedby')) values.set('modifiedby', ctx.principal.systemUserId);
@@ -476,7 +479,9 @@ export function updateRecord(ctx: WriteContext, table: TableDef, id: string, bod
 export function deleteRecord(ctx: WriteContext, table: TableDef, id: string): void {
   if (table.readOnly) throw invalidArgument(`The '${table.logicalName}' entity cannot be deleted through the Web API.`);
   ctx.access.require('Delete', table);
-  if (!recordExists(ctx.store, table, id)) throw notFound(table.logicalName, id);
+  const current = loadRow(ctx.store, table, id);
+  if (!current) throw notFound(table.logicalName, id);
+  beforePipelineDelete(ctx.store, table, current);
   ctx.store.transaction(() => deleteCascade(ctx, table, id, 0));
 }
 
