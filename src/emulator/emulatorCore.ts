@@ -14,7 +14,9 @@ import type { Principal } from './security/roles.js';
 import { type BulkLeadOptions, type BulkLeadResult, seedBulkLeads } from './seed/bulkLeads.js';
 import { seedCopilotApis } from './seed/copilotApis.js';
 import { seedKnowledgeBase } from './seed/knowledgeBase.js';
+import { seedEngagement } from './seed/engagement.js';
 import { seedSalesPipeline } from './seed/salesPipeline.js';
+import { seedServiceDesk } from './seed/serviceDesk.js';
 import { SearchIndex } from './search/searchIndex.js';
 import { seedLaterAdditions, seedOrganisation } from './seed/seedOrganisation.js';
 import { Store } from './store/store.js';
@@ -133,6 +135,8 @@ export class EmulatorCore {
       for (const t of model.allTables()) if (!t.readOnly && !store.hasTable(t.logicalName)) store.createTable(t);
       // Columns added to standard tables since then (annotation.documentbody) start empty.
       for (const t of model.allTables()) store.addMissingColumns(t);
+      // The activity view over the activity tables of this version (appointment joined later).
+      store.createActivityPointerView();
       applyCustomSchema(model, store);
       const anchor = new Date(store.getMeta('anchorTime') ?? source());
       const offset = Number(store.getMeta('clockOffsetMs') ?? '0');
@@ -152,6 +156,8 @@ export class EmulatorCore {
       if (profile.copilot !== false) seedCopilotApis(store, model);
       seedKnowledgeBase(store, model, anchor);
       seedSalesPipeline(store, model, anchor);
+      seedEngagement(store, model, anchor);
+      seedServiceDesk(store, model, anchor);
     } else {
       const anchor = opts.anchorTime ?? new Date(source());
       const seed = opts.seed ?? DEFAULT_SEED;
@@ -165,6 +171,8 @@ export class EmulatorCore {
       if (profile.copilot !== false) seedCopilotApis(store, model);
       seedKnowledgeBase(store, model, anchor);
       seedSalesPipeline(store, model, anchor);
+      seedEngagement(store, model, anchor);
+      seedServiceDesk(store, model, anchor);
       for (const t of model.allTables()) store.createIndexes(t);
       store.createCompositeIndexes();
       store.run('ANALYZE');

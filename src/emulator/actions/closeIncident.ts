@@ -44,6 +44,7 @@ export function closeIncident(scope: RequestScope): ApiResponse {
   scope.core.store.transaction(() => {
     createRecord(scope.write, resolutionT, { ...resolution, statecode: 1, statuscode: 2, actualend: toIso(scope.write.now) });
     systemUpdate(scope.write, incident, ref.id, { statecode: 1, statuscode: status });
+    // Its queue items are deactivated by the update (write/serviceDeskRules.ts).
   });
   return { status: 204 };
 }

@@ -1,9 +1,12 @@
+import { bulkAction } from '../actions/bulkMultiple.js';
 import { closeIncident } from '../actions/closeIncident.js';
+import { fileBlocksAction } from '../actions/fileBlocks.js';
 import { pipelineAction } from '../actions/salesPipeline.js';
 import { copilotApi } from '../actions/copilotApis.js';
 import { qualifyLead } from '../actions/qualifyLead.js';
 import { retrieveUserPrivileges } from '../actions/retrieveUserPrivileges.js';
 import { sendEmail } from '../actions/sendEmail.js';
+import { instantiateTemplate, isInstantiateTemplate, serviceDeskBoundAction } from '../actions/serviceDesk.js';
 import { whoAmI } from '../actions/whoAmI.js';
 import type { EmulatorCore } from '../emulatorCore.js';
 import { DataverseError, ErrorCode, propertyNotFound, queryError, resourceNotFound } from '../dataverseError.js';
@@ -121,6 +124,16 @@ export function routeWebApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
     if (method !== 'POST' || second !== undefined) throw noHttpResource(req);
     return { status: 200, body: { '@odata.context': `${req.baseUrl}$metadata#Microsoft.Dynamics.CRM.searchqueryResponse`, ...searchQuery(scope) } };
   }
+  if (second === undefined && isInstantiateTemplate(first)) {
+    if (method !== 'POST') throw noHttpResource(req);
+    return instantiateTemplate(scope);
+  }
+  // File and image columns: the block upload and download messages (actions/fileBlocks.ts).
+  const fileMessage = second === undefined ? fileBlocksAction(first) : undefined;
+  if (fileMessage) {
+    if (method !== 'POST') throw noHttpResource(req);
+    return fileMessage(scope);
+  }
   // The Sales pipeline messages (WinOpportunity, CloseQuote, ConvertQuoteToSalesOrder, …) are unbound actions.
   const pipeline = second === undefined ? pipelineAction(first) : undefined;
   if (pipeline) {
@@ -140,6 +153,12 @@ export function routeWebApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
   if (!table) throw resourceNotFound(m[1]);
 
   if (m[2] === undefined) {
+    // CreateMultiple and UpdateMultiple are bound to the entity set (bulk-operations).
+    const bulk = second !== undefined && third === undefined ? bulkAction(second) : undefined;
+    if (bulk) {
+      if (method !== 'POST') throw noHttpResource(req);
+      return bulk(scope, table);
+    }
     if (second !== undefined) throw resourceNotFound(second);
     if (method === 'GET') return listRecords(scope, table);
     if (method === 'POST') return createHandler(scope, table);
@@ -186,6 +205,12 @@ export function routeWebApi(core: EmulatorCore, req: ApiRequest): ApiResponse {
     if (table.logicalName !== 'email') throw resourceNotFound(second);
     if (method !== 'POST') throw noHttpResource(req);
     return sendEmail(scope, id);
+  }
+  // Queue messages are bound to a queue or queue item (PickFromQueue, AddToQueue, …).
+  const queueAction = second.startsWith('Microsoft.Dynamics.CRM.') ? serviceDeskBoundAction(table, second) : undefined;
+  if (queueAction) {
+    if (method !== 'POST') throw noHttpResource(req);
+    return queueAction(scope, id);
   }
   if (method !== 'GET') throw methodNotAllowed(method, second);
   const nav = core.model.nav(table.logicalName, second);

@@ -22,6 +22,7 @@ export type ColumnSpec = Pick<AttributeDef, 'logicalName' | 'type' | 'displayNam
       | 'isPrimaryId'
       | 'isCustom'
       | 'isSecured'
+      | 'maxSizeInKB'
     >
   > & { readOnly?: boolean; createOnly?: boolean };
 
@@ -172,6 +173,7 @@ export function toAttributeDef(table: string, spec: ColumnSpec): AttributeDef {
   if (spec.isPrimaryId) def.isPrimaryId = true;
   if (spec.isPrimaryName) def.isPrimaryName = true;
   if (spec.isSecured) def.isSecured = true;
+  if (spec.maxSizeInKB !== undefined) def.maxSizeInKB = spec.maxSizeInKB;
   if (def.options) def.optionSetName = spec.optionSetName ?? `${table}_${spec.logicalName}`;
   return def;
 }

@@ -48,6 +48,8 @@ const TYPE_NAMES: Record<AttributeType, { odataType: string; typeName: string }>
   Customer: { odataType: 'LookupAttributeMetadata', typeName: 'CustomerType' },
   Owner: { odataType: 'LookupAttributeMetadata', typeName: 'OwnerType' },
   EntityName: { odataType: 'EntityNameAttributeMetadata', typeName: 'EntityNameType' },
+  File: { odataType: 'FileAttributeMetadata', typeName: 'FileType' },
+  Image: { odataType: 'ImageAttributeMetadata', typeName: 'ImageType' },
 };
 
 export function attributeOdataType(a: AttributeDef): string {
@@ -119,7 +121,8 @@ export function attributeMetadata(t: TableDef, a: AttributeDef, columnNumber: nu
     MetadataId: a.metadataId,
     HasChanged: null,
     AttributeOf: null,
-    AttributeType: a.type,
+    // File and image columns are `Virtual`; their AttributeTypeName tells them apart (file-attributes, image-attributes).
+    AttributeType: a.type === 'File' || a.type === 'Image' ? 'Virtual' : a.type,
     ColumnNumber: columnNumber,
     EntityLogicalName: t.logicalName,
     IntroducedVersion: a.isCustom ? '1.0' : '5.0.0.0',
@@ -190,6 +193,12 @@ export function attributeMetadata(t: TableDef, a: AttributeDef, columnNumber: nu
     case 'Customer':
     case 'Owner':
       Object.assign(out, { Targets: (a.targets ?? []).map((x) => x.table), Format: 'None' });
+      break;
+    case 'File':
+      out.MaxSizeInKB = a.maxSizeInKB ?? 32768;
+      break;
+    case 'Image':
+      Object.assign(out, { MaxSizeInKB: a.maxSizeInKB ?? 10240, IsPrimaryImage: a.logicalName === 'entityimage', CanStoreFullImage: true, MaxHeight: 144, MaxWidth: 144 });
       break;
     default:
       break;

@@ -1,6 +1,9 @@
 import { type ColumnSpec, col, defineTable } from './defineTable.js';
+import { ACCOUNT_FILE_COLUMNS, CONTACT_IMAGE_COLUMNS } from './fileColumns.js';
+import { ENGAGEMENT_TABLES } from './engagementTables.js';
 import { withGermanLabels } from './localizedLabels.js';
 import { OPPORTUNITY_PIPELINE_COLUMNS, SALES_PIPELINE_MANY_TO_MANY, SALES_PIPELINE_TABLES } from './salesTables.js';
+import { INCIDENT_SLA_COLUMNS, SERVICE_DESK_TABLES } from './serviceTables.js';
 import type { LookupTarget, ManyToManyDef, TableDef } from './types.js';
 
 /**
@@ -160,6 +163,7 @@ const account = defineTable(
     col.lookup('primarycontactid', 'Primary Contact', [{ table: 'contact', nav: 'primarycontactid', relationship: 'account_primary_contact' }]),
     col.lookup('parentaccountid', 'Parent Account', [{ table: 'account', nav: 'parentaccountid', relationship: 'account_parent_account' }]),
     col.lookup('originatingleadid', 'Originating Lead', [{ table: 'lead', nav: 'originatingleadid', relationship: 'account_originating_lead' }]),
+    ...ACCOUNT_FILE_COLUMNS,
   ],
 );
 
@@ -207,6 +211,7 @@ const contact = defineTable(
       { type: 'Customer' },
     ),
     col.lookup('originatingleadid', 'Originating Lead', [{ table: 'lead', nav: 'originatingleadid', relationship: 'contact_originating_lead' }]),
+    ...CONTACT_IMAGE_COLUMNS,
   ],
 );
 
@@ -406,6 +411,7 @@ const incident = defineTable(
     col.text('productserialnumber', 'Serial Number', 100),
     col.bool('isescalated', 'Is Escalated'),
     col.dateTime('followupby', 'Follow Up By'),
+    ...INCIDENT_SLA_COLUMNS,
   ],
 );
 
@@ -622,6 +628,7 @@ const activityparty = defineTable(
         { table: 'email', nav: 'activityid_email', relationship: 'email_activity_parties', cascadeDelete: true },
         { table: 'task', nav: 'activityid_task', relationship: 'task_activity_parties', cascadeDelete: true },
         { table: 'phonecall', nav: 'activityid_phonecall', relationship: 'phonecall_activity_parties', cascadeDelete: true },
+        { table: 'appointment', nav: 'activityid_appointment', relationship: 'appointment_activity_parties', cascadeDelete: true },
       ],
       { createOnly: true },
     ),
@@ -999,6 +1006,8 @@ export const STANDARD_TABLES: readonly TableDef[] = [
   customapirequestparameter,
   customapiresponseproperty,
   ...SALES_PIPELINE_TABLES,
+  ...ENGAGEMENT_TABLES,
+  ...SERVICE_DESK_TABLES,
 ].map(withGermanLabels);
 
 /** What the Predictive Scoring solution adds to an org: its table, and the lead's lookup to it. */
@@ -1034,4 +1043,4 @@ export const STANDARD_MANY_TO_MANY: readonly ManyToManyDef[] = [
 ];
 
 /** Tables kept together in SQLite as a view over the concrete activities. */
-export const ACTIVITY_POINTER_SOURCES = ['email', 'task', 'phonecall'] as const;
+export const ACTIVITY_POINTER_SOURCES = ['email', 'task', 'phonecall', 'appointment'] as const;

@@ -17,7 +17,10 @@ export type AttributeType =
   | 'Lookup'
   | 'Customer'
   | 'Owner'
-  | 'EntityName';
+  | 'EntityName'
+  /** File and image columns: AttributeType `Virtual`, AttributeTypeName FileType / ImageType (files-images-overview). */
+  | 'File'
+  | 'Image';
 
 export type RequiredLevel = 'None' | 'SystemRequired' | 'ApplicationRequired' | 'Recommended';
 
@@ -78,6 +81,8 @@ export interface AttributeDef {
   /** Column-level security: only system administrators and field security profile members read it (security/fieldSecurity.ts). */
   isSecured?: boolean;
   isCustom: boolean;
+  /** File and image columns: the largest file the column stores (MaxSizeInKB). */
+  maxSizeInKB?: number;
   validForCreate: boolean;
   validForUpdate: boolean;
   metadataId: string;

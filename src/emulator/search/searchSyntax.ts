@@ -205,7 +205,8 @@ export function parseSearch(input: string, options: SyntaxOptions): SearchNode {
     }
     pos++;
     if (tok.t === 'word') {
-      if (tok.text === '*') return { kind: 'all' };
+      // Only a bare `*` matches everything; an escaped `\*` is the character, which the analyser drops.
+      if (tok.text === '*' && tok.prefix) return { kind: 'all' };
       const tokens = analyse(tok.text);
       if (tokens.length === 0) return undefined;
       // A word the analyser splits (sign-in, customer's) is matched as the phrase of its parts.

@@ -3,8 +3,15 @@ import { stableGuid } from '../ids.js';
 import type { MetadataModel } from '../metadata/metadataModel.js';
 import type { TableDef } from '../metadata/types.js';
 
-export type PrivilegeOp = 'Create' | 'Read' | 'Write' | 'Delete' | 'Append' | 'AppendTo';
+export type PrivilegeOp = 'Create' | 'Read' | 'Write' | 'Delete' | 'Append' | 'AppendTo' | 'Assign';
 const ALL_OPS: readonly PrivilegeOp[] = ['Create', 'Read', 'Write', 'Delete', 'Append', 'AppendTo'];
+/**
+ * Changing a record's owner is the Assign message ("Assign: PATCH /<set>(<id>), update the ownerid
+ * property" in each table reference's Messages table), guarded by its own privilege, prvAssign<Table>
+ * (security concepts, https://learn.microsoft.com/power-platform/admin/security-roles-privileges).
+ * Sellers assign their sales records and activities; service representatives their cases and activities.
+ */
+const ASSIGN: readonly PrivilegeOp[] = ['Assign'];
 
 export const ROLE_NAMES = ['System Administrator', 'Sales Manager', 'Salesperson', 'Customer Service Representative', 'Read Only'] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];
@@ -30,7 +37,13 @@ const READ_REFERENCE = grants(['User', 'Team', 'UserSettings', 'BusinessUnit', '
 const SALES_TABLES = ['Lead', 'Opportunity', 'Account', 'Contact', 'Activity', 'Note'];
 const SALES_MANAGER = new Set<string>([
   ...grants(SALES_TABLES, ALL_OPS),
-  ...grants(['KnowledgeArticle'], ['Read']),
+  ...grants(SALES_TABLES, ASSIGN),
+  // Stakeholders and the sales process: connections between records, the roles they name, and the
+  // Lead to Opportunity Sales Process flow the seller moves through its stages.
+  ...grants(['Connection'], [...ALL_OPS, ...ASSIGN]),
+  ...grants(['ConnectionRole', 'ProcessStage', 'Workflow'], ['Read', 'AppendTo']),
+  ...grants(['leadtoopportunitysalesprocess'], ['Create', 'Read', 'Write', 'Append', 'AppendTo']),
+  ...grants(['KnowledgeArticle', 'Template'], ['Read']),
   ...grants(['msdyn_predictivescore'], ['Read', 'AppendTo']),
   ...grants(['User'], ['AppendTo']),
   ...READ_REFERENCE,
@@ -44,9 +57,16 @@ const SERVICE_REP = new Set<string>([
   ...grants(['Incident'], ['Create', 'Read', 'Write', 'Append', 'AppendTo']),
   ...grants(['Account', 'Contact'], ['Create', 'Read', 'Write', 'Append', 'AppendTo']),
   ...grants(['Activity', 'Note'], ALL_OPS),
+  ...grants(['Incident', 'Activity', 'Note'], ASSIGN),
   ...grants(['KnowledgeArticle'], ['Read', 'AppendTo']),
   // The service desk keeps the knowledge base's QnA pairs (new_qna); sellers have no access to them.
   ...grants(['new_qna'], ['Create', 'Read', 'Write', 'Append', 'AppendTo']),
+  // The service desk: agents work queue items (pick, release, route), read the queues, the SLA
+  // KPIs of their cases and the email templates, and keep personal templates of their own.
+  ...grants(['QueueItem'], ALL_OPS),
+  ...grants(['Queue'], ['Read', 'Append', 'AppendTo']),
+  ...grants(['SLAKPIInstance'], ['Read']),
+  ...grants(['Template'], ['Create', 'Read', 'Write', 'Append']),
   ...grants(['User'], ['AppendTo']),
   ...READ_REFERENCE,
 ]);
@@ -79,7 +99,7 @@ export function privilegeName(op: PrivilegeOp, table: TableDef): string {
 
 function allPrivilegeNames(model: MetadataModel): string[] {
   const names = new Set<string>();
-  for (const t of model.allTables()) for (const op of ALL_OPS) names.add(privilegeName(op, t));
+  for (const t of model.allTables()) for (const op of [...ALL_OPS, ...(t.ownershipType === 'UserOwned' ? ASSIGN : [])]) names.add(privilegeName(op, t));
   for (const e of ['Entity', 'Attribute', 'Relationship', 'OptionSet']) for (const op of ALL_OPS) names.add(`prv${op}${e}`);
   return [...names];
 }

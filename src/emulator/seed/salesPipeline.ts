@@ -1,10 +1,9 @@
-import { addDays, toDateOnly, toIso } from '../clock.js';
+import { addDays, toDateOnly } from '../clock.js';
 import { stableGuid } from '../ids.js';
 import type { MetadataModel } from '../metadata/metadataModel.js';
 import type { Store } from '../store/store.js';
-import { LOCAL_USERS } from '../users.js';
 import { computeTotals, listPrice, money } from '../write/pricing.js';
-import { Inserter, type Values } from './seedOrganisation.js';
+import { additionContext } from './seedOrganisation.js';
 
 /**
  * The sample catalogue and pipeline: units, products (one draft, one retired), two active price
@@ -58,11 +57,7 @@ export const PIPELINE_IDS = {
 
 export function seedSalesPipeline(store: Store, model: MetadataModel, anchor: Date): void {
   if (!model.table('product') || !model.table('quote')) return;
-  const ins = new Inserter(store, model);
-  const adminId = LOCAL_USERS.find((u) => u.roles.includes('System Administrator'))?.systemUserId ?? null;
-  const exists = (table: string, key: string, id: string) => store.get(`SELECT 1 AS x FROM "${table}" WHERE "${key}" = ?`, [id]) !== undefined;
-  const created = toIso(addDays(anchor, -400));
-  const stamp: Values = { createdon: created, modifiedon: created, createdby: adminId, modifiedby: adminId };
+  const { ins, admin: adminId, exists, stamp } = additionContext(store, model, anchor);
   const year = anchor.getUTCFullYear();
   store.transaction(() => {
     const schedule = stableGuid('uomschedule:default');

@@ -75,6 +75,22 @@ const EXTRA_USERS: readonly ExtraUser[] = [
 ];
 
 /** Writes rows directly (bypassing Web API validation) with prepared, cached INSERTs. */
+/**
+ * What the idempotent additions to the sample org (catalogue, service desk, sales processes) share:
+ * an inserter, the administrator who made their rows, an existence check, and their audit stamp
+ * (400 days before the anchor, so they predate the records that use them).
+ */
+export function additionContext(store: Store, model: MetadataModel, anchor: Date): { ins: Inserter; admin: string | null; exists: (table: string, key: string, id: string) => boolean; stamp: Values } {
+  const admin = LOCAL_USERS.find((u) => u.roles.includes('System Administrator'))?.systemUserId ?? null;
+  const created = toIso(addDays(anchor, -400));
+  return {
+    ins: new Inserter(store, model),
+    admin,
+    exists: (table, key, id) => store.get(`SELECT 1 AS x FROM ${quoteIdent(table)} WHERE ${quoteIdent(key)} = ?`, [id]) !== undefined,
+    stamp: { createdon: created, modifiedon: created, createdby: admin, modifiedby: admin },
+  };
+}
+
 export class Inserter {
   private readonly sql = new Map<string, { sql: string; cols: string[]; table: TableDef }>();
 

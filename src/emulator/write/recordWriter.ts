@@ -7,7 +7,9 @@ import { isLookupType } from '../metadata/types.js';
 import type { AccessChecker, Principal } from '../security/roles.js';
 import type { Row, SqlValue, Store } from '../store/store.js';
 import { quoteIdent } from '../store/store.js';
+import { afterEngagementCreate, afterEngagementUpdate, beforeEngagementDelete, beforeEngagementWrite } from './engagementRules.js';
 import { beforePipelineDelete, beforePipelineWrite } from './pipelineRules.js';
+import { afterServiceDeskUpdate, beforeServiceDeskWrite } from './serviceDeskRules.js';
 
 export interface WriteContext {
   model: MetadataModel;
@@ -131,6 +133,11 @@ export function convertValue(table: TableDef, a: AttributeDef, v: unknown): SqlV
     case 'Uniqueidentifier':
       if (typeof v !== 'string' || !isGuid(v)) return cannot('Edm.Guid');
       return v.toLowerCase();
+    case 'File':
+    case 'Image':
+      // "You can't directly set the values in a create or update operation" (file-column-data); the
+      // emulator takes images through the same block messages.
+      throw invalidArgument(`The ${a.type === 'File' ? 'file' : 'image'} column '${a.logicalName}' is set with InitializeFileBlocksUpload, UploadBlock and CommitFileBlocksUpload, not in a create or update.`);
     default:
       return cannot('Edm.Guid');
   }
@@ -367,6 +374,7 @@ export function createRecord(ctx: WriteContext, table: TableDef, body: unknown, 
     applyStateStatus(table, values, undefined);
     applyComputed(ctx, table, values, undefined);
     beforePipelineWrite(ctx.store, table, values, undefined, { internal: false, random: ctx.random ?? Math.random });
+    beforeEngagementWrite(ctx.store, table, values, undefined, ctx.now);
     const now = toIso(ctx.now);
     const has = (name: string) => table.attributes.some((a) => a.logicalName === name);
     if (has('ownerid') && !values.get('ownerid')) values.set('ownerid', ctx.principal.systemUserId);
@@ -394,6 +402,7 @@ export function createRecord(ctx: WriteContext, table: TableDef, body: unknown, 
       }
     }
     insertRow(ctx.store, table, values);
+    afterEngagementCreate(ctx.store, table, values);
 
     for (const c of parsed.deepCollections) {
       for (const item of c.items) createRecord(ctx, c.target, item, { parent: { attribute: c.attribute, id, table } });
@@ -463,15 +472,21 @@ export function updateRecord(ctx: WriteContext, table: TableDef, id: string, bod
     }
   }
   checkAppend(ctx, table, parsed.boundTargets);
+  // A new owner is the Assign message ("Assign: PATCH … update the ownerid property", each table reference's Messages): refused without prvAssign<Table>, whatever Write allows.
+  if (values.has('ownerid') && values.get('ownerid') !== current['ownerid']) ctx.access.require('Assign', table);
   ctx.store.transaction(() => {
     applyStateStatus(table, values, current);
     applyComputed(ctx, table, values, current);
     beforePipelineWrite(ctx.store, table, values, current, { internal: opts.allowStateChange === true, random: ctx.random ?? Math.random });
+    beforeEngagementWrite(ctx.store, table, values, current, ctx.now);
+    beforeServiceDeskWrite(table, values, current, ctx.now);
     const has = (name: string) => table.attributes.some((a) => a.logicalName === name);
     if (has('modifiedon')) values.set('modifiedon', toIso(ctx.now));
     if (has('modifiedby')) values.set('modifiedby', ctx.principal.systemUserId);
     values.set('versionnumber', ctx.store.nextVersion());
     updateRow(ctx.store, table, id, values, current);
+    afterEngagementUpdate(ctx.store, table, id, values);
+    afterServiceDeskUpdate(ctx.store, table, id, values);
     if (table.logicalName === 'activityparty' && typeof current.activityid === 'string') refreshEmailSummary(ctx.store, current.activityid);
   });
 }
@@ -482,7 +497,10 @@ export function deleteRecord(ctx: WriteContext, table: TableDef, id: string): vo
   const current = loadRow(ctx.store, table, id);
   if (!current) throw notFound(table.logicalName, id);
   beforePipelineDelete(ctx.store, table, current);
-  ctx.store.transaction(() => deleteCascade(ctx, table, id, 0));
+  ctx.store.transaction(() => {
+    beforeEngagementDelete(ctx.store, table, current);
+    deleteCascade(ctx, table, id, 0);
+  });
 }
 
 /** Deletes a row; parental relationships delete children, the others lose the link. */
