@@ -24,9 +24,15 @@ function adapter(app: () => Promise<McpApp>, serve: (request: Request, agentId: 
 /** The adapters alone, so tests can drive them with any app. */
 export const mcpFunction = (app: () => Promise<McpApp>) => adapter(app, async (request, agentId, instance) => toResponseInit(await handleMcp(request, agentId, instance)));
 
-/** `GET mcp/{agentId}/sse`: the legacy HTTP+SSE stream (2024-11-05), streamed as it is written. */
+/**
+ * `GET mcp/{agentId}/sse`: the legacy HTTP+SSE stream (2024-11-05), streamed as it is written.
+ * @azure/functions 4.x gives a handler no sign that its client left (HttpRequest has no abort
+ * signal, and the worker keeps writing the body into the closed connection without cancelling
+ * it), so the stream probes the client with `ping` and ends, with its session, when a probe
+ * goes unanswered.
+ */
 export const legacyStreamFunction = (app: () => Promise<McpApp>) =>
-  adapter(app, async (request, agentId, instance) => toResponseInit(await handleLegacyStream(request, agentId, instance)));
+  adapter(app, async (request, agentId, instance) => toResponseInit(await handleLegacyStream(request, agentId, instance, { probeClient: true })));
 
 /**
  * `POST mcp/{agentId}/message`: answered 202 once the message has been served and its answers

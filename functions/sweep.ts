@@ -10,6 +10,8 @@ azureFunctions.app.timer('sweepExpiredSessions', {
     const sessions = await app.sessions.sweepExpired();
     const handles = await app.confirmations.sweepExpired();
     const chats = await app.chats.sweepExpired();
-    context.log(`removed ${sessions} expired sessions, ${handles} expired confirmation handles and ${chats} expired chats`);
+    // Also here, not only on each instance's own timer: a worker idle between invocations may be frozen.
+    const queues = await app.sweepOrphanQueues();
+    context.log(`removed ${sessions} expired sessions, ${handles} expired confirmation handles, ${chats} expired chats and ${queues} queues of ended instances`);
   },
 });

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 
 import { loadOrCreateSigningKey, mintToken } from '../src/auth/localIdp.js';
 import { loadConfig, processEnv, readDevHostSettings } from '../src/config/config.js';
-import { DEFAULT_CLIENT_USERS, tokenTarget, writeClientSetups } from '../src/dev/clientSetup.js';
+import { DEFAULT_CLIENT_USERS, defaultClientUser, tokenTarget, writeClientSetups } from '../src/dev/clientSetup.js';
 import { displayPath, findRunningDevHost, LOCAL_APP_ID_URI } from '../src/dev/embedded.js';
 import { findLocalUser, LOCAL_TENANT_ID, LOCAL_USERS } from '../src/emulator/users.js';
 
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const expiresAt = new Date(Date.now() + hours * 3600_000);
   const setups = [];
   for (const agent of runtime.agents) {
-    const user = findLocalUser(values.user ?? DEFAULT_CLIENT_USERS[agent.id] ?? 'alice') ?? LOCAL_USERS[0]!;
+    const user = findLocalUser(values.user ?? defaultClientUser(agent.id)) ?? LOCAL_USERS[0]!;
     const target = tokenTarget(agent.audiences, agent.requiredScopes, LOCAL_APP_ID_URI);
     const token = await mintToken(key, runtime.identityProvider.issuer, LOCAL_TENANT_ID, user, { ...target, lifetimeSeconds: Math.round(hours * 3600) });
     setups.push({ agent: { id: agent.id, title: titles.get(agent.id) ?? agent.id, url: agent.url }, token, user: user.alias, expiresAt });

@@ -34,7 +34,7 @@ resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 // The host's queues (AzureWebJobsStorage) and each instance's delivery queue (QUEUES_ACCOUNT_URL: create,
-// poll, delete).
+// poll, delete, its heartbeat metadata, and listing and deleting the queues of instances that died).
 resource queueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storageAccount.id, identityPrincipalId, roles.storageQueueDataContributor)
   scope: storageAccount

@@ -25,12 +25,13 @@ import type { SignedState } from '../mcp/exchange.js';
 import { fromAuthInfo } from '../mcp/requestContext.js';
 import { deriveKey, openDownloadLink, referenceService } from '../mcp/secrets.js';
 import { ServerRequestRelay } from '../mcp/serverRequests.js';
-import { type AgentTools, checkToolCount, type CompiledTool, compileTool, surfaceForAgent, toolsForAgent } from '../mcp/toolInventory.js';
+import { DiscoveryFilter } from '../mcp/discovery.js';
+import { type AgentTools, canonicalName, checkToolCount, type CompiledTool, compileTool, listedDescriptors, servedNamesOf, surfaceForAgent, toolsForAgent } from '../mcp/toolInventory.js';
 import { AuditLog } from '../sessions/auditLog.js';
 import { ChatHistoryStore, ChatNotFoundError } from '../sessions/chatHistory.js';
 import { ConfirmationStore } from '../sessions/confirmationStore.js';
 import { DecisionStore } from '../sessions/decisionLog.js';
-import { InstanceMailbox, type MailboxOptions, openQueueService, queuesLocation } from '../sessions/instanceMailbox.js';
+import { InstanceMailbox, type MailboxOptions, type MailboxTimers, openQueueService, queuesLocation } from '../sessions/instanceMailbox.js';
 import { SessionStore } from '../sessions/sessionStore.js';
 import { openTables, type TableClients, tablesLocation } from '../sessions/tableStorage.js';
 import { telemetryFromConfig } from '../telemetry/fromConfig.js';
@@ -41,6 +42,7 @@ import { readDocumentFile } from '../tools/knowledge/sources.js';
 import type { RequestContext } from '../mcp/requestContext.js';
 import type { Principal } from '../auth/principal.js';
 import { DataverseError } from '../dataverse/errors.js';
+import { DISCOVERY_NEEDS } from '../tools/discovery.js';
 import { ALL_PROMPTS, ALL_RESOURCES, ALL_TOOLS, RAW_TOOLS } from '../tools/index.js';
 import { NAME_MAP } from '../tools/names.js';
 
@@ -61,7 +63,7 @@ export interface BuildOptions {
   /** Keep-alive and maximum-duration timers of legacy SSE streams; tests drive them by hand. */
   streamTimers?: StreamTimers;
   /** Delivery queues: polling pace; an already-open queue service (tests that disturb the wire), or the credential for QUEUES_ACCOUNT_URL. */
-  queues?: { poll?: MailboxOptions['poll']; service?: QueueServiceClient; credential?: TokenCredential };
+  queues?: { poll?: MailboxOptions['poll']; service?: QueueServiceClient; credential?: TokenCredential; timers?: MailboxTimers };
 }
 
 /**
@@ -106,8 +108,15 @@ export async function buildApp({
     prefix: config.tables.prefix,
     instance,
     log,
+    // Messages between instances are signed with a key only instances hold.
+    key: deriveKey(config.stateSecret, 'queue'),
+    now: clock,
+    observe: (facts) => telemetry.relay(facts),
     ...(queues.poll && { poll: queues.poll }),
+    ...(queues.timers && { timers: queues.timers }),
   });
+  // Queues of instances that died unannounced are removed now and then (by whichever instance looks first).
+  mailbox.startHousekeeping();
   const relay = new ServerRequestRelay(new QueueHop(mailbox), instance);
   const streams = new LegacyStreams({
     mailbox,
@@ -115,13 +124,14 @@ export async function buildApp({
     keepAliveMs: config.legacySse.keepAliveMs,
     maxStreamMs: config.legacySse.maxStreamMs,
     ...(streamTimers && { timers: streamTimers }),
+    relay,
     log,
   });
   receiveFromPeers(mailbox, relay, streams);
   const routes = new Map<string, AgentRoute>();
   for (const agent of config.agents) {
     if (agent.testOnly && !config.enableTestAgents) continue;
-    const route = buildRoute(agent, compiled, config);
+    const route = buildRoute(agent, compiled, config, clock);
     // More than 128 tools is refused here; more than 40 is allowed with a warning (Copilot Studio's limit and advice).
     const tooMany = checkToolCount(agent.id, route.agent.listResult.tools.length);
     if (tooMany) log.warn(tooMany, { agent: agent.id });
@@ -206,7 +216,7 @@ export async function buildApp({
         return { ok: false, status: 404, code: 'link_expired', message: 'This download link expired or is unknown: call get_reference again for a fresh one.' };
       }
       try {
-        const file = await readDocumentFile(dataverseFor({ principal, assertion, requestId, log: fileLog }, signal), link.table, link.id);
+        const file = await readDocumentFile(dataverseFor({ principal, assertion, requestId, log: fileLog }, signal), link.table, link.id, link.column);
         return { ok: true, ...file };
       } catch (err) {
         return fileFailure(err, fileLog);
@@ -236,6 +246,7 @@ export async function buildApp({
     legacy,
     relay,
     streams,
+    sweepOrphanQueues: () => mailbox.sweepOrphans(),
     close: async () => {
       await streams.close();
       await modern.close();
@@ -245,7 +256,7 @@ export async function buildApp({
   };
 }
 
-function buildRoute(agent: AgentConfig, compiled: readonly CompiledTool[], config: AppConfig): AgentRoute {
+function buildRoute(agent: AgentConfig, compiled: readonly CompiledTool[], config: AppConfig, clock: Clock): AgentRoute {
   const tools = toolsForAgent(agent, compiled);
   const raw = RAW_TOOLS.filter((t) => agent.toolsets.includes(t.toolset));
   const settings: AgentTools['settings'] = {
@@ -257,17 +268,27 @@ function buildRoute(agent: AgentConfig, compiled: readonly CompiledTool[], confi
     confirmAllWrites: agent.confirmWrites === 'all',
     research: agent.research ?? {},
     quoteCaseNotes: agent.quoteCaseNotes,
+    recordDeletes: agent.recordDeletes,
     copilot: agent.copilot ?? config.copilot.provider,
     prioritization: agent.prioritization ?? {},
   };
+  const listed = listedDescriptors(tools, servedNamesOf(tools));
   const served: AgentTools = {
     title: agent.title,
     instructions: agent.instructions,
     settings,
     tools: new Map(tools.map((t) => [t.def.name, t])),
+    servedNames: servedNamesOf(tools),
     raw: new Map(raw.map((t) => [t.descriptor.name, t])),
-    listResult: { tools: [...tools.map((t) => t.descriptor), ...raw.map((t) => t.descriptor)] },
-    ...surfaceForAgent(settings, new Set(tools.map((t) => t.def.name)), ALL_PROMPTS, ALL_RESOURCES),
+    listResult: { tools: [...listed, ...raw.map((t) => t.descriptor)] },
+    ...(agent.discovery === 'privileges' && config.toolDiscovery === 'privileges' && {
+      discovery: new DiscoveryFilter(
+        tools.map((t, i) => ({ descriptor: listed[i]!, needs: DISCOVERY_NEEDS[canonicalName(t)] ?? [] })),
+        raw.map((t) => t.descriptor),
+        clock,
+      ),
+    }),
+    ...surfaceForAgent(settings, new Set(tools.map(canonicalName)), ALL_PROMPTS, ALL_RESOURCES),
   };
   const audiences = agent.audiences ?? config.auth.audiences;
   const scopePrefix = audiences.find((a) => a.startsWith('api://')) ?? config.auth.appIdUri;

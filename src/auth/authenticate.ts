@@ -37,8 +37,9 @@ export async function authenticate(request: Request, verifier: TokenVerifier, po
   const challengeOptions = { requiredScopes, resourceMetadataUrl: policy.resourceMetadataUrl };
 
   // Tokens in URLs leak into logs and history; the MCP authorization spec forbids them.
-  const params = new URL(request.url).searchParams;
-  if (params.has('access_token') || params.has('token')) {
+  // Parsed only when there is a query at all: most MCP requests carry none.
+  const params = request.url.includes('?') ? new URL(request.url).searchParams : undefined;
+  if (params && (params.has('access_token') || params.has('token'))) {
     return {
       ok: false,
       response: bearerAuthChallengeResponse(

@@ -48,6 +48,16 @@ export const AgentConfigSchema = z
      */
     quoteCaseNotes: z.boolean().default(false),
     /**
+     * What delete_entity_record may delete on this agent: `notes-and-activities` (default; as the
+     * Dynamics 365 CX MCP Server restricts it) or `any` allowed table.
+     */
+    recordDeletes: z.enum(['notes-and-activities', 'any']).default('notes-and-activities'),
+    /**
+     * Which tools a user is listed: `privileges` (default) only those their Dataverse security roles
+     * let them run (src/tools/discovery.ts); `all` every tool of the agent, as Microsoft's servers do.
+     */
+    discovery: z.enum(['privileges', 'all']).default('privileges'),
+    /**
      * The Copilot provider of this agent instead of the deployment's COPILOT_PROVIDER, e.g. `embedded`
      * on an agent whose data must not reach a chat endpoint; `chat` needs COPILOT_CHAT_URL.
      */

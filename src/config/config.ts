@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   PUBLIC_BASE_URL: url.optional(),
   WEBSITE_HOSTNAME: z.string().optional(),
   MCP_ENABLED: bool(true),
+  /** `all` lists every agent tool to everyone, overriding agents' privilege-filtered discovery. */
+  TOOL_DISCOVERY: z.enum(['privileges', 'all']).default('privileges'),
   ENABLE_TEST_AGENTS: bool(false),
   AGENTS_FILE: z.string().optional(),
   AGENTS_JSON: z.string().optional(),
@@ -49,6 +51,9 @@ const EnvSchema = z.object({
   SESSION_IDLE_TTL_SECONDS: int(8 * 3600, 60, 30 * 86400),
   SESSION_MAX_TTL_SECONDS: int(7 * 86400, 60, 90 * 86400),
   SESSION_TOUCH_INTERVAL_SECONDS: int(300, 1, 86400),
+  // An instance reuses a session row it read for this long (0: read it on every request); a DELETE
+  // on another instance is seen here after at most this long.
+  SESSION_CACHE_SECONDS: int(5, 0, 300),
   // A knowledge chat (chat tool) is remembered this long after its latest question.
   CHAT_HISTORY_TTL_MINUTES: int(60, 1, 7 * 1440),
   // Legacy HTTP+SSE streams: a comment this often keeps proxies from closing an idle stream, and a
@@ -131,6 +136,8 @@ export interface AuthConfig {
 export interface AppConfig {
   publicBaseUrl: string;
   mcpEnabled: boolean;
+  /** `privileges`: each agent's `discovery` applies; `all`: every tool is listed to everyone. */
+  toolDiscovery: 'privileges' | 'all';
   enableTestAgents: boolean;
   agents: AgentConfig[];
   allowedOrigins: string[];
@@ -138,7 +145,7 @@ export interface AppConfig {
   maxBodyBytes: number;
   tables: TablesConfig;
   queues: QueuesConfig;
-  sessions: { idleTtlSeconds: number; maxTtlSeconds: number; touchIntervalSeconds: number };
+  sessions: { idleTtlSeconds: number; maxTtlSeconds: number; touchIntervalSeconds: number; cacheSeconds: number };
   /** How long a knowledge chat's history is kept after its latest turn. */
   chatHistoryTtlSeconds: number;
   /** The legacy HTTP+SSE transport (2024-11-05): keep-alive interval and the longest a stream stays open. */
@@ -233,6 +240,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return {
     publicBaseUrl,
     mcpEnabled: e.MCP_ENABLED,
+    toolDiscovery: e.TOOL_DISCOVERY,
     enableTestAgents: e.ENABLE_TEST_AGENTS,
     agents,
     allowedOrigins: e.ALLOWED_ORIGINS,
@@ -255,6 +263,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       idleTtlSeconds: e.SESSION_IDLE_TTL_SECONDS,
       maxTtlSeconds: e.SESSION_MAX_TTL_SECONDS,
       touchIntervalSeconds: e.SESSION_TOUCH_INTERVAL_SECONDS,
+      cacheSeconds: e.SESSION_CACHE_SECONDS,
     },
     chatHistoryTtlSeconds: e.CHAT_HISTORY_TTL_MINUTES * 60,
     stateSecret: e.MCP_STATE_SECRET,

@@ -3,7 +3,7 @@ import type { EmbeddedProvider } from './embedded.js';
 import type { GroundedSentence } from './facts.js';
 import { NEXT_STEP_PREFIX, type Passage } from './grounded.js';
 import { type CheckLimits, checkAgainstFacts, type CitedSentence } from './outputCheck.js';
-import type { AnswerResult, CopilotProvider, DraftRequest, DraftResult, SummaryRequest, SummaryResult } from './provider.js';
+import type { AnswerResult, CopilotProvider, DraftRequest, DraftResult, RewriteRequest, RewriteResult, SummaryRequest, SummaryResult } from './provider.js';
 
 /** An OpenAI-compatible chat-completions endpoint (Azure OpenAI or any other). */
 export interface ChatEndpoint {
@@ -52,7 +52,9 @@ export class ChatCompletionsProvider implements CopilotProvider {
     const facts = grounded.sentences.filter((s) => !s.text.startsWith(NEXT_STEP_PREFIX));
     try {
       const out = await this.complete(
-        'Summarise this lead for a seller in at most 6 sentences: who they are, what they want, how strong a fit they are, and their engagement so far. Shape: {"sentences":[{"text":"…","facts":[1,2]}]}',
+        request.kind === 'case'
+          ? 'Summarise this case for the service agent working it in at most 6 sentences: what the problem is, for whom, where it stands, its SLA, and the latest contact. Shape: {"sentences":[{"text":"…","facts":[1,2]}]}'
+          : 'Summarise this lead for a seller in at most 6 sentences: who they are, what they want, how strong a fit they are, and their engagement so far. Shape: {"sentences":[{"text":"…","facts":[1,2]}]}',
         facts,
         SUMMARY_LIMITS,
       );
@@ -98,6 +100,32 @@ export class ChatCompletionsProvider implements CopilotProvider {
       return { answer: sentences.map((s) => s.text).join(' '), sentences, source: 'chat-completions', notes: [] };
     } catch (err) {
       return { ...grounded, notes: [this.fellBack(err, 'answer')] };
+    }
+  }
+
+  /**
+   * The model rewrites the user's own email; each paragraph of the original is a fact, and the
+   * rewrite is checked like any answer (no number, address, link or quotation the original lacks).
+   * Unlike drafts there is nothing grounded to fall back to: a refusal says why.
+   */
+  async rewrite(request: RewriteRequest): Promise<RewriteResult> {
+    const paragraphs = request.body.split(/\n\s*\n/).map((t) => t.trim()).filter(Boolean);
+    const facts: GroundedSentence[] = [{ text: `Subject: ${request.subject}`, fields: [] }, ...paragraphs.map((text) => ({ text, fields: [] }))];
+    const task =
+      request.kind === 'tone'
+        ? `Rewrite this email in a ${request.tone} tone. Keep every fact, name, number, date and link; add none.`
+        : `Translate this email into ${JSON.stringify(request.language.slice(0, 40))}. Keep every name, number, date and link as written; add nothing.`;
+    try {
+      const out = await this.complete(`${task} Fact 1 is the subject. Shape: {"subject":"…","paragraphs":[{"text":"…","facts":[2]}]}`, facts, { maxChars: Math.max(4000, request.body.length * 2), maxSentences: Math.max(16, paragraphs.length * 2) }, true);
+      const subject = out.subject?.trim();
+      if (!subject || subject.length > 200) throw new ChatFailure('its subject was missing or too long');
+      const subjectCheck = checkAgainstFacts([{ text: subject, cites: [0] }], facts.map((f) => f.text), { maxChars: 200, maxSentences: 1 });
+      if (!subjectCheck.ok) throw new ChatFailure(`its subject ${subjectCheck.reason.replace(/^sentence 1 /, '')}`);
+      return { ok: true, subject, body: out.sentences.map((p) => p.text.trim()).join('\n\n'), source: 'chat-completions', notes: [] };
+    } catch (err) {
+      const reason = err instanceof ChatFailure ? err.message : 'it failed unexpectedly';
+      this.log.warn('chat completions rewrite refused', { kind: request.kind, reason });
+      return { ok: false, reason: `The chat model's rewrite was not used (${reason}); the email is unchanged.`, notes: [] };
     }
   }
 

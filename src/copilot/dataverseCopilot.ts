@@ -6,7 +6,7 @@ import type { Logger } from '../telemetry/log.js';
 import type { EmbeddedProvider } from './embedded.js';
 import type { GroundedSentence } from './facts.js';
 import type { Passage } from './grounded.js';
-import type { AnswerResult, CopilotProvider, DraftRequest, DraftResult, SummaryRequest, SummaryResult } from './provider.js';
+import type { AnswerResult, CopilotProvider, DraftRequest, DraftResult, SummaryRequest, SummaryResult, RewriteRequest, RewriteResult } from './provider.js';
 
 /**
  * The Copilot custom APIs of Dynamics 365 Sales this provider can call ("MCP tools for Copilot in
@@ -86,6 +86,8 @@ export class DataverseCopilotProvider implements CopilotProvider {
 
   async summarise(request: SummaryRequest): Promise<SummaryResult> {
     const grounded = await this.fallback.summarise(request);
+    // The Sales record summary API summarises sales records; a case is summarised by the grounded rules.
+    if (request.kind !== 'lead') return { ...grounded, notes: [`The organisation's Copilot offers no case summary API to external callers (${RECORD_SUMMARY_API} covers sales records), so the embedded grounded generator wrote this summary.`] };
     let api: CopilotApi | undefined;
     try {
       api = (await this.catalog.apis(this.dataverse)).get(RECORD_SUMMARY_API);
@@ -122,6 +124,11 @@ export class DataverseCopilotProvider implements CopilotProvider {
   async answer(question: string, passages: readonly Passage[]): Promise<AnswerResult> {
     const answer = await this.fallback.answer(question, passages);
     return { ...answer, notes: [...answer.notes, "The organisation's Copilot answers only from its own SharePoint sources, so the embedded grounded generator answered from these passages."] };
+  }
+
+  async rewrite(request: RewriteRequest): Promise<RewriteResult> {
+    const result = await this.fallback.rewrite(request);
+    return { ...result, notes: [...result.notes, "The organisation's Copilot offers no rewriting API to external callers."] };
   }
 
   private failed(what: string, err: unknown): string {

@@ -1,5 +1,5 @@
-import { answerFromPassages, draftCaseReply, draftLeadOutreach, type Passage, summarizeLead } from './grounded.js';
-import type { AnswerResult, CopilotProvider, DraftRequest, DraftResult, SummaryRequest, SummaryResult } from './provider.js';
+import { answerFromPassages, draftCaseReply, draftLeadOutreach, type Passage, summarizeCase, summarizeLead } from './grounded.js';
+import type { AnswerResult, CopilotProvider, DraftRequest, DraftResult, RewriteRequest, RewriteResult, SummaryRequest, SummaryResult } from './provider.js';
 
 /** The grounded generator as a provider: deterministic, and what the other providers fall back to. */
 export class EmbeddedProvider implements CopilotProvider {
@@ -8,7 +8,7 @@ export class EmbeddedProvider implements CopilotProvider {
   constructor(private readonly now: () => Date) {}
 
   async summarise(request: SummaryRequest): Promise<SummaryResult> {
-    const s = summarizeLead(request.facts, this.now());
+    const s = request.kind === 'case' ? summarizeCase(request.facts, this.now()) : summarizeLead(request.facts, this.now());
     return { text: s.text, sentences: s.sentences, nextStep: s.nextStep, source: 'embedded-grounded-generator', notes: [] };
   }
 
@@ -25,5 +25,15 @@ export class EmbeddedProvider implements CopilotProvider {
   async answer(question: string, passages: readonly Passage[]): Promise<AnswerResult> {
     const a = answerFromPassages(question, passages);
     return { answer: a.answer, sentences: a.sentences, source: 'embedded-grounded-generator', notes: [] };
+  }
+
+  /** The grounded generator writes from CRM fields only: it cannot restyle or translate free text, and says so. */
+  async rewrite(request: RewriteRequest): Promise<RewriteResult> {
+    const what = request.kind === 'tone' ? `make this email ${request.tone}` : `translate this email into ${request.language}`;
+    return {
+      ok: false,
+      reason: `The embedded grounded generator cannot ${what}: it only writes sentences from CRM fields. Edit the text yourself (edit_email_draft), or ask an administrator to configure a chat model for this agent (copilot "chat").`,
+      notes: [],
+    };
   }
 }

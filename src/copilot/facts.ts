@@ -86,6 +86,17 @@ export interface CaseFacts {
   articles: Array<{ number: string; title: string }>;
 }
 
+/** What a case summary is built from: the case, its SLA, its queue and its recent timeline (for the agent, so notes are included). */
+export interface CaseSummaryFacts extends CaseFacts {
+  sla: Array<{ kpi: 'first_response' | 'resolve_by'; name: string; status: string; succeeded: boolean; atRisk: boolean; minutesLeft?: number | undefined }>;
+  /** Cancelled (statecode 2), decided on the number. */
+  cancelled?: boolean | undefined;
+  queue?: { name: string; workedBy?: string | undefined } | undefined;
+  /** The latest emails (newest first; at most a handful). */
+  emails: Array<{ subject: string; direction: 'incoming' | 'outgoing'; on: string; draft: boolean }>;
+  waitingForDetails?: boolean | undefined;
+}
+
 /** Who signs a draft (the signed-in user's system user row). */
 export interface Sender {
   name: string;

@@ -4,7 +4,7 @@
  * nothing is invented. It is the default "Copilot" provider and the fallback for the others.
  */
 
-import type { CaseFacts, GroundedSentence, GroundedText, LeadFacts, Sender } from './facts.js';
+import type { CaseFacts, CaseSummaryFacts, GroundedSentence, GroundedText, LeadFacts, Sender } from './facts.js';
 import { recommendLeadAction, signalsOf } from './nextStep.js';
 import { daysBetween, truncate } from './text.js';
 
@@ -142,6 +142,43 @@ export function draftCaseReply(f: CaseFacts, sender: Sender, instructions: strin
   w.say(`Kind regards,\n${sender.name}${sender.title ? `\n${sender.title}` : ''}`, ['systemuser.fullname', 'systemuser.title']);
   const built = w.build('\n\n');
   return { subject: `${f.ticketNumber ? `[${f.ticketNumber}] ` : ''}${f.title ? truncate(f.title, 100) : 'Your case'}`, body: built.text, sentences: built.sentences };
+}
+
+/** A case summary for the agent working it: what, for whom, where it stands, its SLA, the latest notes and emails, and a rule-based next step. */
+export function summarizeCase(f: CaseSummaryFacts, now: Date): GroundedText & { nextStep: GroundedSentence } {
+  const w = new GroundedWriter();
+  w.say(`${f.ticketNumber ? `Case ${f.ticketNumber}` : 'This case'}${f.title ? `, "${f.title}",` : ''} is for ${f.customerName ?? 'an unnamed customer'}${f.contactName ? ` (contact ${f.contactName})` : ''}.`, ['incident.ticketnumber', 'incident.title', 'incident.customerid', 'incident.primarycontactid']);
+  w.say(f.createdOn && `It was opened on ${day(f.createdOn)}, ${daysBetween(f.createdOn, now)} days ago.`, ['incident.createdon']);
+  w.say(f.status || f.priority ? `It is ${[f.status && `${f.status.toLowerCase()}${f.statusReason ? ` (${f.statusReason})` : ''}`, f.priority && `${f.priority.toLowerCase()} priority`].filter(Boolean).join(', ')}.` : undefined, ['incident.statecode', 'incident.statuscode', 'incident.prioritycode']);
+  w.say(f.description && `Reported problem: ${truncate(f.description.replace(/\s+/g, ' '), 300)}`, ['incident.description']);
+  w.say(f.queue && `It is in queue ${f.queue.name}${f.queue.workedBy ? `, worked by ${f.queue.workedBy}` : ', waiting to be picked'}.`, ['queueitem.queueid', 'queueitem.workerid']);
+  for (const k of f.sla) {
+    const left = k.minutesLeft === undefined ? '' : k.minutesLeft >= 0 ? `, ${Math.round(k.minutesLeft / 60)} hours left` : `, ${Math.round(-k.minutesLeft / 60)} hours overdue`;
+    w.say(`${k.name}: ${k.status}${left}.`, ['slakpiinstance.status', 'slakpiinstance.failuretime']);
+  }
+  const latest = [...f.notes].sort((a, b) => (a.on < b.on ? 1 : -1))[0];
+  w.say(latest && `Latest note (${day(latest.on)}): ${truncate(latest.text.replace(/\s+/g, ' '), 200)}`, ['annotation[0].notetext', 'annotation[0].createdon']);
+  const sent = f.emails.filter((e) => e.direction === 'outgoing' && !e.draft);
+  const received = f.emails.filter((e) => e.direction === 'incoming');
+  w.say(f.emails.length ? `Of the latest ${f.emails.length} emails, ${received.length} were received and ${sent.length} sent${f.emails.some((e) => e.draft) ? ', and a draft is waiting' : ''}; the newest is "${f.emails[0]!.subject}" (${day(f.emails[0]!.on)}).` : 'No emails on the case yet.', ['email.directioncode', 'email.subject', 'email.createdon']);
+  const atRisk = f.sla.find((k) => k.atRisk);
+  // Answered at all: the first-response KPI knows (it sees every email), else the latest emails show it.
+  const firstResponse = f.sla.find((k) => k.kpi === 'first_response');
+  const answered = firstResponse ? firstResponse.succeeded : sent.length > 0;
+  const next = f.resolved
+    ? 'none: the case is resolved.'
+    : f.cancelled
+      ? 'none: the case is cancelled.'
+      : atRisk
+      ? `act now: ${atRisk.name} is ${atRisk.status.toLowerCase()}; reply to the customer or escalate.`
+      : !answered
+        ? 'send the customer a first response.'
+        : f.waitingForDetails
+          ? 'follow up with the customer for the details the case is waiting for.'
+          : 'update the customer on progress.';
+  const nextStep: GroundedSentence = { text: `${NEXT_STEP_PREFIX}${next}`, fields: ['incident.statecode', 'incident.statuscode', 'slakpiinstance.status', 'email.directioncode'] };
+  const built = w.build();
+  return { text: `${built.text} ${nextStep.text}`, sentences: [...built.sentences, nextStep], nextStep };
 }
 
 function countBy(keys: string[]): Record<string, number> {

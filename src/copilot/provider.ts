@@ -1,5 +1,5 @@
 import type { COPILOT_PROVIDERS } from '../config/agents.js';
-import type { CaseFacts, GroundedSentence, LeadFacts, Sender } from './facts.js';
+import type { CaseFacts, CaseSummaryFacts, GroundedSentence, LeadFacts, Sender } from './facts.js';
 import type { AnswerSentence, Passage } from './grounded.js';
 
 export type { AnswerSentence, Passage } from './grounded.js';
@@ -18,10 +18,7 @@ export type ProviderKind = (typeof COPILOT_PROVIDERS)[number];
 export type CopilotSource = 'embedded-grounded-generator' | 'dataverse-copilot' | 'chat-completions';
 
 /** What a summary is of. The facts are always loaded as the user: they are the fallback's input and the chat model's only input. */
-export interface SummaryRequest {
-  kind: 'lead';
-  facts: LeadFacts;
-}
+export type SummaryRequest = { kind: 'lead'; facts: LeadFacts } | { kind: 'case'; facts: CaseSummaryFacts };
 
 export interface SummaryResult {
   text: string;
@@ -54,6 +51,12 @@ export interface AnswerResult {
   notes: string[];
 }
 
+/** A rewrite of an email the user already has: a tone, or another language; every fact kept. */
+export type RewriteRequest = { subject: string; body: string } & ({ kind: 'tone'; tone: 'formal' | 'friendly' | 'concise' | 'empathetic' } | { kind: 'translate'; language: string });
+
+/** The rewritten email, or why this provider cannot rewrite (the grounded generator never invents prose). */
+export type RewriteResult = { ok: true; subject: string; body: string; source: CopilotSource; notes: string[] } | { ok: false; reason: string; notes: string[] };
+
 /** What tools call (`ctx.copilot`); they never call a generator directly. */
 export interface CopilotProvider {
   /** The provider the agent is configured for (its results may still come from the fallback). */
@@ -61,4 +64,5 @@ export interface CopilotProvider {
   summarise(request: SummaryRequest): Promise<SummaryResult>;
   draftEmail(request: DraftRequest, instructions?: string): Promise<DraftResult>;
   answer(question: string, passages: readonly Passage[]): Promise<AnswerResult>;
+  rewrite(request: RewriteRequest): Promise<RewriteResult>;
 }

@@ -200,6 +200,11 @@ export class DataverseClient {
     return (await this.request<T>('POST', `${entityPath(entitySet, id)}/Microsoft.Dynamics.CRM.${checkName(action)}`, body)).body as T;
   }
 
+  /** An action bound to an entity set, e.g. `leads/Microsoft.Dynamics.CRM.CreateMultiple` (bulk-operations). */
+  async collectionAction<T = unknown>(entitySet: string, action: string, body: Row): Promise<T> {
+    return (await this.request<T>('POST', `${checkName(entitySet)}/Microsoft.Dynamics.CRM.${checkName(action)}`, body)).body as T;
+  }
+
   /** An unbound action, e.g. `CloseIncident`. */
   async action<T = unknown>(action: string, body: Row): Promise<T> {
     return (await this.request<T>('POST', checkName(action), body)).body as T;

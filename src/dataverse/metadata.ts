@@ -1,6 +1,7 @@
 import type { Clock } from '../config/clock.js';
 import type { DataverseClient, MetadataRead, Row } from './client.js';
 import { DataverseError } from './errors.js';
+import { eq, or } from './odata.js';
 import { TtlCache } from './ttlCache.js';
 
 /** A lookup as the org's metadata describes it: which column, to which table, under which navigation name. */
@@ -14,7 +15,10 @@ export interface ManyToOne {
 }
 
 /** The operations Dataverse guards with a privilege per table (EntityMetadata.Privileges). */
-export type PrivilegeOp = 'Create' | 'Read' | 'Write' | 'Delete' | 'Append' | 'AppendTo';
+/** The privileges of a table the organisation does not have (a solution that is not installed). */
+export const ABSENT_TABLE: ReadonlyMap<string, string> = new Map();
+
+export type PrivilegeOp = 'Create' | 'Read' | 'Write' | 'Delete' | 'Append' | 'AppendTo' | 'Assign';
 
 export interface AttributeInfo {
   name: string;
@@ -148,7 +152,28 @@ export class OrgMetadata {
     return `${navigation}@odata.bind`;
   }
 
-  /** A table's privilege names by operation (EntityMetadata.Privileges). */
+  /**
+   * The privilege names of several tables in one request (EntityDefinitions filtered by
+   * LogicalName), for those not cached yet: listing tools checks a dozen tables at once. Tables the
+   * org lacks are not in the answer and stay unknown (`privileges` then reports them not found).
+   */
+  async preloadPrivileges(tables: readonly string[]): Promise<void> {
+    const missing = [...new Set(tables)].filter((t) => !this.caches.privileges.has(`${this.org}|${t}`));
+    if (missing.length === 0) return;
+    const rows = await this.dataverse.entityDefinitions<{ LogicalName?: unknown; Privileges?: Array<{ Name?: unknown; PrivilegeType?: unknown }> }>(['LogicalName', 'Privileges'], or(...missing.map((t) => eq('LogicalName', t))));
+    const found = new Set<string>();
+    for (const row of rows) {
+      if (typeof row.LogicalName !== 'string') continue;
+      found.add(row.LogicalName);
+      const out = new Map<string, string>();
+      for (const p of row.Privileges ?? []) if (typeof p.Name === 'string' && typeof p.PrivilegeType === 'string') out.set(p.PrivilegeType, p.Name);
+      void this.caches.privileges.get(`${this.org}|${row.LogicalName}`, async () => out);
+    }
+    // Remembered as absent for as long as the others, so a missing solution costs no request per list.
+    for (const t of missing) if (!found.has(t)) void this.caches.privileges.get(`${this.org}|${t}`, async () => ABSENT_TABLE);
+  }
+
+  /** A table's privilege names by operation (EntityMetadata.Privileges); `ABSENT_TABLE` when the org has no such table. */
   privileges(table: string): Promise<ReadonlyMap<string, string>> {
     return this.caches.privileges.get(`${this.org}|${table}`, async () => {
       const def = await this.dataverse.entityDefinition<{ Privileges?: Array<{ Name?: unknown; PrivilegeType?: unknown }> }>(table, ['LogicalName', 'Privileges']);

@@ -1,7 +1,7 @@
 import type { Clock } from '../config/clock.js';
 import type { DataverseClient } from './client.js';
 import { DataverseError } from './errors.js';
-import type { OrgMetadata, PrivilegeOp } from './metadata.js';
+import { ABSENT_TABLE, type OrgMetadata, type PrivilegeOp } from './metadata.js';
 import { TtlCache } from './ttlCache.js';
 
 export type { PrivilegeOp } from './metadata.js';
@@ -53,8 +53,25 @@ export class PrivilegeChecker {
     return (await this.missing(await this.namesOf(needs))).length === 0;
   }
 
+  /**
+   * For listing tools: whether the user holds what the needs name. Unlike `allows`, privileges
+   * Dataverse will not disclose (403, 404) are an error, not a pass: a list fails closed.
+   */
+  async holds(...needs: PrivilegeNeed[]): Promise<boolean> {
+    const names = await this.namesOf(needs);
+    const held = await this.load();
+    return names.every((n) => held.has(n));
+  }
+
+  /** When the privileges this user's answers come from expire in the cache (ms since the epoch). */
+  freshUntil(): number | undefined {
+    return this.caches.users.expiresAt(this.key());
+  }
+
   private async namesOf(needs: readonly PrivilegeNeed[]): Promise<string[]> {
     const tables = await Promise.all(needs.map((n) => this.metadata.privileges(n.table)));
+    const absent = needs.find((_, i) => tables[i] === ABSENT_TABLE);
+    if (absent) throw new DataverseError('not_found', `The table '${absent.table.slice(0, 100)}' does not exist in this organisation.`, 404, '0x80040217', undefined);
     const names = new Set<string>();
     needs.forEach((need, i) => {
       for (const op of need.ops) {
@@ -84,20 +101,28 @@ export class PrivilegeChecker {
   /** The user's privileges, or undefined when Dataverse will not tell (then only the write decides). */
   private async held(): Promise<UserPrivileges | undefined> {
     try {
-      return await this.caches.users.get(`${this.dataverse.apiBase}|${this.userKey}`, async () => {
-        const me = await this.metadata.currentUser(this.userKey);
-        const granted = await this.dataverse.retrieveUserPrivileges(me.systemUserId);
-        return new Map(granted.map((p) => [p.PrivilegeName, p.Depth]));
-      });
+      return await this.load();
     } catch (err) {
       if (err instanceof DataverseError && (err.kind === 'forbidden' || err.kind === 'not_found')) return undefined;
       throw err;
     }
   }
 
+  private load(): Promise<UserPrivileges> {
+    return this.caches.users.get(this.key(), async () => {
+      const me = await this.metadata.currentUser(this.userKey);
+      const granted = await this.dataverse.retrieveUserPrivileges(me.systemUserId);
+      return new Map(granted.map((p) => [p.PrivilegeName, p.Depth]));
+    });
+  }
+
+  private key(): string {
+    return `${this.dataverse.apiBase}|${this.userKey}`;
+  }
+
   /** Forget this user's privileges (after Dataverse refused a write the cache allowed). */
   forget(): void {
-    this.caches.users.delete(`${this.dataverse.apiBase}|${this.userKey}`);
+    this.caches.users.delete(this.key());
   }
 }
 

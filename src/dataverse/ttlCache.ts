@@ -40,6 +40,18 @@ export class TtlCache<V> {
     return value;
   }
 
+  /** When the cached value for `key` expires (ms since the epoch), or undefined when there is none. */
+  expiresAt(key: string): number | undefined {
+    const hit = this.entries.get(key);
+    return hit !== undefined && hit.expiresAt > this.now() ? hit.expiresAt : undefined;
+  }
+
+  /** Whether a fresh value (or one being loaded) is cached for `key`. */
+  has(key: string): boolean {
+    const hit = this.entries.get(key);
+    return hit !== undefined && hit.expiresAt > this.now();
+  }
+
   delete(key: string): void {
     this.entries.delete(key);
   }

@@ -26,6 +26,11 @@ export interface ClientFile {
 /** Who the set-up signs in as, per shipped agent (any sample user works on any agent). */
 export const DEFAULT_CLIENT_USERS: Readonly<Record<string, string>> = { sales: 'alice', service: 'bob', dataverse: 'dana', insights: 'rita' };
 
+/** The sample user of an agent: its own, else that of the agent it renames (`service-cx` → `service`), else alice. */
+export function defaultClientUser(agentId: string): string {
+  return DEFAULT_CLIENT_USERS[agentId] ?? DEFAULT_CLIENT_USERS[agentId.replace(/-cx$/, '')] ?? 'alice';
+}
+
 export const INSPECTOR = 'npx -y -p node@22 -p @modelcontextprotocol/inspector@2.12.0 -- mcp-inspector';
 
 export function clientFiles(agent: ClientAgent, token: string, user: string, expiresAt: Date): ClientFile[] {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { findLocalUser, LOCAL_USERS } from '../emulator/users.js';
 import { processEnv, readDevHostSettings } from '../config/config.js';
 import { createLogger } from '../telemetry/log.js';
-import { DEFAULT_CLIENT_USERS, tokenTarget, writeClientSetups } from './clientSetup.js';
+import { defaultClientUser, tokenTarget, writeClientSetups } from './clientSetup.js';
 import { displayPath, LOCAL_APP_ID_URI, shellWord, startEmbedded } from './embedded.js';
 
 /**
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     const expiresAt = new Date(Date.now() + hours * 3600_000);
     const setups = await Promise.all(
       [...embedded.app.routes.values()].map(async (r) => {
-        const user = findLocalUser(DEFAULT_CLIENT_USERS[r.config.id] ?? 'alice') ?? LOCAL_USERS[0]!;
+        const user = findLocalUser(defaultClientUser(r.config.id)) ?? LOCAL_USERS[0]!;
         const target = tokenTarget(r.auth.audiences, r.auth.requiredScopes, LOCAL_APP_ID_URI);
         const token = await idp.mintUserToken(user, { ...target, lifetimeSeconds: hours * 3600 });
         return { agent: { id: r.config.id, title: r.config.title, url: `${host.url}/mcp/${r.config.id}` }, token, user: user.alias, expiresAt };

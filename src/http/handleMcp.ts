@@ -17,6 +17,7 @@ import { type RequestContext, toAuthInfo } from '../mcp/requestContext.js';
 import { paramHeaderMismatch } from '../mcp/paramHeaders.js';
 import { isClientResponse } from '../mcp/serverRequests.js';
 import { paramHeadersFor } from '../mcp/toolInventory.js';
+import { ToolsListCache, toolsListKey } from '../mcp/toolsListCache.js';
 import { StorageUnavailableError } from '../sessions/tableStorage.js';
 import type { Logger } from '../telemetry/log.js';
 import { currentExchange } from '../telemetry/telemetry.js';
@@ -145,6 +146,23 @@ async function handle(
   if (!legacy) {
     const mismatch = paramHeaderProblem(body, route, request.headers);
     if (mismatch) return jsonRpcError(400, -32020, mismatch, requestIdOf(body));
+    const list = ToolsListCache.candidate(body, request.headers);
+    if (list) {
+      // Discovery is the same for every caller of the route with the same listed tools (the digest of
+      // the user's privilege-filtered set joins the key): the SDK answers once per key, later calls get
+      // its answer. A user whose set is not known yet (or no longer fresh) goes to the SDK, which decides it.
+      const cache = toolsListCacheOf(app);
+      const discovery = route.agent.discovery;
+      const userKey = principalKey(requestContext.principal);
+      const keyOf = (privileges: string | undefined) => toolsListKey({ agentId: route.config.id, revision: list.revision, ...(privileges !== undefined && { privileges }) });
+      const known = discovery ? discovery.digestOf(userKey) : undefined;
+      const cached = !discovery || known !== undefined ? cache.answer(keyOf(known), list.id) : undefined;
+      if (cached) return cached;
+      const response = await app.modern.fetch(request, { authInfo: toAuthInfo(requestContext), parsedBody: body });
+      if (!discovery) return cache.remember(keyOf(undefined), response);
+      const decided = discovery.digestOf(userKey);
+      return decided === undefined ? response : cache.remember(keyOf(decided), response);
+    }
     return app.modern.fetch(request, { authInfo: toAuthInfo(requestContext), parsedBody: body });
   }
   return legacyPost(request, body, route, { ...requestContext, era: 'legacy' }, app);
@@ -202,7 +220,8 @@ async function legacyPost(request: Request, parsed: object, route: AgentRoute, r
     }
     return app.legacy(sdkRequest, { authInfo: toAuthInfo(requestContext), parsedBody: body });
   }
-  const session = await app.sessions.get(sessionId);
+  // Read once per request, and from this instance's memory while it read it recently for this user.
+  const session = await app.sessions.getFor(sessionId, requestContext.principal);
   // An HTTP+SSE session (streamInstance set) lives on its stream, not on this endpoint.
   if (!session || session.agentId !== route.config.id || !samePrincipal(session, requestContext.principal) || session.streamInstance !== undefined) {
     // Foreign and unknown ids look the same, so ids cannot be probed.
@@ -228,6 +247,15 @@ async function legacyPost(request: Request, parsed: object, route: AgentRoute, r
     requestContext.log.warn('session refresh failed', { error: (err as Error).message });
   }
   return app.legacy(sdkRequest, { authInfo: toAuthInfo({ ...requestContext, session }), parsedBody: body });
+}
+
+const listCaches = new WeakMap<McpApp, ToolsListCache>();
+
+/** The app's pre-serialised tools/list answers (one cache per app: two instances in one process keep their own). */
+export function toolsListCacheOf(app: McpApp): ToolsListCache {
+  let cache = listCaches.get(app);
+  if (!cache) listCaches.set(app, (cache = new ToolsListCache()));
+  return cache;
 }
 
 /** A 2026-07-28 tools/call whose `Mcp-Param-*` headers disagree with its arguments (SEP-2243), or undefined. */

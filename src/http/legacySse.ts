@@ -25,6 +25,11 @@ import { httpError, jsonRpcError, requestIdOf, withHeaders } from './responses.j
 /** What the transport negotiates: HTTP+SSE is the 2024-11-05 revision's transport. */
 export const SSE_PROTOCOL_VERSION = '2024-11-05';
 
+/** How a host opens streams: the Functions host asks for liveness probes, since it cannot see a client leave. */
+export interface LegacyStreamOptions extends HandleOptions {
+  probeClient?: boolean;
+}
+
 /** A POSTed message is answered 202 at once; `done` settles when everything it produced was delivered. */
 export interface LegacyMessageOutcome {
   response: Response;
@@ -65,7 +70,7 @@ function failure(err: unknown, requestId: string, log: Logger): Response {
 }
 
 /** `GET /mcp/{agentId}/sse`: opens a session bound to the agent and the user, and streams its messages. */
-export async function handleLegacyStream(request: Request, agentId: string, app: McpApp, options: HandleOptions = {}): Promise<Response> {
+export async function handleLegacyStream(request: Request, agentId: string, app: McpApp, options: LegacyStreamOptions = {}): Promise<Response> {
   const requestId = randomUUID();
   const exchange = app.telemetry.exchange(agentId, requestId);
   const log = app.log.child({ requestId, agent: agentId });
@@ -81,7 +86,7 @@ export async function handleLegacyStream(request: Request, agentId: string, app:
   return exchange.finish(withHeaders(response, { 'X-Request-Id': requestId }));
 }
 
-async function openStream(request: Request, agentId: string, app: McpApp, options: HandleOptions, log: Logger): Promise<Response> {
+async function openStream(request: Request, agentId: string, app: McpApp, options: LegacyStreamOptions, log: Logger): Promise<Response> {
   const admitted = await admit(request, agentId, app, options, 'GET');
   if (!admitted.ok) return admitted.response;
   const { route, principal } = admitted;
@@ -105,7 +110,7 @@ async function openStream(request: Request, agentId: string, app: McpApp, option
   }
   log.info('legacy SSE stream opened');
   const endpoint = `/mcp/${encodeURIComponent(route.config.id)}/message?sessionId=${session.id}`;
-  const body = app.streams.start(session, principalKey(principal), endpoint, release);
+  const body = app.streams.start(session, principalKey(principal), endpoint, release, { probe: options.probeClient === true });
   return new Response(body, {
     status: 200,
     headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' },
@@ -183,9 +188,21 @@ async function acceptMessage(request: Request, agentId: string, app: McpApp, opt
     return { response: jsonRpcError(400, -32600, 'Invalid Request: POST one JSON-RPC 2.0 request, notification or response per message (2024-11-05 has no batches).', requestIdOf(body)) };
   }
   const message = body;
+  if (message['method'] === 'notifications/cancelled') {
+    // A per-request server knows no other request: the cancellation goes to the one serving it,
+    // on this instance or any other (the request's POST may have reached any of them).
+    const params = isRecord(message['params']) ? message['params'] : {};
+    const target = params['requestId'];
+    if (typeof target === 'string' || (typeof target === 'number' && Number.isFinite(target))) {
+      const reached = await app.streams.cancel(session, owner, target);
+      log.info('legacy SSE cancellation', { reached: reached === 'here' ? 'here' : reached > 0 ? 'peers' : 'nobody' });
+    }
+    return { response: new Response(null, { status: 202 }) };
+  }
   const context: RequestContext = { requestId, agent: route.agent, principal, assertion: token, era: 'legacy', session, log };
   const sdkUrl = new URL(`/mcp/${encodeURIComponent(route.config.id)}`, request.url);
-  const work = app.streams.run(session.id, (signal) => serve(message, context, sdkUrl, app, signal));
+  const id = requestIdOf(message);
+  const work = app.streams.run(session.id, (signal) => serve(message, context, sdkUrl, app, signal), id === null ? undefined : { owner, id });
   return { response: new Response(null, { status: 202 }), work };
 }
 

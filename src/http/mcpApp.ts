@@ -56,6 +56,8 @@ export interface McpApp {
   relay: ServerRequestRelay;
   /** Legacy HTTP+SSE streams (2024-11-05) on this instance, and delivery to streams on any instance. */
   streams: LegacyStreams;
+  /** Deletes the delivery queues of instances that died without deleting theirs (stale heartbeat); how many. */
+  sweepOrphanQueues(): Promise<number>;
   /** Ends this instance's streams (their sessions too), stops its queue and flushes telemetry. */
   close(): Promise<void>;
 }

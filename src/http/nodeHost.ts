@@ -164,11 +164,26 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
   response.headers.forEach((value, key) => {
     headers[key] = value;
   });
-  res.writeHead(response.status, headers);
   if (!response.body) {
-    res.end();
+    res.writeHead(response.status, headers).end();
     return;
   }
+  if (!(headers['content-type'] ?? '').toString().startsWith('text/event-stream')) {
+    // A whole answer (JSON): one write with Content-Length instead of chunk after chunk of a stream,
+    // which cost a writev per chunk and most of this function's time under load.
+    let body: string;
+    try {
+      body = await response.text();
+    } catch {
+      res.destroy();
+      return;
+    }
+    // As text, node:http sends the head and the body in one write.
+    headers['content-length'] = String(Buffer.byteLength(body));
+    res.writeHead(response.status, headers).end(body);
+    return;
+  }
+  res.writeHead(response.status, headers);
   // SSE bodies are streamed chunk by chunk so notifications reach the client as they happen.
   const reader = response.body.getReader();
   res.on('close', () => void reader.cancel().catch(() => undefined));

@@ -24,8 +24,19 @@ export function requestIdOf(body: unknown): string | number | null {
   return null;
 }
 
-/** Returns a copy of `response` with extra headers (bodies stream through untouched). */
+/**
+ * `response` with extra headers (bodies stream through untouched). The caller hands the response
+ * over: its headers are set in place when they are mutable (every Response built here or by the
+ * SDK), which spares a Response and a Headers copy per request; a fetched response's immutable
+ * headers are copied.
+ */
 export function withHeaders(response: Response, headers: Record<string, string>): Response {
+  try {
+    for (const [k, v] of Object.entries(headers)) response.headers.set(k, v);
+    return response;
+  } catch {
+    // Immutable headers (a Response from fetch): copy below.
+  }
   const merged = new Headers(response.headers);
   for (const [k, v] of Object.entries(headers)) merged.set(k, v);
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers: merged });

@@ -123,17 +123,25 @@ export function createServer(agent: AgentTools, request: RequestContext, deps: S
       // Set by dispatch for the confirmed round of a write.
       confirmedId: () => undefined,
       ...deps.callServices({ principal: request.principal, agent: agent.settings, dataverse, signal, now: () => new Date(deps.now()), log: request.log }),
-      serves: (tool) => agent.tools.has(tool),
+      serves: (tool) => agent.tools.has(tool) || agent.servedNames.has(tool),
       readResource: (uri) => readThrough(agent, uri, ctx),
     };
     return ctx;
   };
 
-  server.setRequestHandler('tools/list', (message) => {
+  server.setRequestHandler('tools/list', async (message, serverContext) => {
     if (message.params?.cursor !== undefined) {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: the tool list has a single page.');
     }
-    return agent.listResult;
+    if (!agent.discovery) return agent.listResult;
+    // Only the tools the user's security roles let them run; without their privileges, no list (fails closed).
+    const ctx = contextFor('tools/list', serverContext);
+    try {
+      return (await agent.discovery.listFor(principalKey(request.principal), ctx.privileges, ctx.metadata)).list;
+    } catch (err) {
+      ctx.log.warn('tools/list could not read the privileges', { error: err instanceof Error ? err.name : 'unknown' });
+      throw new ProtocolError(ProtocolErrorCode.InternalError, 'The tools you may use could not be determined: your Dataverse privileges could not be read. Try again shortly.');
+    }
   });
 
   server.setRequestHandler('tools/call', async (message, serverContext) => {

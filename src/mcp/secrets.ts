@@ -54,6 +54,7 @@ export function cursorSealer(key: Buffer, principal: Principal, agentId: string,
   const owner = principalKey(principal);
   return {
     scoped: (f) => cursorSealer(key, principal, agentId, tool, now, ttlSeconds, f),
+    across: (purpose, ttl) => cursorSealer(key, principal, agentId, `~${purpose}`, now, ttl ?? ttlSeconds),
     seal(state) {
       return sealToken(key, 'c1', { p: owner, a: agentId, t: tool, f: filters, e: Math.floor(now() / 1000) + ttlSeconds, s: state } satisfies SealedCursor);
     },
@@ -88,6 +89,8 @@ export interface SealedLink {
   t: string;
   i: string;
   e: number;
+  /** A file or image column of the row (file_download); absent for knowledge documents. */
+  c?: string;
 }
 
 export interface ReferenceOptions {
@@ -134,7 +137,7 @@ export function referenceService(o: ReferenceOptions): ReferenceService {
     },
     downloadLink(target) {
       const expires = Math.floor(o.now() / 1000) + linkTtl;
-      const token = sealToken(o.linkKey, 'f1', { p: owner, a: o.agentId, t: target.table, i: target.id, e: expires } satisfies SealedLink);
+      const token = sealToken(o.linkKey, 'f1', { p: owner, a: o.agentId, t: target.table, i: target.id, e: expires, ...(target.column && { c: target.column }) } satisfies SealedLink);
       return { url: `${o.publicBaseUrl.replace(/\/+$/, '')}/mcp/${encodeURIComponent(o.agentId)}/files/${token}`, expiresAt: new Date(expires * 1000).toISOString() };
     },
   };
@@ -147,14 +150,14 @@ export function openDownloadLink(
   principal: Principal,
   agentId: string,
   now: () => number,
-): { ok: true; table: string; id: string } | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'foreign' } {
+): { ok: true; table: string; id: string; column?: string } | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'foreign' } {
   const opened = openToken<SealedLink>(linkKey, 'f1', token, 4096);
   if (!opened.ok) return opened;
   const l = opened.value;
   if (typeof l.t !== 'string' || typeof l.i !== 'string' || typeof l.e !== 'number') return { ok: false, reason: 'unknown' };
   if (l.p !== principalKey(principal) || l.a !== agentId) return { ok: false, reason: 'foreign' };
   if (l.e * 1000 < now()) return { ok: false, reason: 'expired' };
-  return { ok: true, table: l.t, id: l.i };
+  return { ok: true, table: l.t, id: l.i, ...(typeof l.c === 'string' && { column: l.c }) };
 }
 
 /** Canonical JSON (sorted keys) hashed: what a confirmation was given for. */

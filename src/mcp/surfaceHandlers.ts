@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import {
   type CompleteResult,
+  type GetPromptResult,
   type InputRequiredResult,
   type ListResourcesResult,
   ProtocolError,
@@ -18,7 +19,7 @@ import { LOG_LEVELS, type LogLevel, type SessionRecord } from '../sessions/sessi
 import { ToolError } from '../tools/defineTool.js';
 import { type Completer, COMPLETION_LIMIT, type Exchange, type SurfaceContext } from '../tools/surface.js';
 import type { RequestContext } from './requestContext.js';
-import type { AgentTools } from './toolInventory.js';
+import { type AgentTools, renameTools } from './toolInventory.js';
 
 /** Resources per resources/list page. */
 export const RESOURCE_PAGE = 50;
@@ -64,7 +65,7 @@ export function registerSurface(server: Server, agent: AgentTools, request: Requ
       if (missing.length) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `${name} needs ${missing.map((a) => `"${a.name}" (${a.description})`).join(' and ')}.`);
       const ctx = deps.contextFor(`prompt ${name}`, serverContext);
       return guarded(ctx, `Prompt ${name}`, () =>
-        deps.interact(name, message.params._meta, serverContext, (exchange) => prompt.get(given, ctx, exchange), (refusal): never => {
+        deps.interact(name, message.params._meta, serverContext, async (exchange) => namedForAgent(await prompt.get(given, ctx, exchange), agent.servedNames), (refusal): never => {
           throw new ProtocolError(ProtocolErrorCode.InvalidParams, refusal);
         }),
       );
@@ -207,4 +208,16 @@ export async function readThrough(agent: AgentTools, uri: string, ctx: SurfaceCo
     if (result) return result;
   }
   return undefined;
+}
+
+/** A prompt's text names tools as declared; the model is told the names this agent serves. */
+function namedForAgent<R extends GetPromptResult | InputRequiredResult>(result: R, servedNames: ReadonlyMap<string, string>): R {
+  const renamed = [...servedNames].some(([declared, served]) => declared !== served);
+  if (!renamed || !('messages' in result) || !Array.isArray(result.messages)) return result;
+  const prompt = result as GetPromptResult;
+  return {
+    ...prompt,
+    ...(prompt.description !== undefined && { description: renameTools(prompt.description, servedNames) }),
+    messages: prompt.messages.map((m) => (m.content.type === 'text' ? { ...m, content: { ...m.content, text: renameTools(m.content.text, servedNames) } } : m)),
+  } as R;
 }

@@ -3,8 +3,9 @@ import { z } from 'zod';
 
 import type { AgentConfig } from '../config/agents.js';
 import type { AgentSettings, RegisteredTool } from '../tools/defineTool.js';
-import { type NameMapping, nameMapping, namesOf } from '../tools/names.js';
+import { type NameMapping, nameMapping, namesOf, servedIn } from '../tools/names.js';
 import type { PromptDefinition, RawTool, ResourceSource, ResourceTemplateSpec } from '../tools/surface.js';
+import type { DiscoveryFilter } from './discovery.js';
 import { declareParamHeaders, type ParamHeader, paramHeadersOf } from './paramHeaders.js';
 
 /** What one agent serves (computed once at start-up): tools, prompts, resources, and how they see the agent. */
@@ -13,6 +14,14 @@ export interface AgentTools {
   title: string;
   instructions: string | undefined;
   tools: ReadonlyMap<string, CompiledTool>;
+  /**
+   * The name each listed tool is served under, by the name it is declared under (classic where it
+   * has two): prompts and completions name tools as declared, and the agent's generation decides
+   * what the model is told to call.
+   */
+  servedNames: ReadonlyMap<string, string>;
+  /** Privilege-filtered discovery (absent when the agent lists every tool to everyone). */
+  discovery?: DiscoveryFilter | undefined;
   /** Tools that shape their own results (the conformance fixture). */
   raw: ReadonlyMap<string, RawTool>;
   listResult: ListToolsResult;
@@ -30,6 +39,7 @@ export interface AgentTools {
  */
 export function surfaceForAgent(
   settings: AgentSettings,
+  /** Declared names of the tools the agent lists. */
   served: ReadonlySet<string>,
   prompts: readonly PromptDefinition[],
   resources: readonly ResourceSource[],
@@ -165,7 +175,7 @@ export function toolsForAgent(agent: AgentConfig, all: readonly CompiledTool[]):
   }
   const generation = agent.names ?? 'classic';
   return all
-    .filter((t) => agent.toolsets.includes(t.def.toolset) && (!agent.readOnly || t.def.annotations.readOnlyHint))
+    .filter((t) => agent.toolsets.includes(t.def.toolset) && (!agent.readOnly || t.def.annotations.readOnlyHint) && servedIn(t.def.name, generation))
     .flatMap((t) => {
       const mapping = nameMapping(t.def.name);
       if (!mapping) return [t];
@@ -179,6 +189,49 @@ export function toolsForAgent(agent: AgentConfig, all: readonly CompiledTool[]):
 /** The name a tool is declared under (its classic name where it has two). */
 export function canonicalName(tool: CompiledTool): string {
   return canonical.get(tool) ?? tool.def.name;
+}
+
+/** Declared name → served name for an agent's tools; under `both` a tool keeps its declared name. */
+export function servedNamesOf(tools: readonly CompiledTool[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const t of tools) {
+    const declared = canonicalName(t);
+    if (!out.has(declared) || t.def.name === declared) out.set(declared, t.def.name);
+  }
+  return out;
+}
+
+/**
+ * Rewrites declared tool names in text (prompts, tool descriptions) to the names this agent serves
+ * (`D365_CustomerService_ListCases` → `list_cases`). Only identifier-like names are rewritten: a
+ * declared name that is also a plain word (`chat`) stays, so prose is never mangled.
+ */
+export function renameTools(text: string, servedNames: ReadonlyMap<string, string>): string {
+  const r = renamerOf(servedNames);
+  return r ? text.replace(r.pattern, (name) => r.to.get(name) ?? name) : text;
+}
+
+const renamers = new WeakMap<ReadonlyMap<string, string>, { pattern: RegExp; to: ReadonlyMap<string, string> } | null>();
+
+/** One pattern per agent (its renamed names, escaped, longest first), compiled once: each name is replaced once, in one pass. */
+function renamerOf(servedNames: ReadonlyMap<string, string>): { pattern: RegExp; to: ReadonlyMap<string, string> } | undefined {
+  let r = renamers.get(servedNames);
+  if (r === undefined) {
+    const to = new Map([...servedNames].filter(([declared, served]) => declared !== served && declared.includes('_')));
+    const names = [...to.keys()].sort((a, b) => b.length - a.length).map((n) => n.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&'));
+    r = names.length ? { pattern: new RegExp(`(?<![A-Za-z0-9_])(?:${names.join('|')})(?![A-Za-z0-9_])`, 'g'), to } : null;
+    renamers.set(servedNames, r);
+  }
+  return r ?? undefined;
+}
+
+/** The tools/list answer of an agent: descriptions name other tools as this agent serves them. */
+export function listedDescriptors(tools: readonly CompiledTool[], servedNames: ReadonlyMap<string, string>): ListToolsResult['tools'] {
+  return tools.map((t) => {
+    const d = t.descriptor;
+    const description = d.description === undefined ? undefined : renameTools(d.description, servedNames);
+    return description === d.description ? d : { ...d, description };
+  });
 }
 
 /** Copilot Studio takes at most 128 tools from one server and advises staying at or below 40 (tool limits). */

@@ -51,7 +51,18 @@ export interface SessionPolicy {
   maxTtlSeconds: number;
   /** lastSeenAt is rewritten at most this often, so a busy session does not write on every call. */
   touchIntervalSeconds: number;
+  /**
+   * How long this instance reuses a session it read, for the same user only (0: read on every
+   * request). A DELETE on this instance is seen at once; on another, after at most this long.
+   */
+  cacheSeconds?: number;
 }
+
+/** Who a cached session is served to: the user it belongs to, and nobody else. */
+export type SessionOwner = { tenantId: string; objectId: string };
+
+/** Sessions this instance remembers at most (the oldest are dropped first). */
+const CACHE_LIMIT = 10_000;
 
 const ROW = 'session';
 /** How long a legacy SSE session's row outlives the longest its stream may last. */
@@ -63,6 +74,9 @@ const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 export type Clock = () => number;
 
 export class SessionStore {
+  /** Rows read recently, by session id, with the one owner they may be served to from memory. */
+  private readonly cache = new Map<string, { owner: string; record: SessionRecord; until: number }>();
+
   constructor(
     private readonly table: TableClient,
     private readonly policy: SessionPolicy,
@@ -120,6 +134,36 @@ export class SessionStore {
     return record;
   }
 
+  /**
+   * The live session with this id as `get` finds it, read from memory when this instance read it
+   * for the same owner within `cacheSeconds`. Only a session `owner` owns is ever remembered, and a
+   * remembered one is served to that owner alone: anyone else's lookup reads the store (and gets a
+   * session the caller then refuses as foreign). The caller checks ownership either way.
+   */
+  async getFor(id: string, owner: SessionOwner): Promise<SessionRecord | undefined> {
+    const ttl = (this.policy.cacheSeconds ?? 0) * 1000;
+    const key = ownerKey(owner);
+    const now = this.now();
+    const hit = ttl > 0 ? this.cache.get(id) : undefined;
+    if (hit && hit.owner === key && hit.until > now && hit.record.expiresAt.getTime() > now) return hit.record;
+    const record = await this.get(id);
+    if (ttl > 0) {
+      if (!record) this.cache.delete(id);
+      else if (ownerKey(record) === key) {
+        this.cache.delete(id);
+        if (this.cache.size >= CACHE_LIMIT) this.dropOldest();
+        this.cache.set(id, { owner: key, record, until: now + ttl });
+      }
+      // Someone else's session: neither remembered for the caller nor taken from its owner.
+    }
+    return record;
+  }
+
+  private dropOldest(): void {
+    const oldest = this.cache.keys().next().value;
+    if (oldest !== undefined) this.cache.delete(oldest);
+  }
+
   /** Slides the expiry forward, writing only when the last write is older than the touch interval. */
   async touch(record: SessionRecord): Promise<boolean> {
     const now = this.now();
@@ -161,6 +205,7 @@ export class SessionStore {
   /** Ends a session; false when it did not exist. */
   async delete(id: string): Promise<boolean> {
     if (!SESSION_ID.test(id)) return false;
+    this.cache.delete(id);
     try {
       await this.table.deleteEntity(id, ROW);
       return true;
@@ -180,6 +225,10 @@ export class SessionStore {
     const hard = createdAt.getTime() + this.policy.maxTtlSeconds * 1000;
     return new Date(Math.min(idle, hard));
   }
+}
+
+function ownerKey(owner: SessionOwner): string {
+  return `${owner.tenantId}|${owner.objectId}`;
 }
 
 /** Table Storage caps a property at 64 KB; what clients declare is kept only while it is reasonably small. */

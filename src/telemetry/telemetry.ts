@@ -31,6 +31,20 @@ export type ConfirmationStage = 'asked' | 'given' | 'refused';
 export type WriteOutcome = 'succeeded' | 'partial' | 'failed' | 'cancelled' | 'unknown';
 export type CacheName = 'obo' | 'metadata';
 
+/** What one instance-to-instance relay step (Storage Queues) did; see InstanceMailbox. */
+export interface RelayFacts {
+  /** send: posted to a peer's queue; receive: handed on here; refused: failed authentication; failed: storage or handler trouble. */
+  op: 'send' | 'receive' | 'refused' | 'failed';
+  /** The mailbox kind (answer, sse, cancel); anything else is `other`. */
+  kind?: string;
+  /** send: `sent`, or `no-queue` (the peer has ended). */
+  outcome?: 'sent' | 'no-queue';
+  /** refused: why; failed: where. */
+  reason?: 'signature' | 'instance' | 'expired' | 'malformed' | 'send' | 'poll' | 'handler';
+  /** send: how long the post took; receive: from the sender's timestamp to hand-over (the hop's latency). */
+  ms?: number;
+}
+
 /** The facts of one tool-level event; every field comes from the inventory or the route. */
 export interface ToolFacts {
   agent: string;
@@ -115,6 +129,8 @@ export interface Telemetry {
   confirmation(stage: ConfirmationStage, facts: ToolFacts & { via: 'handle' | 'elicitation' }): void;
   write(facts: ToolFacts & { outcome: WriteOutcome }): void;
   cacheLookup(cache: CacheName, hit: boolean): void;
+  /** One relay step between instances: counted, and timed where it has a duration (no queue name, URL or payload). */
+  relay(facts: RelayFacts): void;
   /** Sends everything recorded so far (loads Application Insights first if it has not been). */
   flush(): Promise<void>;
 }
@@ -171,6 +187,9 @@ const METHODS = new Set([
 ]);
 
 const NAME = /^[A-Za-z0-9_.-]{1,80}$/;
+const RELAY_OPS = new Set(['send', 'receive', 'refused', 'failed']);
+const RELAY_KINDS = new Set(['answer', 'sse', 'cancel']);
+const RELAY_REASONS = new Set(['signature', 'instance', 'expired', 'malformed', 'send', 'poll', 'handler']);
 const HOST = /^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/;
 const REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
 const HEX_UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -452,6 +471,22 @@ class LiveTelemetry implements Telemetry {
     });
   }
 
+  relay(facts: RelayFacts): void {
+    const op = RELAY_OPS.has(facts.op) ? facts.op : 'failed';
+    const properties: Record<string, string> = { kind: facts.kind !== undefined && RELAY_KINDS.has(facts.kind) ? facts.kind : 'other' };
+    if (facts.outcome === 'sent' || facts.outcome === 'no-queue') properties['outcome'] = facts.outcome;
+    if (facts.reason !== undefined) properties['reason'] = RELAY_REASONS.has(facts.reason) ? facts.reason : 'other';
+    const timed = (op === 'send' || op === 'receive') && typeof facts.ms === 'number' && Number.isFinite(facts.ms);
+    this.emit({
+      type: 'metric',
+      // Durations for sends and receives (their count comes with them); a count of one otherwise.
+      name: op === 'send' ? 'relay send ms' : op === 'receive' ? 'relay latency ms' : op === 'refused' ? 'relay refused' : 'relay failed',
+      time: new Date(this.clock.now()).toISOString(),
+      value: timed ? Math.max(0, Math.round(facts.ms!)) : op === 'send' || op === 'receive' ? 0 : 1,
+      properties,
+    });
+  }
+
   async flush(): Promise<void> {
     await Promise.all(this.options.sinks.map((s) => s.flush().catch(() => undefined)));
   }
@@ -479,6 +514,7 @@ export const noTelemetry: Telemetry = {
   confirmation: () => undefined,
   write: () => undefined,
   cacheLookup: () => undefined,
+  relay: () => undefined,
   flush: async () => undefined,
 };
 

@@ -32,6 +32,8 @@ export interface AgentSettings {
   research: ResearchConfig;
   /** Customer-facing drafts may quote internal case notes (off unless the agent says so). */
   quoteCaseNotes: boolean;
+  /** What delete_entity_record may delete: only notes and activities (default, as Microsoft's tool), or any allowed table. */
+  recordDeletes: 'notes-and-activities' | 'any';
   /** Where this agent's summaries, drafts and answers come from (the agent's `copilot`, else COPILOT_PROVIDER). */
   copilot: ProviderKind;
   /** Defaults of the lead prioritisation on this agent (weights, hot threshold). */
@@ -74,7 +76,7 @@ export interface ReferenceService {
   seal(target: ReferenceTarget): string;
   open(referenceId: string): OpenedReference;
   /** A signed link on this server that streams the document, read as the user who opens it (their bearer token). */
-  downloadLink(target: { table: string; id: string }): { url: string; expiresAt: string };
+  downloadLink(target: { table: string; id: string; column?: string | undefined }): { url: string; expiresAt: string };
 }
 
 /** One question and its answer in a knowledge chat. */
@@ -124,6 +126,8 @@ export interface CursorSealer {
   open(cursor: string): CursorState;
   /** The same sealer, bound to one set of filters (a hash of the arguments other than cursor and page size). */
   scoped(filters: string): CursorSealer;
+  /** A sealer bound to the user, agent and `purpose` instead of the tool: state one tool hands to another (an upload session). */
+  across(purpose: string, ttlSeconds?: number): CursorSealer;
 }
 
 export interface CursorState {

@@ -244,34 +244,43 @@ export async function prepareSend(
   return {
     preview: { summary: `Send an email to ${to}.`, details: { to, subject, body } },
     async send() {
-      // Bind names come from the org's metadata (regardingobjectid_lead_email, partyid_contact…), never string rules.
-      const [sender, regardingKey, fromKey, toKey] = await Promise.all([
-        currentSender(ctx),
-        ctx.metadata.bindKey('email', 'regardingobjectid', regarding.table),
-        ctx.metadata.bindKey('activityparty', 'partyid', 'systemuser'),
-        ctx.metadata.bindKey('activityparty', 'partyid', r.table),
-      ]);
-      const emailId = ctx.confirmedId('email');
-      let created: string;
-      try {
-        ({ id: created } = await ctx.dataverse.create('emails', {
-          ...(emailId && { activityid: emailId }),
-          subject,
-          description: toHtml(body),
-          directioncode: true,
-          [regardingKey]: bind(REGARDING_SETS[regarding.table], regarding.id),
-          email_activity_parties: [
-            { [fromKey]: bind('systemusers', sender.systemUserId), participationtypemask: 1 },
-            { [toKey]: bind(RECIPIENT_SOURCES[r.table].set, r.id), participationtypemask: 2 },
-          ],
-        }));
-      } catch (err) {
-        if (emailId && err instanceof DataverseError && err.kind === 'duplicate') {
-          throw new ToolError(`This confirmed email was already created (email ${emailId}); nothing was sent again. Check it in Dynamics.`, 'conflict');
-        }
-        throw err;
-      }
+      const created = await createEmail(ctx, { subject, body, regarding, recipient: r, id: ctx.confirmedId('email') });
       return { emailId: created, subject, to, outcome: await sendExisting(ctx, created, 'created'), target: target(created) };
     },
   };
+}
+
+/**
+ * Creates an email from the signed-in user to the recipient, regarding the record, as a draft
+ * (state Open). With `id` (from the confirmation), a replay meets a duplicate key instead of
+ * making a second email, and says so.
+ */
+export async function createEmail(ctx: ToolContext, e: { subject: string; body: string; regarding: Regarding; recipient: Recipient; id: string | undefined }): Promise<string> {
+  const r = e.recipient;
+  // Bind names come from the org's metadata (regardingobjectid_lead_email, partyid_contact…), never string rules.
+  const [sender, regardingKey, fromKey, toKey] = await Promise.all([
+    currentSender(ctx),
+    ctx.metadata.bindKey('email', 'regardingobjectid', e.regarding.table),
+    ctx.metadata.bindKey('activityparty', 'partyid', 'systemuser'),
+    ctx.metadata.bindKey('activityparty', 'partyid', r.table),
+  ]);
+  try {
+    const { id } = await ctx.dataverse.create('emails', {
+      ...(e.id && { activityid: e.id }),
+      subject: e.subject,
+      description: toHtml(e.body),
+      directioncode: true,
+      [regardingKey]: bind(REGARDING_SETS[e.regarding.table], e.regarding.id),
+      email_activity_parties: [
+        { [fromKey]: bind('systemusers', sender.systemUserId), participationtypemask: 1 },
+        { [toKey]: bind(RECIPIENT_SOURCES[r.table].set, r.id), participationtypemask: 2 },
+      ],
+    });
+    return id;
+  } catch (err) {
+    if (e.id && err instanceof DataverseError && err.kind === 'duplicate') {
+      throw new ToolError(`This confirmed email was already created (email ${e.id}); nothing was sent again. Check it in Dynamics.`, 'conflict');
+    }
+    throw err;
+  }
 }

@@ -33,6 +33,12 @@ describe('agents configuration', () => {
     expect(message).toMatch(/agents\.1.*extra|Unrecognized key/);
   });
 
+  it('delete_entity_record deletes only notes and activities unless an agent opts into any table', () => {
+    const [strict, open] = parseAgents({ agents: [{ id: 'a', title: 'A', toolsets: ['records'] }, { id: 'b', title: 'B', toolsets: ['records'], recordDeletes: 'any' }] }, 't');
+    expect([strict!.recordDeletes, open!.recordDeletes]).toEqual(['notes-and-activities', 'any']);
+    expect(() => parseAgents({ agents: [{ id: 'a', title: 'A', toolsets: ['records'], recordDeletes: 'all' }] }, 't')).toThrow(/recordDeletes/);
+  });
+
   it('refuses duplicate agent ids', () => {
     expect(() => parseAgents({ agents: [{ id: 'a', title: 'A', toolsets: ['core'] }, { id: 'a', title: 'B', toolsets: ['core'] }] }, 't')).toThrow(/duplicate agent id/);
   });

@@ -144,3 +144,26 @@ describe('configuration of the chat endpoint', () => {
     expect(identity?.auth).toEqual({ kind: 'managed-identity', clientId: undefined, scope: 'https://cognitiveservices.azure.com/.default' });
   });
 });
+
+describe('rewriting an email (tone, translation)', () => {
+  const email = { subject: 'Your case CAS-01001', body: 'Hello Ada,\n\nWe replaced the router on 24 November; call 555 0100 if it fails again.\n\nRegards, Bob' };
+
+  it('the chat model rewrites paragraph by paragraph, citing the original, and the check still applies', async () => {
+    const r = await provider().rewrite({ ...email, kind: 'tone', tone: 'formal' });
+    expect(r).toMatchObject({ ok: true, subject: 'Your case CAS-01001', source: 'chat-completions' });
+    expect(r.ok && r.body.split('\n\n')).toHaveLength(3);
+    const task = model.seen[0]!.body.messages[1]!.content;
+    expect(task).toMatch(/formal tone/);
+    expect(factsOf(task).map((f) => f.text)).toEqual(['Subject: Your case CAS-01001', 'Hello Ada,', 'We replaced the router on 24 November; call 555 0100 if it fails again.', 'Regards, Bob']);
+    model.mode = 'invent';
+    const invented = await provider().rewrite({ ...email, kind: 'translate', language: 'German' });
+    expect(invented.ok).toBe(false);
+    expect(!invented.ok && invented.reason).toMatch(/not used .*none of its facts contain.*unchanged/);
+  });
+
+  it('the grounded generator says it cannot, and what to do instead', async () => {
+    const r = await new EmbeddedProvider(() => NOW).rewrite({ ...email, kind: 'translate', language: 'German' });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toMatch(/cannot translate this email into German.*edit_email_draft.*chat model/);
+  });
+});

@@ -65,6 +65,8 @@ function appEnv(): Record<string, string> {
     AUTH_CLIENT_SECRET: clientSecret,
     AGENTS_FILE: join(ROOT, 'agents.json'),
     PUBLIC_BASE_URL: 'http://127.0.0.1:7071',
+    // No Dataverse here to read privileges from: every tool is listed.
+    TOOL_DISCOVERY: 'all',
   };
 }
 

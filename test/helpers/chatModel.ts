@@ -29,6 +29,10 @@ export function factsOf(userMessage: string): Array<{ n: number; text: string }>
 function reply(mode: ModelMode, userMessage: string): unknown {
   const facts = factsOf(userMessage);
   if (mode === 'invent') return { sentences: [{ text: 'They have a budget of $999,999 for this.', facts: [1] }], subject: 'Hello', paragraphs: [{ text: 'We offer a 40% discount.', facts: [1] }] };
+  // A rewrite: the subject is fact 1 and each paragraph a fact of its own; echo them as they are.
+  if (/"paragraphs"/.test(userMessage) && facts[0]?.text.startsWith('Subject: ')) {
+    return { subject: facts[0].text.slice('Subject: '.length), paragraphs: facts.slice(1).map((f) => ({ text: f.text, facts: [f.n] })) };
+  }
   if (/"paragraphs"/.test(userMessage)) {
     const subject = facts.find((f) => f.text.startsWith('Subject of the grounded draft: '))!.text.replace('Subject of the grounded draft: ', '');
     return { subject, paragraphs: facts.filter((f) => !f.text.startsWith('Subject of')).map((f) => ({ text: f.text, facts: [f.n] })) };

@@ -41,7 +41,8 @@ export async function startTestServer(
   const embedded = await startEmbedded({
     clock: clock.now,
     ...(options.emulatorProfile && { emulatorProfile: options.emulatorProfile }),
-    env: { TABLES_PREFIX: uniquePrefix(), AGENTS_FILE: 'agents.json', ...options.env },
+    // Without the emulator there is no Dataverse to read privileges from: every tool is listed.
+    env: { TABLES_PREFIX: uniquePrefix(), AGENTS_FILE: 'agents.json', ...(!options.emulator && { TOOL_DISCOVERY: 'all' }), ...options.env },
     tablesConnectionString: inject('tablesConnectionString'),
     emulator: options.emulator ?? false,
     ...(options.appCredentials && { appCredentials: options.appCredentials }),

@@ -40,7 +40,7 @@ describe('Storage Queues with a managed identity', () => {
     };
     // An IP host means path-style addressing: the account is the first path segment.
     const service = await openQueueService({ kind: 'identity', accountUrl: `${endpoint.url}/stmcp` }, { credential });
-    const box = new InstanceMailbox({ service, prefix: 'mcp', instance: '0123456789abcdef', log: silentLogger });
+    const box = new InstanceMailbox({ service, prefix: 'mcp', instance: '0123456789abcdef', log: silentLogger, key: Buffer.alloc(32, 7) });
     const release = await box.hold();
     expect(await box.send('fedcba9876543210', 'answer', { x: 1 })).toBe(false);
     release();

@@ -31,7 +31,7 @@ describe('SEP-2243 parameter headers (2026-07-28)', () => {
     try {
       const tools = (await client.listTools()).tools;
       const declaring = tools.filter((t) => paramHeadersOf(t.inputSchema as Record<string, unknown>).length > 0).map((t) => t.name);
-      expect(declaring.sort()).toEqual(['create_record', 'create_table', 'delete_record', 'delete_table', 'describe_table', 'update_record', 'update_table']);
+      expect(declaring.sort()).toEqual(['create_record', 'create_records', 'create_table', 'delete_record', 'delete_table', 'describe_table', 'file_download', 'init_file_upload', 'update_record', 'update_records', 'update_table']);
       // The official client mirrors the argument itself once it has listed the tools.
       const described = await client.callTool({ name: 'describe_table', arguments: { table_name: 'account' } });
       expect(described.isError).toBeFalsy();

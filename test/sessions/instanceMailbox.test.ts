@@ -7,13 +7,19 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../src/app/buildApp.js';
 import { ConfigError } from '../../src/config/agents.js';
 import { loadConfig } from '../../src/config/config.js';
-import { InstanceMailbox, instanceQueueName, type MailboxMessage, openQueueService, queuesLocation } from '../../src/sessions/instanceMailbox.js';
-import { silentLogger } from '../../src/telemetry/log.js';
+import { deriveKey } from '../../src/mcp/secrets.js';
+import { HEARTBEAT_MS, InstanceMailbox, instanceQueueName, type MailboxMessage, ORPHAN_AFTER_MS, openQueueService, queuesLocation, SWEEP_MS } from '../../src/sessions/instanceMailbox.js';
+import { createLogger, type Logger, silentLogger } from '../../src/telemetry/log.js';
+import type { RelayFacts } from '../../src/telemetry/telemetry.js';
+import { TestClock } from '../helpers/clock.js';
 import { uniquePrefix } from '../helpers/harness.js';
+import { eventually } from '../helpers/sse.js';
+import { ManualTimers } from '../helpers/timers.js';
 import { duplicatingQueues } from '../helpers/wire.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const newInstance = () => randomBytes(8).toString('hex');
+const KEY = deriveKey('instance-mailbox-test-secret-0123456789', 'queue');
 
 let service: QueueServiceClient;
 beforeAll(async () => {
@@ -65,15 +71,31 @@ function counting(inner: QueueServiceClient): { service: QueueServiceClient; pol
   return { service, polls: () => polls };
 }
 
-function mailbox(options: { service?: QueueServiceClient; prefix?: string; instance?: string; naps?: Naps } = {}) {
+interface BoxOptions {
+  service?: QueueServiceClient;
+  prefix?: string;
+  instance?: string;
+  naps?: Naps;
+  now?: () => number;
+  log?: Logger;
+  key?: Buffer;
+  timers?: ManualTimers;
+  observe?: (facts: RelayFacts) => void;
+}
+
+function mailbox(options: BoxOptions = {}) {
   const received: MailboxMessage[] = [];
   const box = new InstanceMailbox({
     service: options.service ?? service,
     prefix: options.prefix ?? uniquePrefix(),
     instance: options.instance ?? newInstance(),
-    log: silentLogger,
+    log: options.log ?? silentLogger,
+    key: options.key ?? KEY,
     poll: { minDelayMs: 1, maxDelayMs: 2 },
     ...(options.naps && { wait: options.naps.wait }),
+    ...(options.now && { now: options.now }),
+    ...(options.timers && { timers: options.timers }),
+    ...(options.observe && { observe: options.observe }),
   });
   box.onMessage((m) => void received.push(m));
   return { box, received };
@@ -173,6 +195,178 @@ describe('instance queues', () => {
     const { box } = mailbox();
     expect(await box.send(newInstance(), 'answer', { any: 1 })).toBe(false);
     await expect(box.send(newInstance(), 'answer', { big: 'x'.repeat(10_000_000) })).rejects.toThrow(/too large to relay/);
+  });
+});
+
+/** Every line a logger wrote, as text (what an operator would see). */
+function capturingLog(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { log: createLogger('debug', {}, { write: (_level, line) => void lines.push(line) }), lines };
+}
+
+/** A queue service whose sends are recorded and not made: the signed texts a sender would post. */
+function capturingQueues(inner: QueueServiceClient): { service: QueueServiceClient; texts: string[] } {
+  const texts: string[] = [];
+  const service = new Proxy(inner, {
+    get(target, property) {
+      if (property !== 'getQueueClient') return Reflect.get(target, property, target) as unknown;
+      return (name: string) => {
+        const queue = target.getQueueClient(name);
+        return new Proxy(queue, {
+          get(q, p) {
+            if (p === 'sendMessage') return async (text: string) => void texts.push(text);
+            const value = Reflect.get(q, p, q) as unknown;
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(q) : value;
+          },
+        });
+      };
+    },
+  });
+  return { service, texts };
+}
+
+/** The parts of a wire text: id, index, count, and the payload (signature, then the signed JSON). */
+function partsOf(text: string): { head: string; payload: Buffer } {
+  const at = text.lastIndexOf('.');
+  return { head: text.slice(0, at), payload: Buffer.from(text.slice(at + 1), 'base64') };
+}
+
+describe('instance messages are authenticated', () => {
+  it('a forged, tampered, misaddressed, replayed into another session or expired message put on the queue directly is refused and logged without its content', async () => {
+    const clock = new TestClock();
+    const prefix = uniquePrefix();
+    const logs = capturingLog();
+    const facts: RelayFacts[] = [];
+    const { box, received } = mailbox({ prefix, now: clock.now, log: logs.log, observe: (f) => void facts.push(f) });
+    // Signed texts a genuine peer would send, captured instead of sent: the test puts them on the queue itself.
+    const captured = capturingQueues(service);
+    const peer = mailbox({ prefix, service: captured.service, now: clock.now }).box;
+    const stale = new TestClock(clock.now() - 5 * 60_000);
+    const latePeer = mailbox({ prefix, service: captured.service, now: stale.now }).box;
+    const outsider = mailbox({ prefix, service: captured.service, now: clock.now, key: deriveKey('some-other-deployment-secret-0123456789', 'queue') }).box;
+
+    await peer.send(box.instance, 'sse', { secret: 'SECRET-BODY-1', sessionId: 's1' }, { source: 'p', seq: 0 }, 's1');
+    await peer.send(newInstance(), 'sse', { secret: 'SECRET-BODY-2' }, undefined, 's1');
+    await latePeer.send(box.instance, 'sse', { secret: 'SECRET-BODY-3' }, undefined, 's1');
+    await outsider.send(box.instance, 'sse', { secret: 'SECRET-BODY-4' }, undefined, 's1');
+    await peer.send(box.instance, 'sse', { marker: true }, undefined, 's1');
+    const [genuine, misaddressed, expired, otherKey, marker] = captured.texts as [string, string, string, string, string];
+
+    // Tampered: the genuine message with its body changed, the signature kept.
+    const { head, payload } = partsOf(genuine);
+    const tampered = `${head}.${Buffer.from(payload.toString('latin1').replace('SECRET-BODY-1', 'SECRET-BODY-X'), 'latin1').toString('base64')}`;
+    // Replayed into another session: the signed session changed to a live one.
+    const resessioned = `${head.replace(/^[^.]+/, 'ZZZZZZZZZZZZZZZZ')}.${Buffer.from(payload.toString('latin1').replace('"s":"s1"', '"s":"s2"'), 'latin1').toString('base64')}`;
+    // Forged: the format before signatures (no MAC at all), and one with a made-up MAC.
+    const envelope = JSON.stringify({ to: box.instance, s: 's1', t: clock.now(), e: clock.now() + 60_000, k: 'sse', b: { secret: 'SECRET-BODY-5' } });
+    const unsigned = `${'A'.repeat(16)}.0.1.${Buffer.from(JSON.stringify({ k: 'sse', b: { secret: 'SECRET-BODY-6' } })).toString('base64')}`;
+    const madeUp = `${'B'.repeat(16)}.0.1.${Buffer.concat([randomBytes(32), Buffer.from(envelope)]).toString('base64')}`;
+
+    const queue = service.getQueueClient(box.queueName);
+    const release = await box.hold();
+    try {
+      for (const text of [unsigned, madeUp, tampered, resessioned, misaddressed, expired, otherKey, 'not even the wire format']) await queue.sendMessage(text);
+      await queue.sendMessage(marker);
+      await until(() => received.length > 0, 'the genuine marker arrives');
+      // Everything before the marker was handled (and deleted) by then.
+      await until(() => facts.filter((f) => f.op === 'refused').length === 8, 'eight refusals');
+      expect(received.map((m) => m.body)).toEqual([{ marker: true }]);
+      expect(received[0]!.session).toBe('s1');
+      const reasons = facts.filter((f) => f.op === 'refused').map((f) => f.reason);
+      expect(reasons).toEqual(['signature', 'signature', 'signature', 'signature', 'instance', 'expired', 'signature', 'malformed']);
+      // The genuine original would still be accepted: the refusals were about the changes alone.
+      await queue.sendMessage(genuine);
+      await until(() => received.length === 2, 'the untouched original arrives');
+      expect(received[1]!.body).toEqual({ secret: 'SECRET-BODY-1', sessionId: 's1' });
+      // Logged as refusals with a reason; no body, signature, key or queue URL.
+      const refusals = logs.lines.filter((l) => l.includes('refused an instance message'));
+      expect(refusals).toHaveLength(8);
+      const all = logs.lines.join('\n');
+      expect(all).not.toMatch(/SECRET-BODY|127\.0\.0\.1|http:/);
+      expect(all).not.toContain(KEY.toString('hex'));
+      expect(all).not.toContain(KEY.toString('base64'));
+    } finally {
+      release();
+      await box.close();
+    }
+  });
+
+  it('refuse to start without a key of 32 bytes', () => {
+    expect(() => mailbox({ key: Buffer.alloc(8) })).toThrow(/32-byte key/);
+  });
+});
+
+describe('orphan instance queues (pinned clock)', () => {
+  it('a queue whose heartbeat is ten minutes old is deleted; live instances’ queues, unknown ones and other names never are', async () => {
+    const clock = new TestClock();
+    const prefix = uniquePrefix();
+    const timers = { a: new ManualTimers(), b: new ManualTimers(), dead: new ManualTimers() };
+    const a = mailbox({ prefix, now: clock.now, timers: timers.a }).box;
+    const b = mailbox({ prefix, now: clock.now, timers: timers.b }).box;
+    const dead = mailbox({ prefix, now: clock.now, timers: timers.dead }).box;
+    for (const box of [a, b, dead]) (await box.hold())();
+    const exists = (box: InstanceMailbox) => service.getQueueClient(box.queueName).exists();
+    // A queue of the version before heartbeats (no metadata), and a queue of another shape with an ancient stamp.
+    const legacy = service.getQueueClient(instanceQueueName(prefix, newInstance()));
+    await legacy.create();
+    const foreign = service.getQueueClient(`${prefix}-not-an-instance`);
+    await foreign.create({ metadata: { heartbeat: '1' } });
+    try {
+      expect((await a.peers()).sort()).toEqual([b.instance, dead.instance].sort());
+
+      // Five minutes on, everyone but `dead` stamps its heartbeat (dead stopped without closing).
+      clock.advance(5 * 60_000);
+      expect(timers.a.fire('every', HEARTBEAT_MS)).toBe(1);
+      expect(timers.b.fire('every', HEARTBEAT_MS)).toBe(1);
+      await a.heartbeat();
+      await b.heartbeat();
+      expect(await a.sweepOrphans()).toBe(0);
+
+      // Past the threshold for `dead`, live ones still beating.
+      clock.advance(ORPHAN_AFTER_MS - 5 * 60_000 + 1);
+      await a.heartbeat();
+      await b.heartbeat();
+      expect(await b.peers()).toEqual([a.instance]);
+      expect(await a.sweepOrphans()).toBe(1);
+      expect(await exists(dead)).toBe(false);
+      expect(await exists(a)).toBe(true);
+      expect(await exists(b)).toBe(true);
+      expect(await legacy.exists()).toBe(true);
+      expect(await foreign.exists()).toBe(true);
+      // Sweeping again finds nothing more; neither does the other live instance.
+      expect(await a.sweepOrphans()).toBe(0);
+      expect(await b.sweepOrphans()).toBe(0);
+
+      // An instance that was only paused (not dead) finds its queue gone at its next heartbeat and makes it again.
+      await dead.heartbeat();
+      expect(await exists(dead)).toBe(true);
+      expect(await a.peers()).toEqual(expect.arrayContaining([b.instance, dead.instance]));
+    } finally {
+      for (const box of [a, b, dead]) await box.close();
+      await legacy.deleteIfExists();
+      await foreign.deleteIfExists();
+    }
+  });
+
+  it('housekeeping sweeps at start and on its timer, and stops at close', async () => {
+    const clock = new TestClock();
+    const prefix = uniquePrefix();
+    const timers = new ManualTimers();
+    const gone = mailbox({ prefix, now: clock.now, timers: new ManualTimers() }).box;
+    (await gone.hold())();
+    clock.advance(ORPHAN_AFTER_MS + 1);
+    const box = mailbox({ prefix, now: clock.now, timers }).box;
+    box.startHousekeeping();
+    expect(timers.pending('every', SWEEP_MS)).toBe(1);
+    await eventually(async () => !(await service.getQueueClient(gone.queueName).exists()), 'the start-up sweep deletes the orphan');
+    // Another instance dies; the next timed sweep removes it.
+    const later = mailbox({ prefix, now: clock.now, timers: new ManualTimers() }).box;
+    (await later.hold())();
+    clock.advance(ORPHAN_AFTER_MS + 1);
+    expect(timers.fire('every', SWEEP_MS)).toBe(1);
+    await eventually(async () => !(await service.getQueueClient(later.queueName).exists()), 'the timed sweep deletes the next orphan');
+    await box.close();
+    expect(timers.pending('every', SWEEP_MS)).toBe(0);
   });
 });
 

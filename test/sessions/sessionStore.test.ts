@@ -78,4 +78,85 @@ describe('SessionStore over Table Storage', () => {
     expect(await store.delete(s.id)).toBe(false);
     expect(await store.get("x' or 1 eq 1")).toBeUndefined();
   });
+
+  describe('read cache (SESSION_CACHE_SECONDS)', () => {
+    /** The same table, counting point reads. */
+    function counting(): { table: TableClient; reads: () => number } {
+      let reads = 0;
+      const counted = new Proxy(table, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (prop === 'getEntity' && typeof value === 'function') {
+            return (...args: unknown[]) => {
+              reads++;
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          }
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      return { table: counted, reads: () => reads };
+    }
+    const cached = { ...policy, cacheSeconds: 5 };
+
+    it('serves a session it read to its owner from memory until the cache entry ends', async () => {
+      let now = new TestClock().now();
+      const { table: t, reads } = counting();
+      const store = new SessionStore(t, cached, () => now);
+      const s = await store.create(owner);
+      expect((await store.getFor(s.id, owner))?.id).toBe(s.id);
+      expect((await store.getFor(s.id, owner))?.id).toBe(s.id);
+      expect(reads()).toBe(1);
+      now += 5_001;
+      expect((await store.getFor(s.id, owner))?.id).toBe(s.id);
+      expect(reads()).toBe(2);
+    });
+
+    it("never serves one user's remembered session to another: their lookup reads the store", async () => {
+      const now = new TestClock().now();
+      const { table: t, reads } = counting();
+      const store = new SessionStore(t, cached, () => now);
+      const s = await store.create(owner);
+      await store.getFor(s.id, owner);
+      const other = { tenantId: 't', objectId: 'someone-else' };
+      const seen = await store.getFor(s.id, other);
+      expect(reads()).toBe(2);
+      // The store's answer is the owner's row: the caller refuses it as foreign (404), and it is not remembered for `other`.
+      expect(seen?.objectId).toBe('o');
+      await store.getFor(s.id, other);
+      expect(reads()).toBe(3);
+      // The same object id in another tenant is another user.
+      await store.getFor(s.id, { tenantId: 'another-tenant', objectId: 'o' });
+      expect(reads()).toBe(4);
+      // And the owner's entry is still there: foreign lookups neither replace nor evict it.
+      expect((await store.getFor(s.id, owner))?.id).toBe(s.id);
+      expect(reads()).toBe(4);
+    });
+
+    it('forgets a session it deleted at once, and reads on every request with cacheSeconds 0', async () => {
+      const now = new TestClock().now();
+      const { table: t, reads } = counting();
+      const store = new SessionStore(t, cached, () => now);
+      const s = await store.create(owner);
+      await store.getFor(s.id, owner);
+      await store.delete(s.id);
+      expect(await store.getFor(s.id, owner)).toBeUndefined();
+
+      const uncached = new SessionStore(t, policy, () => now);
+      const u = await uncached.create(owner);
+      const before = reads();
+      await uncached.getFor(u.id, owner);
+      await uncached.getFor(u.id, owner);
+      expect(reads() - before).toBe(2);
+    });
+
+    it('does not serve a remembered session past its own expiry', async () => {
+      let now = new TestClock().now();
+      const store = new SessionStore(table, { ...policy, idleTtlSeconds: 60, cacheSeconds: 300 }, () => now);
+      const s = await store.create(owner);
+      await store.getFor(s.id, owner);
+      now += 61_000;
+      expect(await store.getFor(s.id, owner)).toBeUndefined();
+    });
+  });
 });

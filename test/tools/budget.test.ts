@@ -6,6 +6,8 @@ import { startTestServer, type TestServer } from '../helpers/harness.js';
 import { connect, resultOf, type TestClient } from '../helpers/mcpClient.js';
 import { arrangePipeline, type PipelineIds } from './pipelineFixture.js';
 import { PIPELINE_IDS } from '../../src/emulator/seed/salesPipeline.js';
+import { ENGAGEMENT_IDS } from '../../src/emulator/seed/engagement.js';
+import { SERVICE_DESK_IDS } from '../../src/emulator/seed/serviceDesk.js';
 
 /**
  * Round trips to Dataverse per tool call, counted at the emulator, with a warm cache (each
@@ -49,7 +51,24 @@ beforeAll(async () => {
     references: { qna: reference('Qna'), document: reference('Document') },
   };
   pipe = await arrangePipeline(server, ids.accounts[0]!);
+  rec = await arrangeRecords();
 }, 60_000);
+
+/** Ids the records tools' scenarios use: notes to edit and delete, two users and a lead to assign back and forth. */
+let rec: { notes: string[]; alice: string; sam: string; lead: string; contact: string; flow: { id: string; lead: string; opportunity: string; stage: string }; stakeholder: { host: string; contact: string } };
+async function arrangeRecords(): Promise<typeof rec> {
+  const cx = await as('alice', 'sales-cx');
+  const userId = async (alias: string) => ((await (await as(alias, 'sales-cx')).call('whoami')).data['dataverse'] as { userId: string }).userId;
+  const [alice, sam] = [await userId('alice'), await userId('sam')];
+  const notes = (resultOf<{ records: Array<{ id: string }> }>(await cx.call('list_entity_records', { entityLogicalName: 'annotation', columns: ['subject'], top: 5 }))).records.map((r) => r.id);
+  const lead = (resultOf<{ records: Array<{ id: string }> }>(await cx.call('list_entity_records', { entityLogicalName: 'lead', filters: [{ column: 'ownerid', value: alice }], columns: ['fullname'], top: 1 }))).records[0]!.id;
+  const contact = (resultOf<{ records: Array<{ id: string }> }>(await cx.call('list_entity_records', { entityLogicalName: 'contact', columns: ['fullname'], top: 1 }))).records[0]!.id;
+  type Field = { id: string };
+  const flowRow = (resultOf<{ records: Array<{ id: string; fields: Record<string, Field> }> }>(await cx.call('list_entity_records', { entityLogicalName: 'leadtoopportunitysalesprocess', filters: [{ column: 'bpf_opportunityid', operator: 'notnull' }], columns: ['activestageid', 'bpf_leadid', 'bpf_opportunityid'], top: 1 }))).records[0]!;
+  const flow = { id: flowRow.id, lead: flowRow.fields['bpf_leadid']!.id, opportunity: flowRow.fields['bpf_opportunityid']!.id, stage: flowRow.fields['activestageid']!.id };
+  const link = (resultOf<{ records: Array<{ fields: Record<string, Field> }> }>(await cx.call('list_entity_records', { entityLogicalName: 'connection', filters: [{ column: 'record2roleid', operator: 'notnull' }], columns: ['record1id', 'record2id'], top: 1 }))).records[0]!;
+  return { notes, alice, sam, lead, contact, flow, stakeholder: { host: link.fields['record1id']!.id, contact: link.fields['record2id']!.id } };
+}
 afterAll(async () => {
   for (const c of clients.values()) await c.close();
   await server?.close();
@@ -207,6 +226,30 @@ const SCENARIOS: Scenario[] = [
   { tool: 'convert_quote_to_order', name: 'active quote', user: 'alice', agent: 'sales-cx', args: (i) => ({ quoteId: pipe.active[4 + i] }), budget: { call: 1, confirmed: 4, why: 'the quote; then it, ConvertQuoteToSalesOrder, the order and the quote' } },
   { tool: 'create_competitor', name: '', user: 'alice', agent: 'sales-cx', args: (i) => ({ name: `Budget Rival ${i}` }), budget: { call: 0, confirmed: 1 } },
   { tool: 'link_competitor_to_opportunity', name: 'unlink', user: 'alice', agent: 'sales-cx', args: (i) => ({ opportunityId: pipe.withLines, competitorId: PIPELINE_IDS.competitor('litware'), unlink: i === 1 }), budget: { call: 2, confirmed: 3, why: 'the opportunity and the competitor, at once; then those and the $ref' } },
+  { tool: 'search_entities', name: 'default tables', user: 'alice', agent: 'sales-cx', args: () => ({ searchTerm: 'Contoso' }), budget: { call: 4, why: 'one query per table searched (account, contact, lead, opportunity on this agent), at once' } },
+  { tool: 'get_entity_record', name: 'account', user: 'alice', agent: 'sales-cx', args: () => ({ entityLogicalName: 'account', recordId: ids.accounts[0] }), budget: { call: 1 } },
+  { tool: 'list_entity_records', name: 'filtered', user: 'alice', agent: 'sales-cx', args: () => ({ entityLogicalName: 'contact', filters: [{ column: 'parentcustomerid', value: ids.accounts[0]! }] }), budget: { call: 1 } },
+  { tool: 'search_lookup_records', name: 'customer', user: 'alice', agent: 'sales-cx', args: () => ({ entityLogicalName: 'opportunity', columnName: 'customerid', searchTerm: 'Co' }), budget: { call: 2, why: 'one query per target table (account, contact), at once' } },
+  { tool: 'get_activity_timeline', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ entityLogicalName: 'lead', recordId: ids.leads[0] }), budget: { call: 3, why: 'the record, its activities and its notes, at once' } },
+  { tool: 'summarize_entity_timeline', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ entityLogicalName: 'lead', recordId: ids.leads[0] }), budget: { call: 3, why: 'the record, its activities and its notes, at once' } },
+  { tool: 'update_entity_record', name: '', user: 'alice', agent: 'sales-cx', args: (i) => ({ entityLogicalName: 'account', recordId: ids.accounts[4], fields: { telephone1: `+1 555 01${i}` } }), budget: { call: 1, confirmed: 2 } },
+  { tool: 'create_note', name: '', user: 'alice', agent: 'sales-cx', args: (i) => ({ entityLogicalName: 'account', recordId: ids.accounts[4], title: `Budget note ${i}`, text: 'Noted.' }), budget: { call: 1, confirmed: 2, why: 'the record; then it and the create' } },
+  { tool: 'update_note', name: '', user: 'alice', agent: 'sales-cx', args: (i) => ({ noteId: rec.notes[0], text: `Edited ${i}` }), budget: { call: 1, confirmed: 2 } },
+  { tool: 'delete_entity_record', name: 'note', user: 'alice', agent: 'sales-cx', args: (i) => ({ entityLogicalName: 'annotation', recordId: rec.notes[1 + i] }), budget: { call: 1, confirmed: 2 } },
+  { tool: 'create_activity', name: 'task regarding an account', user: 'alice', agent: 'sales-cx', args: (i) => ({ activityType: 'task', subject: `Budget task ${i}`, regardingEntityLogicalName: 'account', regardingRecordId: ids.accounts[4] }), budget: { call: 1, confirmed: 2 } },
+  { tool: 'assign_entity', name: 'lead', user: 'alice', agent: 'sales-cx', args: (i) => ({ entityLogicalName: 'lead', recordId: rec.lead, ownerId: i ? rec.alice : rec.sam }), budget: { call: 2, confirmed: 3, why: 'the record and the new owner, at once; then those and the PATCH' } },
+  { tool: 'get_account_summary', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ accountId: ids.accounts[0] }), budget: { call: 2, why: 'the account with contacts, open deals and child accounts expanded, and its newest activity, at once' } },
+  { tool: 'get_contact_summary', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ contactId: rec.contact }), budget: { call: 2, why: 'the contact with its open deals expanded, and its newest activity, at once' } },
+  { tool: 'get_account_hierarchy', name: 'no parent', user: 'alice', agent: 'sales-cx', args: () => ({ accountId: ids.accounts[0] }), budget: { call: 5, why: 'the account, one request per ancestor (up to 5) and one per level below the top (up to 3)' } },
+  { tool: 'get_account_catchup', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ accountId: ids.accounts[0] }), budget: { call: 3, why: 'the account with changed deals and contacts expanded, its activities and its notes, at once' } },
+  { tool: 'get_opportunity_catchup', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ opportunityId: pipe.withLines }), budget: { call: 3, why: 'the opportunity with changed quotes and lines expanded, its activities and its notes, at once' } },
+  { tool: 'schedule_meeting', name: 'one contact', user: 'alice', agent: 'sales-cx', args: (i) => ({ subject: `Budget meeting ${i}`, startTime: '2026-12-10T10:00:00Z', contactIds: [rec.contact] }), budget: { call: 1, confirmed: 2, why: 'the attendees (one query per kind; the organizer is cached); then those and the create with its parties' } },
+  { tool: 'get_lead_bpf', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ leadId: rec.flow.lead }), budget: { call: 3, why: 'the lead and its flow instance at once, then the process stages' } },
+  { tool: 'get_opportunity_bpf', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ opportunityId: rec.flow.opportunity }), budget: { call: 3, why: 'the opportunity and its flow instance at once, then the process stages' } },
+  { tool: 'update_bpf_stage', name: 'there and back', user: 'alice', agent: 'sales-cx', args: (i) => ({ bpfInstanceId: rec.flow.id, stageId: i ? rec.flow.stage : ENGAGEMENT_IDS.stage('close') }), budget: { call: 2, confirmed: 5, why: 'the instance and its stages; then those, the PATCH, and both read back' } },
+  { tool: 'get_stakeholder', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ recordId: rec.stakeholder.host }), budget: { call: 3, why: 'the host and its connections at once, then the contacts' } },
+  { tool: 'update_stakeholder', name: 'change role', user: 'alice', agent: 'sales-cx', args: (i) => ({ recordId: rec.stakeholder.host, contactId: rec.stakeholder.contact, role: i ? 'Champion' : 'Economic Buyer' }), budget: { call: 4, confirmed: 5, why: 'the host, the contact, the existing connection and the role, at once; then those and the write' } },
+  { tool: 'clone_opportunity', name: 'with lines', user: 'alice', agent: 'sales-cx', args: () => ({ opportunityId: pipe.withLines }), budget: { call: 1, confirmed: 2, why: 'the opportunity with its lines; then it and one deep insert' } },
   { tool: 'list_tables', name: '', user: 'alice', agent: 'dataverse', args: () => ({}), budget: { call: 0, why: 'table list cached per org' } },
   { tool: 'describe_table', name: 'account', user: 'alice', agent: 'dataverse', args: () => ({ table_name: 'account' }), budget: { call: 0, why: 'definition cached per org' } },
   { tool: 'read_query', name: 'join', user: 'alice', agent: 'dataverse', args: () => ({ sql_query: 'SELECT a.name, c.fullname FROM account a JOIN contact c ON c.parentcustomerid = a.accountid' }), budget: { call: 1 } },
@@ -223,6 +266,52 @@ const SCENARIOS: Scenario[] = [
     budget: { call: 6, confirmed: 1, why: 'the definition of a table whose schema just changed is read afresh (entity, then lengths, targets and choices); then one request per column' },
   },
   { tool: 'delete_table', name: '', user: 'dana', agent: 'dataverse', args: (i) => ({ table_name: `new_budget${i + 1}` }), budget: { call: 1, confirmed: 1, why: 'the table list, read afresh after a schema change; then the delete' } },
+  { tool: 'describe', name: 'contact', user: 'alice', agent: 'dataverse-cx', args: () => ({ table_name: 'contact' }), budget: { call: 0, why: 'definition and lookups cached per org' } },
+  { tool: 'search', name: 'metadata', user: 'alice', agent: 'dataverse-cx', args: () => ({ query: 'email' }), budget: { call: 0, why: 'definitions of the allowed tables cached per org' } },
+  { tool: 'search_data', name: '', user: 'alice', agent: 'dataverse-cx', args: () => ({ query: 'Contoso' }), budget: { call: 1, why: 'one Dataverse search; other tables are dropped here' } },
+  {
+    tool: 'create_records',
+    name: '3 leads',
+    user: 'alice',
+    agent: 'sales',
+    args: (i) => ({ table_name: 'lead', records: [1, 2, 3].map((n) => ({ lastname: `Budget ${i}-${n}`, subject: 'Budget import' })) }),
+    budget: { call: 0, confirmed: 1, why: 'every row checked against cached metadata; then one CreateMultiple' },
+  },
+  {
+    tool: 'init_file_upload',
+    name: 'first chunk',
+    user: 'alice',
+    agent: 'dataverse-cx',
+    args: () => ({ table_name: 'account', record_id: ids.accounts[34], column_name: 'new_contract', file_name: 'budget.txt', mime_type: 'text/plain', content_base64: Buffer.from('budget').toString('base64') }),
+    budget: { call: 5, why: 'the column\'s file and image metadata (at once), the row, InitializeFileBlocksUpload and UploadBlock; a further chunk is UploadBlock only' },
+  },
+  {
+    tool: 'update_records',
+    name: '3 accounts',
+    user: 'alice',
+    agent: 'dataverse',
+    args: (i) => ({ table_name: 'account', records: ids.accounts.slice(30, 33).map((record_id) => ({ record_id, update_data: { telephone1: `+1 555 01${i}` } })) }),
+    budget: { call: 1, confirmed: 2, why: 'the rows (one query per hundred ids); then those and one UpdateMultiple' },
+  },
+  { tool: 'get_case_sla_status', name: '', user: 'bob', agent: 'service-cx', args: (i) => ({ incidentId: ids.cases[20 + i] }), budget: { call: 1, why: 'the case with both KPIs expanded' } },
+  { tool: 'query_cases_by_sla_status', name: 'at risk', user: 'bob', agent: 'service-cx', args: () => ({ status: 'at_risk' }), budget: { call: 1, why: 'the filter runs on the KPI lookup in Dataverse' } },
+  { tool: 'recommend_email_templates', name: '', user: 'bob', agent: 'service-cx', args: (i) => ({ incidentId: ids.cases[20 + i] }), budget: { call: 2, why: 'the case with its KPIs, and the templates' } },
+  {
+    tool: 'pick_case_from_queue',
+    name: 'by queue name',
+    user: 'bob',
+    agent: 'service-cx',
+    args: () => ({ queue: 'Tier 1 Support' }),
+    budget: { call: 2, confirmed: 6, why: 'the queue and its oldest waiting item with the case; then those, the item again, PickFromQueue, and the case owner read and assigned' },
+  },
+  {
+    tool: 'apply_email_template',
+    name: '',
+    user: 'bob',
+    agent: 'service-cx',
+    args: (i) => ({ incidentId: ids.cases[22 + i], templateId: SERVICE_DESK_IDS.template('acknowledge') }),
+    budget: { call: 4, confirmed: 5, why: 'InstantiateTemplate, and the case, account and contact for the recipient; then those and the draft' },
+  },
 ];
 
 describe('Dataverse round trips per tool call, warm cache', () => {
@@ -270,6 +359,9 @@ const SURFACE: SurfaceScenario[] = [
   { name: 'resources/read dataverse://account/{id}', user: 'bob', agent: 'service', run: (c) => c.readResource({ uri: `dataverse://account/${ids.accounts[0]}` }), budget: { call: 1 } },
   { name: 'prompts/get prioritize_hot_leads', user: 'alice', agent: 'sales', run: (c) => c.getPrompt({ name: 'prioritize_hot_leads', arguments: {} }), budget: { call: 0, why: 'whether the org scores leads is cached metadata' } },
   { name: 'prompts/get triage_new_cases', user: 'bob', agent: 'service', run: (c) => c.getPrompt({ name: 'triage_new_cases', arguments: { days: '3' } }), budget: { call: 1, why: 'the cases it lists' } },
+  { name: 'prompts/get triage_new_cases (queue)', user: 'bob', agent: 'service-cx', run: (c) => c.getPrompt({ name: 'triage_new_cases', arguments: { queue: 'Billing', days: '30' } }), budget: { call: 2, why: 'the queue by name, then its cases through their queue items' } },
+  { name: 'tools/list (filtered by the user\'s privileges)', user: 'bob', agent: 'service-cx', run: (c) => c.listTools(), budget: { call: 0, why: 'the privileges and their names are cached; one answer per privilege set' } },
+  { name: 'completion/complete queue', user: 'bob', agent: 'service-cx', run: (c) => c.complete({ ref: { type: 'ref/prompt', name: 'triage_new_cases' }, argument: { name: 'queue', value: 'Tie' } }), budget: { call: 1 } },
   { name: 'prompts/get prepare_account_briefing', user: 'bob', agent: 'service', run: (c) => c.getPrompt({ name: 'prepare_account_briefing', arguments: { account: ids.accounts[0]! } }), budget: { call: 2, why: 'the account by id, then its record to attach' } },
   { name: 'completion/complete account', user: 'bob', agent: 'service', run: (c) => c.complete({ ref: { type: 'ref/prompt', name: 'prepare_account_briefing' }, argument: { name: 'account', value: 'Co' } }), budget: { call: 1 } },
   { name: 'completion/complete table', user: 'dana', agent: 'dataverse', run: (c) => c.complete({ ref: { type: 'ref/resource', uri: 'dataverse://tables/{table}' }, argument: { name: 'table', value: 'ac' } }), budget: { call: 0, why: 'the cached table list' } },

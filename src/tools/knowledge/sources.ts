@@ -9,6 +9,7 @@ import { eq, type Filter } from '../../dataverse/odata.js';
 import type { SearchHit } from '../../dataverse/search.js';
 import { ToolError } from '../defineTool.js';
 import { canonicalEmailText } from '../emailBody.js';
+import { readFileColumn } from '../files/fileData.js';
 
 /**
  * The knowledge a chat may cite, each read as the user through Dataverse search: published
@@ -222,7 +223,9 @@ export const MAX_DOWNLOAD_BYTES = 32 * 1024 * 1024;
  * file. Access is decided by Dataverse on this read (a record the user lost access to is 403, one
  * deleted 404); an article no longer published or a note without a file is not found.
  */
-export async function readDocumentFile(dataverse: DataverseClient, table: string, id: string): Promise<DocumentFile> {
+export async function readDocumentFile(dataverse: DataverseClient, table: string, id: string, column?: string): Promise<DocumentFile> {
+  // A file or image column (file_download's links).
+  if (column) return readFileColumn(dataverse, table, id, column, MAX_DOWNLOAD_BYTES);
   if (table === 'annotation') {
     // The size first: a body over the limit is never read into memory (attachments may be 128 MB).
     const row = await dataverse.get('annotations', id, { select: ['filename', 'mimetype', 'isdocument', 'filesize'] });

@@ -5,7 +5,7 @@ import { and, eq, guid, or, queryFunction, startsWith } from '../../dataverse/od
 import { completeNames, type NamedRecords, resolveNamed } from '../completions.js';
 import { ToolError } from '../defineTool.js';
 import { recordUri } from '../dataverse/resources.js';
-import { str } from '../shared.js';
+import { lookup, str } from '../shared.js';
 import { type Completer, COMPLETION_LIMIT, type PromptDefinition, type SurfaceContext } from '../surface.js';
 import { CASE_COLUMNS, CASE_STATE, caseLine, toCase } from './caseFields.js';
 
@@ -74,13 +74,16 @@ export const draftCaseReply: PromptDefinition = {
   },
 };
 
+const QUEUES: NamedRecords = { noun: 'queue', entitySet: 'queues', idField: 'queueid', nameField: 'name', scope: eq('statecode', 0) };
+
 export const triageNewCases: PromptDefinition = {
   name: 'triage_new_cases',
   title: 'Triage new cases',
-  description: 'Reviews the active cases created recently (optionally only one owner\'s), proposes priority and next step for each, and changes nothing without your confirmation.',
+  description: "Reviews the active cases that arrived recently (in one queue, or created, and optionally only one owner's), proposes priority and next step for each, and changes nothing without your confirmation.",
   arguments: [
+    { name: 'queue', description: 'Only cases that entered this queue (its name, e.g. "Tier 1 Support"; optional).', complete: completeNames(QUEUES) },
     { name: 'owner', description: 'Only cases owned by this user: a full name, or "me" (optional).', complete: async (value, ctx, resolved) => ['me', ...(await completeNames(USERS)(value, ctx, resolved))].filter((v) => v.toLowerCase().startsWith(value.trim().toLowerCase())) },
-    { name: 'days', description: 'Cases created in the last N calendar days (default 1: yesterday and today).' },
+    { name: 'days', description: 'Cases created (or, with a queue, queued) in the last N calendar days (default 1: yesterday and today).' },
   ],
   toolsets: ['service'],
   uses: ['D365_CustomerService_ListCases', 'D365_CustomerService_UpdateCase'],
@@ -97,29 +100,46 @@ export const triageNewCases: PromptDefinition = {
       const row = await resolveNamed(ctx, USERS, ownerText);
       owner = { id: String(row['systemuserid']), name: str(row, 'fullname') ?? ownerText };
     }
-    // One request: the cases themselves, so the model starts from the right set.
-    const page = await ctx.dataverse.list(
-      'incidents',
-      {
-        select: CASE_COLUMNS,
-        filter: and(eq('statecode', CASE_STATE.active), queryFunction('LastXDays', 'createdon', days), owner && eq('_ownerid_value', guid(owner.id))),
-        orderby: [{ property: 'createdon', descending: true }],
-      },
-      { maxRows: 50 },
-    );
-    const cases = page.rows.map(toCase);
-    const scope = `active cases created in the last ${days} calendar day${days === 1 ? '' : 's'}${owner ? ` owned by ${owner.name}` : ''}`;
-    if (cases.length === 0) return { description: `No ${scope}`, messages: [user(`There are no ${scope} that I can see. Tell me so, and offer to widen the search (more days, or any owner).`)] };
+    const queueText = args['queue']?.trim();
+    const queueRow = queueText ? await resolveNamed(ctx, QUEUES, queueText) : undefined;
+    const queue = queueRow && { id: String(queueRow['queueid']), name: str(queueRow, 'name') ?? queueText ?? '' };
+    // One request: the cases themselves (through their queue items for a queue), so the model starts from the right set.
+    const listed = queue
+      ? await ctx.dataverse.list(
+          'queueitems',
+          {
+            select: ['queueitemid', 'enteredon', '_workerid_value'],
+            filter: and(eq('statecode', 0), eq('_queueid_value', guid(queue.id)), eq('objectid_incident/statecode', CASE_STATE.active), queryFunction('LastXDays', 'enteredon', days), owner && eq('objectid_incident/_ownerid_value', guid(owner.id))),
+            expand: [{ nav: 'objectid_incident', select: CASE_COLUMNS }],
+            orderby: [{ property: 'enteredon', descending: true }],
+          },
+          { maxRows: 50 },
+        )
+      : await ctx.dataverse.list(
+          'incidents',
+          {
+            select: CASE_COLUMNS,
+            filter: and(eq('statecode', CASE_STATE.active), queryFunction('LastXDays', 'createdon', days), owner && eq('_ownerid_value', guid(owner.id))),
+            orderby: [{ property: 'createdon', descending: true }],
+          },
+          { maxRows: 50 },
+        );
+    const rows = queue ? listed.rows.flatMap((r) => (r['objectid_incident'] && typeof r['objectid_incident'] === 'object' ? [{ c: toCase(r['objectid_incident'] as Row), worker: lookup(r, 'workerid')?.name }] : [])) : listed.rows.map((r) => ({ c: toCase(r), worker: undefined }));
+    const period = `in the last ${days} calendar day${days === 1 ? '' : 's'}`;
+    const scope = queue ? `active cases that entered queue "${queue.name}" ${period}${owner ? ` owned by ${owner.name}` : ''}` : `active cases created ${period}${owner ? ` owned by ${owner.name}` : ''}`;
+    if (rows.length === 0) return { description: `No ${scope}`, messages: [user(`There are no ${scope} that I can see. Tell me so, and offer to widen the search (more days${queue ? ', another queue' : ''}, or any owner).`)] };
+    const pick = queue && ctx.serves('pick_case_from_queue');
     const text = [
-      `Triage the ${scope}${page.next ? ' (the 50 newest are listed; say there are more)' : ''}:`,
+      `Triage the ${scope}${listed.next ? ' (the 50 newest are listed; say there are more)' : ''}:`,
       '',
-      ...cases.map((c) => `- ${caseLine(c)}`),
+      ...rows.map(({ c, worker }) => `- ${caseLine(c)}${queue ? (worker ? `; worked by ${worker}` : '; waiting in the queue') : ''}`),
       '',
       '1. For each case, propose a priority (high, normal or low) and the next step, with a one-line reason from the case facts. Call D365_CustomerService_ListCases with its caseId if you need more detail.',
       '2. Present them as a table: Case, Customer, Current priority, Proposed priority, Next step, Reason.',
       '3. Only for the changes I approve, call D365_CustomerService_UpdateCase; the tool asks me to confirm before anything changes.',
+      ...(pick ? [`4. If I want to take the next waiting case myself, call pick_case_from_queue with queueId ${queue.id}; it asks me to confirm first.`] : []),
     ].join('\n');
-    return { description: `Triage ${cases.length} ${scope}`, messages: [user(text)] };
+    return { description: `Triage ${rows.length} ${scope}`, messages: [user(text)] };
   },
 };
 

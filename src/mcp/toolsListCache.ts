@@ -1,0 +1,88 @@
+import { classifyInboundRequest } from '@modelcontextprotocol/server';
+
+/**
+ * What a tools/list answer depends on. Today the list is a function of the agent route and the
+ * protocol revision; once discovery is filtered by the caller's privileges, a digest of the
+ * privilege set joins the key (users with the same roles share one answer).
+ */
+export interface ToolsListKey {
+  agentId: string;
+  revision: string;
+  /** A digest of the caller's privilege set, once tools/list is privilege-filtered; absent until then. */
+  privileges?: string;
+}
+
+export function toolsListKey(key: ToolsListKey): string {
+  return `${key.agentId}\u0000${key.revision}\u0000${key.privileges ?? '*'}`;
+}
+
+/** The SDK's answer to one key, serialised once: the `result` JSON and the response headers. */
+interface Answer {
+  result: string;
+  headers: ReadonlyArray<readonly [string, string]>;
+}
+
+/** A request the cache may answer: which revision it names, and its JSON-RPC id. */
+export interface ListRequest {
+  revision: string;
+  id: string | number;
+}
+
+/**
+ * Modern `tools/list` answers, produced by the SDK on the first request per key and then served
+ * pre-serialised (a 20+ KB list is otherwise re-validated and re-serialised on every call). Only a
+ * request the SDK itself classifies as a well-formed modern `tools/list` (envelope, header/body
+ * cross-checks), carrying the standard headers the SDK requires and no other params than the
+ * envelope, is answered from here; everything else, including the first request, goes to the SDK.
+ * Authentication, Origin/Host and media-type checks run before this is consulted.
+ */
+export class ToolsListCache {
+  private readonly answers = new Map<string, Answer>();
+  hits = 0;
+
+  /** The request as the cache sees it, when it is one the cache may answer (else the SDK answers). */
+  static candidate(body: object, headers: Headers): ListRequest | undefined {
+    const m = body as { method?: unknown; params?: unknown };
+    if (m.method !== 'tools/list' || !isRecord(m.params)) return undefined;
+    // A cursor (refused by the handler) or anything else in params: the SDK decides.
+    for (const k of Object.keys(m.params)) if (k !== '_meta') return undefined;
+    const protocolVersionHeader = headers.get('mcp-protocol-version') ?? undefined;
+    const mcpMethodHeader = headers.get('mcp-method') ?? undefined;
+    // The SDK refuses a modern request without these; such requests get its refusal.
+    if (protocolVersionHeader === undefined || mcpMethodHeader === undefined) return undefined;
+    const mcpNameHeader = headers.get('mcp-name') ?? undefined;
+    const route = classifyInboundRequest({
+      httpMethod: 'POST',
+      body,
+      protocolVersionHeader,
+      mcpMethodHeader,
+      ...(mcpNameHeader !== undefined && { mcpNameHeader }),
+    });
+    if (route.kind !== 'modern' || route.messageKind !== 'request') return undefined;
+    const revision = route.classification.revision;
+    return revision === undefined ? undefined : { revision, id: route.message.id };
+  }
+
+  /** The remembered answer for `key`, addressed to this request's id, or undefined. */
+  answer(key: string, id: string | number): Response | undefined {
+    const answer = this.answers.get(key);
+    if (!answer) return undefined;
+    this.hits++;
+    // The member order the SDK writes, so a cached answer is byte-for-byte the SDK's.
+    return new Response(`{"result":${answer.result},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`, { status: 200, headers: answer.headers.map(([k, v]) => [k, v]) });
+  }
+
+  /** Remembers the SDK's answer for `key` if it is a successful JSON result; returns an equivalent response. */
+  async remember(key: string, response: Response): Promise<Response> {
+    if (response.status !== 200 || !(response.headers.get('content-type') ?? '').startsWith('application/json')) return response;
+    const text = await response.text();
+    const message = JSON.parse(text) as { result?: unknown; error?: unknown };
+    const headers = [...response.headers].filter(([k]) => k !== 'content-length');
+    if (message.result !== undefined && message.error === undefined) this.answers.set(key, { result: JSON.stringify(message.result), headers });
+    return new Response(text, { status: response.status, headers });
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

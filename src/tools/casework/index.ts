@@ -1,0 +1,43 @@
+import { toolset } from '../defineTool.js';
+import { applyEmailTemplate } from './applyEmailTemplate.js';
+import { closeCase } from './closeCase.js';
+import { getContact, listContacts } from './contacts.js';
+import { createCaseFromEmail, linkEmailToCase } from './emailCases.js';
+import { draftEmail, editEmailDraft, listEmails, viewEmail } from './emailTools.js';
+import { getCase } from './getCase.js';
+import { reassignCase } from './reassignCase.js';
+import { searchCases } from './searchCases.js';
+import { getCaseSlaStatus } from './getCaseSlaStatus.js';
+import { pickCaseFromQueue } from './pickCaseFromQueue.js';
+import { queryCasesBySlaStatus } from './queryCasesBySlaStatus.js';
+import { recommendEmailTemplates } from './recommendEmailTemplates.js';
+import { resolveCaseAndPickNext } from './resolveCaseAndPickNext.js';
+import { adjustEmailTone, translateEmail } from './rewriteEmail.js';
+import { sendEmail } from './sendEmail.js';
+import { summarizeCase } from './summarizeCase.js';
+
+/** The service desk around the case, under the Dynamics 365 CX MCP Server's names: queues, SLAs, templates and sending. */
+export const caseworkTools = toolset('casework', [
+  getCase,
+  summarizeCase,
+  searchCases,
+  createCaseFromEmail,
+  linkEmailToCase,
+  reassignCase,
+  closeCase,
+  pickCaseFromQueue,
+  resolveCaseAndPickNext,
+  getCaseSlaStatus,
+  queryCasesBySlaStatus,
+  recommendEmailTemplates,
+  applyEmailTemplate,
+  listEmails,
+  viewEmail,
+  draftEmail,
+  editEmailDraft,
+  adjustEmailTone,
+  translateEmail,
+  sendEmail,
+  listContacts,
+  getContact,
+]);
