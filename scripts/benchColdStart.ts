@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 import { generateSigningKey, startLocalIdp } from '../src/auth/localIdp.js';
@@ -22,7 +23,7 @@ import { LOCAL_TENANT_ID, LOCAL_USERS } from '../src/emulator/users.js';
 import { bundleFunctions, functionEntries, ROOT } from './bundleFunctions.js';
 import type { HostReport } from './functionsHost.js';
 
-const RUNS = 10;
+const DEFAULT_RUNS = 10;
 const run = promisify(execFile);
 
 function median(values: readonly number[]): number {
@@ -31,7 +32,20 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-async function main(): Promise<void> {
+/** Medians of `runs` process starts: import of the entries and the first tools/list after process start. */
+export interface ColdStart {
+  importMs: number;
+  firstMs: number;
+}
+
+/**
+ * Measures the esbuild bundle (what deploys) and, unless `bundleOnly`, the tsc output for comparison.
+ * `npm run bench` reuses it with `bundleOnly` and its own run count.
+ */
+export async function measureColdStart(options: { runs?: number; bundleOnly?: boolean; print?: boolean } = {}): Promise<{ bundled: ColdStart; compiled?: ColdStart }> {
+  const RUNS = options.runs ?? DEFAULT_RUNS;
+  const print = options.print ?? true;
+  const console: Pick<Console, 'log'> = print ? globalThis.console : { log: () => undefined };
   const bundle = await bundleFunctions({ ifChanged: true });
   const host = join(ROOT, 'dist', 'scripts', 'functionsHost.js');
   const azurite = await startAzurite();
@@ -106,17 +120,20 @@ async function main(): Promise<void> {
 
     console.log(`Cold start of the Functions entries (node ${process.version}, ${cpus().length} CPUs, ${RUNS} process starts each)`);
     const bundled = await measure(`esbuild bundle (${bundle.entries.length} entries, ${bundle.chunks.length} chunks; what deploys)`, bundle.entries.map((e) => join(bundle.outdir, e)));
-    const compiled = functionEntries().map((f) => join(ROOT, 'dist', f.replace(/\.ts$/, '.js')));
-    if (compiled.every((f) => existsSync(f))) await measure('tsc output, unbundled (for comparison)', compiled);
+    const entries = functionEntries().map((f) => join(ROOT, 'dist', f.replace(/\.ts$/, '.js')));
+    const compiled = !options.bundleOnly && entries.every((f) => existsSync(f)) ? await measure('tsc output, unbundled (for comparison)', entries) : undefined;
     const ok = bundled.importMs <= 250 && bundled.firstMs <= 400;
     console.log(`targets: import ≤ 250 ms, first tools/list ≤ 400 ms after process start: ${ok ? 'met' : 'NOT met'}`);
+    return { bundled, ...(compiled && { compiled }) };
   } finally {
     await idp.close();
     await azurite.close();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : String(err));
-  process.exit(1);
-});
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  measureColdStart().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  });
+}
