@@ -179,4 +179,7 @@ export const DISCOVERY_NEEDS: Readonly<Record<string, readonly PrivilegeNeed[]>>
   send_email: [{ table: 'email', ops: ['Read', 'Write'] }, { table: 'systemuser', ops: ['Read'] }],
   list_contacts: [{ table: 'contact', ops: ['Read'] }],
   get_contact: [{ table: 'contact', ops: ['Read'] }],
+  get_account: [{ table: 'account', ops: ['Read'] }],
+  summarize_account: [{ table: 'account', ops: ['Read'] }],
+  summarize_contact: [{ table: 'contact', ops: ['Read'] }],
 };

@@ -6,44 +6,16 @@ import { CreateMessageRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { legacyMessageFunction, legacyStreamFunction } from '../../functions/mcp.js';
-import { buildApp } from '../../src/app/buildApp.js';
-import type { McpApp } from '../../src/http/mcpApp.js';
-import { type NodeHost, startNodeHost } from '../../src/http/nodeHost.js';
 import { instanceQueueName, openQueueService, queuesLocation } from '../../src/sessions/instanceMailbox.js';
-import { silentLogger } from '../../src/telemetry/log.js';
 import { CONFORMANCE_AGENT } from '../../src/tools/conformance/index.js';
-import { mcpHeaders, startTestServer, TEST_QUEUE_POLL, type TestServer } from '../helpers/harness.js';
+import { mcpHeaders, startTestServer, type TestServer } from '../helpers/harness.js';
 import { connectSseClient, eventually, openRawStream, postMessage, SseReader } from '../helpers/sse.js';
+import { type Peer, startPeer } from '../helpers/peer.js';
 import { ManualTimers } from '../helpers/timers.js';
 import { duplicatingQueues } from '../helpers/wire.js';
 
 const productAgents = (JSON.parse(readFileSync('agents.json', 'utf8')) as { agents: unknown[] }).agents;
 const withFixture = JSON.stringify({ agents: [...productAgents, CONFORMANCE_AGENT] });
-
-interface Peer {
-  app: McpApp;
-  host: NodeHost;
-  url: string;
-  timers: ManualTimers;
-  close(): Promise<void>;
-}
-
-/** Another instance on the same storage (own memory, relay, queue and streams), as a scale-out would add. */
-async function startPeer(a: TestServer, queues: Parameters<typeof buildApp>[0]['queues'] = {}): Promise<Peer> {
-  const timers = new ManualTimers();
-  const app = await buildApp({ config: a.config, log: silentLogger, clock: a.clock.now, streamTimers: timers, queues: { poll: TEST_QUEUE_POLL, ...queues } });
-  const host = await startNodeHost(app, { allowedOrigins: ['localhost'], allowedHosts: ['127.0.0.1', 'localhost'] });
-  return {
-    app,
-    host,
-    url: host.url,
-    timers,
-    close: async () => {
-      await host.close();
-      await app.close();
-    },
-  };
-}
 
 let a: TestServer;
 let b: Peer;
@@ -170,7 +142,7 @@ describe('legacy HTTP+SSE transport across instances', () => {
 
   it('delivers each answer once when the queue delivers a message twice (at-least-once)', async () => {
     const duplicated = duplicatingQueues(await openQueueService(queuesLocation(a.config.queues)!));
-    const d = await startPeer(a, { service: duplicated.service });
+    const d = await startPeer(a, { queues: { service: duplicated.service } });
     try {
       const c = await connectSseClient({ streamUrl: sse(a.url), token: await a.token('alice'), routePost: () => d.url });
       try {

@@ -6,18 +6,15 @@ import type { QueueServiceClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { legacyMessageFunction, legacyStreamFunction } from '../../functions/mcp.js';
-import { buildApp } from '../../src/app/buildApp.js';
 import { principalKey } from '../../src/auth/principal.js';
 import { findLocalUser, LOCAL_TENANT_ID } from '../../src/emulator/users.js';
-import type { McpApp } from '../../src/http/mcpApp.js';
-import { type NodeHost, startNodeHost } from '../../src/http/nodeHost.js';
 import { PROBE_MS } from '../../src/http/sseStreams.js';
 import { instanceQueueName, openQueueService, queuesLocation } from '../../src/sessions/instanceMailbox.js';
-import { silentLogger } from '../../src/telemetry/log.js';
 import { createTelemetry, type TelemetryRecord } from '../../src/telemetry/telemetry.js';
 import { CONFORMANCE_AGENT } from '../../src/tools/conformance/index.js';
-import { startTestServer, TEST_QUEUE_POLL, type TestServer } from '../helpers/harness.js';
+import { startTestServer, type TestServer } from '../helpers/harness.js';
 import { eventually, openRawStream, postMessage, type RawStream, SseReader } from '../helpers/sse.js';
+import { type Peer, startPeer } from '../helpers/peer.js';
 import { ManualTimers } from '../helpers/timers.js';
 
 /**
@@ -29,39 +26,20 @@ import { ManualTimers } from '../helpers/timers.js';
 const productAgents = (JSON.parse(readFileSync('agents.json', 'utf8')) as { agents: unknown[] }).agents;
 const withFixture = JSON.stringify({ agents: [...productAgents, CONFORMANCE_AGENT] });
 
-interface Peer {
-  app: McpApp;
-  host: NodeHost;
-  url: string;
-  records: TelemetryRecord[];
-  close(): Promise<void>;
-}
-
 /** Another instance on the same storage, with its telemetry recorded in memory. */
-async function startPeer(a: TestServer, service?: QueueServiceClient): Promise<Peer> {
+async function startRecordedPeer(a: TestServer, service?: QueueServiceClient): Promise<Peer & { records: TelemetryRecord[] }> {
   const records: TelemetryRecord[] = [];
   const telemetry = createTelemetry({ sinks: [{ emit: (r) => void records.push(r), flush: async () => undefined }], agents: ['sales', 'conformance'], tools: ['whoami', 'test_sampling'] });
-  const app = await buildApp({ config: a.config, log: silentLogger, clock: a.clock.now, telemetry, streamTimers: new ManualTimers(), queues: { poll: TEST_QUEUE_POLL, ...(service && { service }) } });
-  const host = await startNodeHost(app, { allowedOrigins: ['localhost'], allowedHosts: ['127.0.0.1', 'localhost'] });
-  return {
-    app,
-    host,
-    url: host.url,
-    records,
-    close: async () => {
-      await host.close();
-      await app.close();
-    },
-  };
+  return { ...(await startPeer(a, { telemetry, ...(service && { queues: { service } }) })), records };
 }
 
 let a: TestServer;
-let b: Peer;
+let b: Peer & { records: TelemetryRecord[] };
 let queues: QueueServiceClient;
 const timersA = new ManualTimers();
 beforeAll(async () => {
   a = await startTestServer({ emulator: true, env: { AGENTS_JSON: withFixture, ENABLE_TEST_AGENTS: 'true' }, streamTimers: timersA });
-  b = await startPeer(a);
+  b = await startRecordedPeer(a);
   queues = await openQueueService(queuesLocation(a.config.queues)!);
 });
 afterAll(async () => {
@@ -134,7 +112,7 @@ describe('one answer per request', () => {
         };
       },
     });
-    const d = await startPeer(a, flaky);
+    const d = await startRecordedPeer(a, flaky);
     const token = await a.token('alice');
     const stream = await openRawStream(sse(a.url), token);
     try {
@@ -268,8 +246,8 @@ describe('client disconnect under the Functions adapter', () => {
 
 describe('relay telemetry', () => {
   it('counts sends, receives with their latency, and refusals, with no token, session, queue name or URL in any record', async () => {
-    const c = await startPeer(a);
-    const d = await startPeer(a);
+    const c = await startRecordedPeer(a);
+    const d = await startRecordedPeer(a);
     const token = await a.token('alice');
     const stream = await openRawStream(sse(c.url), token);
     try {
@@ -285,7 +263,7 @@ describe('relay telemetry', () => {
       expect(metric(c.records, 'relay latency ms').map((r) => [r.properties, r.value])).toEqual([[{ kind: 'sse' }, 0]]);
       expect(metric(c.records, 'relay refused').map((r) => r.properties)).toEqual([{ kind: 'other', reason: 'signature' }]);
       // A send to an instance that has ended is counted as such.
-      const gone = await startPeer(a);
+      const gone = await startRecordedPeer(a);
       const goneInstance = gone.app.streams.instance;
       await gone.close();
       expect(await d.app.relay.route(stream.sessionId, alice(), { jsonrpc: '2.0', id: `srv.${goneInstance}.${'x'.repeat(24)}`, result: {} })).toBe(false);

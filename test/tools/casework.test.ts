@@ -380,6 +380,22 @@ describe('contacts', () => {
     const active = (await api<{ value: Rec[] }>(`incidents?$select=incidentid&$filter=_customerid_value eq ${first.contactId} and statecode eq 0&$top=10`)).body.value;
     expect(one.activeCases.length).toBe(active.length);
   });
+
+  it('get_account gives the account, its contacts and active cases in one request; summarize_account and summarize_contact are the Sales briefs under the Service names', async () => {
+    const acct = (await api<{ value: Rec[] }>(`accounts?$select=accountid,name&$filter=statecode eq 0&$top=1`)).body.value[0]!;
+    server.emulator!.clearRequests();
+    const one = resultOf<{ account: { name: string; contacts?: unknown[] }; activeCases: unknown[] }>(await bob.call('get_account', { accountId: String(acct['accountid']) }));
+    expect(server.emulator!.requests.length).toBe(1);
+    expect(one.account.name).toBe(acct['name']);
+    const active = (await api<{ value: Rec[] }>(`incidents?$select=incidentid&$filter=_customerid_value eq ${String(acct['accountid'])} and statecode eq 0&$top=10`)).body.value;
+    expect(one.activeCases.length).toBe(active.length);
+    const brief = resultOf<{ summary: string; account: { name: string } }>(await bob.call('summarize_account', { accountId: String(acct['accountid']) }));
+    expect(brief.account.name).toBe(acct['name']);
+    expect(brief.summary).toContain(String(acct['name']));
+    const names = (await bob.listTools()).map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['summarize_account', 'summarize_contact', 'get_account']));
+    expect(names).not.toContain('get_account_summary');
+  });
 });
 
 describe('close_case', () => {

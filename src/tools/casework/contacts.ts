@@ -4,6 +4,7 @@ import type { Row } from '../../dataverse/client.js';
 import { and, contains, eq, guid, or } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
 import { cursorArg, guidArg, label, lookup, LookupSchema, orNotFound, PAGE_BYTES, pageWithCursor, pagingNote, searchArg, str, topArg } from '../shared.js';
+import { ACCOUNT_COLUMNS, AccountSchema, accountLine, CONTACT_COLUMNS as ACCOUNT_CONTACT_COLUMNS, toAccount } from '../service/accountFields.js';
 import { CASE_COLUMNS, CASE_STATE, CaseSchema, caseLine, toCase } from '../service/caseFields.js';
 
 const COLUMNS = ['contactid', 'fullname', 'firstname', 'lastname', 'emailaddress1', 'telephone1', 'mobilephone', 'jobtitle', '_parentcustomerid_value', 'donotemail', 'preferredcontactmethodcode', 'statecode'] as const;
@@ -95,6 +96,35 @@ export const getContact = defineTool({
       data: { contact, activeCases },
       text: [contactLine(contact), activeCases.length ? `Active cases:\n${activeCases.map(caseLine).join('\n')}` : 'No active cases as customer.'].join('\n'),
       records: [{ table: 'contact', id: contact.contactId, name: contact.fullName }, ...activeCases.map((c) => ({ table: 'incident', id: c.caseId, name: c.title }))],
+    };
+  },
+});
+
+/** `get_account` (MCP tool reference): one account with its primary contact, its contacts and its active cases (one request: all $expand). */
+export const getAccount = defineTool({
+  name: 'get_account',
+  kind: 'read',
+  title: 'Get account',
+  description: 'Gets one account with its primary contact, up to 25 contacts and its active cases (newest first).',
+  input: z.object({ accountId: guidArg('The account.') }),
+  output: z.object({ account: AccountSchema, activeCases: z.array(CaseSchema) }),
+  async run(args, ctx) {
+    const row = await orNotFound('account', args.accountId, () =>
+      ctx.dataverse.get('accounts', args.accountId, {
+        select: ACCOUNT_COLUMNS,
+        expand: [
+          { nav: 'primarycontactid', select: ACCOUNT_CONTACT_COLUMNS },
+          { nav: 'contact_customer_accounts', select: ACCOUNT_CONTACT_COLUMNS, orderby: [{ property: 'fullname' }], top: 25 },
+          { nav: 'incident_customer_accounts', select: CASE_COLUMNS, filter: eq('statecode', CASE_STATE.active), orderby: [{ property: 'createdon', descending: true }], top: 10 },
+        ],
+      }),
+    );
+    const account = toAccount(row);
+    const activeCases = (Array.isArray(row['incident_customer_accounts']) ? (row['incident_customer_accounts'] as Row[]) : []).map(toCase);
+    return {
+      data: { account, activeCases },
+      text: [accountLine(account), `Contacts: ${(account.contacts ?? []).map((c) => c.fullName).join(', ') || 'none'}`, activeCases.length ? `Active cases:\n${activeCases.map(caseLine).join('\n')}` : 'No active cases.'].join('\n'),
+      records: [{ table: 'account', id: account.accountId, name: account.name }, ...activeCases.map((c) => ({ table: 'incident', id: c.caseId, name: c.title }))],
     };
   },
 });

@@ -1,7 +1,9 @@
-import { toolset } from '../defineTool.js';
+import { type ToolDefinition, toolset } from '../defineTool.js';
+import { getAccountSummary } from '../engagement/getAccountSummary.js';
+import { getContactSummary } from '../engagement/getContactSummary.js';
 import { applyEmailTemplate } from './applyEmailTemplate.js';
 import { closeCase } from './closeCase.js';
-import { getContact, listContacts } from './contacts.js';
+import { getAccount, getContact, listContacts } from './contacts.js';
 import { createCaseFromEmail, linkEmailToCase } from './emailCases.js';
 import { draftEmail, editEmailDraft, listEmails, viewEmail } from './emailTools.js';
 import { getCase } from './getCase.js';
@@ -15,6 +17,10 @@ import { resolveCaseAndPickNext } from './resolveCaseAndPickNext.js';
 import { adjustEmailTone, translateEmail } from './rewriteEmail.js';
 import { sendEmail } from './sendEmail.js';
 import { summarizeCase } from './summarizeCase.js';
+
+/** The Service server calls the account and contact briefs summarize_*; the Sales server get_*_summary: one handler each. */
+const summarizeAccount: ToolDefinition = { ...getAccountSummary, name: 'summarize_account', title: 'Summarize account' };
+const summarizeContact: ToolDefinition = { ...getContactSummary, name: 'summarize_contact', title: 'Summarize contact' };
 
 /** The service desk around the case, under the Dynamics 365 CX MCP Server's names: queues, SLAs, templates and sending. */
 export const caseworkTools = toolset('casework', [
@@ -40,4 +46,7 @@ export const caseworkTools = toolset('casework', [
   sendEmail,
   listContacts,
   getContact,
+  getAccount,
+  summarizeAccount,
+  summarizeContact,
 ]);
