@@ -5,7 +5,7 @@ import { filesTools } from './files/index.js';
 import { dataverseTools } from './dataverse/index.js';
 import { knowledgeTools } from './knowledge/index.js';
 import { pipelineTools } from './pipeline/index.js';
-import { caseworkTools } from './casework/index.js';
+import { caseworkTools, peopleTools } from './casework/index.js';
 import type { RegisteredTool } from './defineTool.js';
 import { engagementTools } from './engagement/index.js';
 import { recordsTools } from './records/index.js';
@@ -18,7 +18,7 @@ import { prepareAccountBriefing, servicePrompts } from './service/prompts.js';
 import type { PromptDefinition, RawTool, ResourceSource } from './surface.js';
 
 /** Every tool the server knows, by tool set (one folder each). Agents choose by tool set, allowlist and read-only mode. */
-export const ALL_TOOLS: readonly RegisteredTool[] = [...coreTools, ...salesTools, ...serviceTools, ...dataverseTools, ...researchTools, ...knowledgeTools, ...pipelineTools, ...bulkTools, ...filesTools, ...recordsTools, ...engagementTools, ...caseworkTools];
+export const ALL_TOOLS: readonly RegisteredTool[] = [...coreTools, ...salesTools, ...serviceTools, ...dataverseTools, ...researchTools, ...knowledgeTools, ...pipelineTools, ...bulkTools, ...filesTools, ...recordsTools, ...engagementTools, ...caseworkTools, ...peopleTools];
 
 /** Every prompt; an agent lists those of its tool sets whose tools it serves. */
 export const ALL_PROMPTS: readonly PromptDefinition[] = [...salesPrompts, ...servicePrompts, prepareAccountBriefing, ...fixturePrompts];

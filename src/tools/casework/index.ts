@@ -44,9 +44,7 @@ export const caseworkTools = toolset('casework', [
   adjustEmailTone,
   translateEmail,
   sendEmail,
-  listContacts,
-  getContact,
-  getAccount,
-  summarizeAccount,
-  summarizeContact,
 ]);
+
+/** The Service server's people tools (cx names): contacts and accounts with their cases, and their briefs. */
+export const peopleTools = toolset('people', [listContacts, getContact, getAccount, summarizeAccount, summarizeContact]);
