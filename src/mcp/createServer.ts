@@ -24,7 +24,7 @@ import type { RequestContext } from './requestContext.js';
 import { cursorSealer } from './secrets.js';
 import type { ServerRequestRelay } from './serverRequests.js';
 import { readThrough, registerSurface, type SurfaceDeps } from './surfaceHandlers.js';
-import type { AgentTools } from './toolInventory.js';
+import { type AgentTools, renameTools } from './toolInventory.js';
 
 export const SERVER_NAME = 'dataverse-mcp';
 export const SERVER_VERSION = '0.1.0';
@@ -149,7 +149,7 @@ export function createServer(agent: AgentTools, request: RequestContext, deps: S
     const tool = agent.tools.get(name);
     if (tool) {
       const ctx: ToolContext = contextFor(name, serverContext);
-      const result = await dispatch(tool, rawArgs ?? {}, ctx, serverContext, deps);
+      const result = namedText(await dispatch(tool, rawArgs ?? {}, ctx, serverContext, deps), agent.servedNames);
       currentExchange()?.toolResult(result);
       return result;
     }
@@ -191,4 +191,18 @@ class SessionServer extends Server {
   override connect(transport: Transport): Promise<void> {
     return super.connect(this.relayed(transport));
   }
+}
+
+/**
+ * A result's text names other tools as declared ("set a primary contact with
+ * D365_CustomerService_UpdateCase"); the model is told the names this agent serves. Only the
+ * human-readable text: structuredContent and its JSON copy stay the tool's data.
+ */
+function namedText<R extends object>(result: R, servedNames: ReadonlyMap<string, string>): R {
+  const content = (result as { content?: unknown }).content;
+  if (!Array.isArray(content)) return result;
+  const first = content[0] as { type?: unknown; text?: unknown } | undefined;
+  if (first?.type !== 'text' || typeof first.text !== 'string') return result;
+  const text = renameTools(first.text, servedNames);
+  return text === first.text ? result : { ...result, content: [{ ...first, text }, ...content.slice(1)] };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ODataError, ODataList, TestOrg } from './helpers.js';
-import { q, useOrg, user } from './helpers.js';
+import { ANCHOR, q, useOrg, user } from './helpers.js';
 
 let org: TestOrg;
 type Rec = Record<string, unknown>;
@@ -169,7 +169,8 @@ describe('SendEmail', () => {
   });
 
   it('seeded drafts can be sent by their owner', async () => {
-    const draft = await first('alice', 'emails', 'activityid,subject', `statuscode eq 1 and _ownerid_value eq ${user('alice').systemUserId}`);
+    // A seeded draft (created before the anchor), not one an earlier test made without recipients: ids are random, so `$top=1` alone may pick either.
+    const draft = await first('alice', 'emails', 'activityid,subject', `statuscode eq 1 and _ownerid_value eq ${user('alice').systemUserId} and createdon lt ${ANCHOR.toISOString()}`);
     const r = await org.api<Rec>('alice', `emails(${String(draft.activityid)})/Microsoft.Dynamics.CRM.SendEmail`, { method: 'POST', body: { IssueSend: true } });
     expect(r.status, r.text).toBe(200);
   });

@@ -175,6 +175,20 @@ describe('service desk tools under their cx names', () => {
     expect(twice.text).toMatch(/not a draft/);
   });
 
+  it('result text names other tools as this agent serves them', async () => {
+    const account = await create(api, 'accounts', { name: 'No Contacts Ltd' });
+    const incidentId = await create(api, 'incidents', { title: 'Nobody to write to', 'customerid_account@odata.bind': `/accounts(${account})` });
+    for (const [client, tool, expected, other] of [
+      [bob, 'draft_email', 'update_case', 'D365_CustomerService_UpdateCase'],
+      [classic, 'draft_email', 'D365_CustomerService_UpdateCase', 'update_case'],
+    ] as const) {
+      const r = await client.call(tool, { incidentId, subject: 'Hello', body: 'Hi' });
+      expect(r.isError).toBe(true);
+      expect(r.text).toContain(`with ${expected} first`);
+      expect(r.text).not.toContain(other);
+    }
+  });
+
   it('a lead template is refused for a case', async () => {
     const [item] = await waiting(SERVICE_DESK_IDS.queue('tier1'));
     const r = await bob.call('apply_email_template', { incidentId: String(item!['_objectid_value']), templateId: SERVICE_DESK_IDS.template('lead-intro') });
