@@ -208,7 +208,9 @@ describe('meetings, the sales process flow, stakeholders and cloning', () => {
   });
 
   it('lists seeded stakeholders of a seeded deal', async () => {
-    const seeded = (await api<{ value: Array<{ _record1id_value: string }> }>(`connections?$select=_record1id_value&$filter=_record2roleid_value ne null&$top=1`)).body.value[0]!;
+    // A seeded connection (older than this test's clock), not one an earlier test made: ids are random, so `$top=1` alone may pick either.
+    const before = new Date(server.clock.now() - 86_400_000).toISOString();
+    const seeded = (await api<{ value: Array<{ _record1id_value: string }> }>(`connections?$select=_record1id_value&$filter=_record2roleid_value ne null and createdon lt ${before}&$top=1`)).body.value[0]!;
     const r = await alice.call('get_stakeholder', { recordId: seeded._record1id_value });
     expect((r.data['stakeholders'] as Array<{ role?: string }>).some((s) => ['Decision Maker', 'Influencer', 'Technical Buyer'].includes(s.role ?? ''))).toBe(true);
     // The seeded pair goes together: deleting the master deletes its reciprocal.
