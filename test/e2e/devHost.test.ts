@@ -50,7 +50,8 @@ async function start(args: string[] = []): Promise<string> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`npm start exited: ${out}`);
     const res = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
-    if (res?.status === 200) return out;
+    // Healthy first, then the banner is written: wait for both (its last line).
+    if (res?.status === 200 && out.includes('Press Ctrl+C to stop.')) return out;
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`not healthy in time: ${out}`);
