@@ -7,7 +7,7 @@ import { bind, guid } from '../dataverse/odata.js';
 import type { PrivilegeNeed } from '../dataverse/privileges.js';
 import { type ConfirmationPreview, type ToolContext, ToolError } from './defineTool.js';
 import { canonicalEmailText } from './emailBody.js';
-import { orNotFound, str } from './shared.js';
+import { orNotFound, rowsOf, str } from './shared.js';
 
 export const subjectArg = z.string().trim().min(1).max(200).describe('Email subject (from the draft tool, edited if needed).');
 export const bodyArg = z.string().trim().min(1).max(20_000).describe('Email body as plain text (from the draft tool, edited if needed).');
@@ -133,7 +133,7 @@ export async function loadDraft(ctx: ToolContext, draftId: string, regarding: Re
     throw new ToolError(`Email ${draftId} is not regarding this ${regarding.table === 'incident' ? 'case' : 'lead'}.`, 'invalid_argument');
   }
   if (row['statecode'] !== 0) throw new ToolError(`Email ${draftId} is not a draft (it was already sent or cancelled).`, 'conflict');
-  const parties = Array.isArray(row['email_activity_parties']) ? (row['email_activity_parties'] as Row[]) : [];
+  const parties = rowsOf(row, 'email_activity_parties');
   const recipients = parties.filter((p) => p['participationtypemask'] === 2 || p['participationtypemask'] === 3 || p['participationtypemask'] === 4);
   const refused: string[] = [];
   const described = await Promise.all(

@@ -55,6 +55,9 @@ export function clip(text: string | undefined, max: number): string | undefined 
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/** The rows of a collection-valued `$expand` (an empty list when Dataverse left it out). */
+export const rowsOf = (row: Row, key: string): Row[] => (Array.isArray(row[key]) ? (row[key] as Row[]) : []);
+
 /** Turns "not found" on a specific record into the sentence the model should see. */
 export async function orNotFound<T>(what: string, id: string, op: () => Promise<T>): Promise<T> {
   try {

@@ -4,7 +4,7 @@ import type { Row } from '../../dataverse/client.js';
 import { and, eq, guid, ne } from '../../dataverse/odata.js';
 import { DataverseError, describeDataverseError } from '../../dataverse/errors.js';
 import { type ToolContext, ToolError } from '../defineTool.js';
-import { guidArg, label, lookup, num, str } from '../shared.js';
+import { guidArg, label, lookup, num, orNotFound, str } from '../shared.js';
 import { CASE_COLUMNS, CASE_STATE, CaseSchema, type CaseView, toCase } from '../service/caseFields.js';
 
 /**
@@ -88,10 +88,7 @@ export function duration(minutes: number): string {
 /** Reads a case with its SLA; the KPIs need prvReadSLAKPIInstance, checked first so the refusal says what is missing. */
 export async function loadCaseSla(ctx: ToolContext, incidentId: string): Promise<{ row: Row; view: CaseSla }> {
   await ctx.privileges.require({ table: 'incident', ops: ['Read'] }, { table: 'slakpiinstance', ops: ['Read'] });
-  const row = await ctx.dataverse.get('incidents', incidentId, CASE_WITH_SLA).catch((err: unknown) => {
-    if (err instanceof Error && 'kind' in err && (err as { kind: string }).kind === 'not_found') throw new ToolError(`No case with id ${incidentId} that you can read.`, 'not_found');
-    throw err;
-  });
+  const row = await orNotFound('case', incidentId, () => ctx.dataverse.get('incidents', incidentId, CASE_WITH_SLA));
   return { row, view: toCaseSla(row, ctx.now()) };
 }
 
@@ -113,10 +110,8 @@ export const queueArgs = {
 /** A queue by id or exact name (names are not unique keys: two matches are refused). */
 export async function resolveQueue(ctx: ToolContext, args: { queueId?: string | undefined; queue?: string | undefined }): Promise<{ queueId: string; name: string } | undefined> {
   if (args.queueId) {
-    const row = await ctx.dataverse.get('queues', args.queueId, { select: ['queueid', 'name', 'statecode'] }).catch((err: unknown) => {
-      if (err instanceof Error && 'kind' in err && (err as { kind: string }).kind === 'not_found') throw new ToolError(`No queue with id ${args.queueId} that you can read.`, 'not_found');
-      throw err;
-    });
+    const queueId = args.queueId;
+    const row = await orNotFound('queue', queueId, () => ctx.dataverse.get('queues', queueId, { select: ['queueid', 'name', 'statecode'] }));
     if (row['statecode'] !== 0) throw new ToolError(`Queue "${str(row, 'name') ?? args.queueId}" is inactive.`, 'conflict');
     return { queueId: args.queueId, name: str(row, 'name') ?? args.queueId };
   }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Row } from '../../dataverse/client.js';
 import { and, contains, eq, guid, or } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
-import { cursorArg, guidArg, label, lookup, LookupSchema, orNotFound, PAGE_BYTES, pageWithCursor, pagingNote, searchArg, str, topArg } from '../shared.js';
+import { cursorArg, guidArg, label, lookup, LookupSchema, orNotFound, PAGE_BYTES, pageWithCursor, pagingNote, rowsOf, searchArg, str, topArg } from '../shared.js';
 import { ACCOUNT_COLUMNS, AccountSchema, accountLine, CONTACT_COLUMNS as ACCOUNT_CONTACT_COLUMNS, toAccount } from '../service/accountFields.js';
 import { CASE_COLUMNS, CASE_STATE, CaseSchema, caseLine, toCase } from '../service/caseFields.js';
 
@@ -91,7 +91,7 @@ export const getContact = defineTool({
       }),
     );
     const contact = toContact(row);
-    const activeCases = (Array.isArray(row['incident_customer_contacts']) ? (row['incident_customer_contacts'] as Row[]) : []).map(toCase);
+    const activeCases = rowsOf(row, 'incident_customer_contacts').map(toCase);
     return {
       data: { contact, activeCases },
       text: [contactLine(contact), activeCases.length ? `Active cases:\n${activeCases.map(caseLine).join('\n')}` : 'No active cases as customer.'].join('\n'),
@@ -120,7 +120,7 @@ export const getAccount = defineTool({
       }),
     );
     const account = toAccount(row);
-    const activeCases = (Array.isArray(row['incident_customer_accounts']) ? (row['incident_customer_accounts'] as Row[]) : []).map(toCase);
+    const activeCases = rowsOf(row, 'incident_customer_accounts').map(toCase);
     return {
       data: { account, activeCases },
       text: [accountLine(account), `Contacts: ${(account.contacts ?? []).map((c) => c.fullName).join(', ') || 'none'}`, activeCases.length ? `Active cases:\n${activeCases.map(caseLine).join('\n')}` : 'No active cases.'].join('\n'),

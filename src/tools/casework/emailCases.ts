@@ -5,7 +5,7 @@ import { DataverseError, describeDataverseError } from '../../dataverse/errors.j
 import { bind } from '../../dataverse/odata.js';
 import { defineTool, type ToolContext, ToolError } from '../defineTool.js';
 import { canonicalEmailText } from '../emailBody.js';
-import { createConfirmed, guidArg, lookup, orNotFound, previewText, str } from '../shared.js';
+import { createConfirmed, guidArg, lookup, orNotFound, previewText, rowsOf, str } from '../shared.js';
 import { activeCase, CASE_COLUMNS, CaseSchema, caseLine, ORIGIN, PRIORITY, toCase } from '../service/caseFields.js';
 import { ENTITY_SET, resolveCustomer } from '../service/customers.js';
 import { incidentIdArg } from './caseworkData.js';
@@ -28,7 +28,7 @@ async function loadEmail(ctx: ToolContext, emailId: string): Promise<Received> {
       expand: [{ nav: 'email_activity_parties', select: ['participationtypemask', 'addressused', '_partyid_value'] }],
     }),
   );
-  const parties = Array.isArray(row['email_activity_parties']) ? (row['email_activity_parties'] as Row[]) : [];
+  const parties = rowsOf(row, 'email_activity_parties');
   const from = parties.find((p) => p['participationtypemask'] === 1);
   const party = from && lookup(from, 'partyid');
   const table: 'contact' | 'account' | undefined = party?.table === 'contact' ? 'contact' : party?.table === 'account' ? 'account' : undefined;

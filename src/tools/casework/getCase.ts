@@ -2,8 +2,8 @@ import { z } from 'zod';
 
 import type { Row } from '../../dataverse/client.js';
 import { eq } from '../../dataverse/odata.js';
-import { defineTool, type ToolContext, ToolError } from '../defineTool.js';
-import { clip, label, lookup, str } from '../shared.js';
+import { defineTool, type ToolContext } from '../defineTool.js';
+import { clip, label, lookup, orNotFound, rowsOf, str } from '../shared.js';
 import { CASE_COLUMNS, caseLine } from '../service/caseFields.js';
 import { CASE_WITH_SLA, type CaseSla, CaseSlaSchema, incidentIdArg, slaLine, toCaseSla } from './caseworkData.js';
 
@@ -50,27 +50,23 @@ export interface CaseDetail {
 /** The case with its SLA, active queue item, latest notes and emails: one request, every part an $expand. */
 export async function loadCaseDetail(ctx: ToolContext, incidentId: string): Promise<CaseDetail> {
   await ctx.privileges.require({ table: 'incident', ops: ['Read'] }, { table: 'slakpiinstance', ops: ['Read'] }, { table: 'queueitem', ops: ['Read'] });
-  const row = await ctx.dataverse
-    .get('incidents', incidentId, {
-      select: CASE_COLUMNS,
-      expand: [
-        ...CASE_WITH_SLA.expand,
-        { nav: 'Incident_QueueItem', select: ['queueitemid', 'enteredon', '_queueid_value', '_workerid_value'], filter: eq('statecode', 0), top: 1 },
-        { nav: 'Incident_Annotation', select: ['subject', 'notetext', 'createdon'], orderby: [{ property: 'createdon', descending: true }], top: RECENT },
-        { nav: 'Incident_Emails', select: ['activityid', 'subject', 'directioncode', 'statecode', 'createdon'], orderby: [{ property: 'createdon', descending: true }], top: RECENT },
-      ],
-    })
-    .catch((err: unknown) => {
-      if (err instanceof Error && 'kind' in err && (err as { kind: string }).kind === 'not_found') throw new ToolError(`No case with id ${incidentId} that you can read.`, 'not_found');
-      throw err;
-    });
+  const row = await orNotFound('case', incidentId, () =>
+    ctx.dataverse.get('incidents', incidentId, {
+    select: CASE_COLUMNS,
+    expand: [
+      ...CASE_WITH_SLA.expand,
+      { nav: 'Incident_QueueItem', select: ['queueitemid', 'enteredon', '_queueid_value', '_workerid_value'], filter: eq('statecode', 0), top: 1 },
+      { nav: 'Incident_Annotation', select: ['subject', 'notetext', 'createdon'], orderby: [{ property: 'createdon', descending: true }], top: RECENT },
+      { nav: 'Incident_Emails', select: ['activityid', 'subject', 'directioncode', 'statecode', 'createdon'], orderby: [{ property: 'createdon', descending: true }], top: RECENT },
+    ],
+    }),
+  );
   const view = toCaseSla(row, ctx.now());
-  const list = (nav: string) => (Array.isArray(row[nav]) ? (row[nav] as Row[]) : []);
-  const item = list('Incident_QueueItem')[0];
+  const item = rowsOf(row, 'Incident_QueueItem')[0];
   const worker = item && lookup(item, 'workerid');
   const queue = item && { name: lookup(item, 'queueid')?.name ?? '', ...(worker && { workedBy: worker.name }), enteredOn: str(item, 'enteredon') ?? '' };
-  const notes = list('Incident_Annotation').map((n) => ({ subject: str(n, 'subject') ?? '', text: clip(str(n, 'notetext'), 500) ?? '', createdOn: str(n, 'createdon') ?? '' }));
-  const emails = list('Incident_Emails').map((e) => ({
+  const notes = rowsOf(row, 'Incident_Annotation').map((n) => ({ subject: str(n, 'subject') ?? '', text: clip(str(n, 'notetext'), 500) ?? '', createdOn: str(n, 'createdon') ?? '' }));
+  const emails = rowsOf(row, 'Incident_Emails').map((e) => ({
     emailId: str(e, 'activityid') ?? '',
     subject: str(e, 'subject') ?? '',
     direction: e['directioncode'] === true ? ('outgoing' as const) : ('incoming' as const),

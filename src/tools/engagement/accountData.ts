@@ -14,7 +14,7 @@ export type GroundedLine = z.infer<typeof Sentence>;
 
 export const GROUNDED_NOTE = 'Written by the grounded generator from CRM fields (the Copilot provider summarises leads only).';
 
-export const rowsOf = (row: Row, key: string): Row[] => (Array.isArray(row[key]) ? (row[key] as Row[]) : []);
+export { rowsOf } from '../shared.js';
 
 /** The newest activity regarding a record, if the agent may see activities and the user may read them (one request). */
 export async function lastActivity(ctx: ToolContext, id: string): Promise<Row | undefined> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { bind } from '../../dataverse/odata.js';
 import { defineTool, ToolError } from '../defineTool.js';
-import { createConfirmed, guidArg, lookup, num, orNotFound, previewText, str } from '../shared.js';
+import { createConfirmed, guidArg, lookup, num, orNotFound, previewText, rowsOf, str } from '../shared.js';
 import { getOpportunity, LINE_COLUMNS, LineSchema, money, moneyArg, openOpportunity, opportunityIdArg, PRODUCT_ACTIVE, productIdArg, toLine } from './pipelineData.js';
 
 /**
@@ -49,7 +49,7 @@ export const addOpportunityProduct = defineTool({
     if (!o.priceList) throw new ToolError(`Opportunity "${o.name}" has no price list: set one (update_record with pricelevelid) before adding products.`, 'conflict');
     const unitId = args.unitId ?? lookup(product, 'defaultuomid')?.id;
     if (!unitId) throw new ToolError(`Product "${name}" has no default unit: pass unitId.`, 'invalid_argument');
-    const priceRows = Array.isArray(product['product_price_levels']) ? (product['product_price_levels'] as Array<Record<string, unknown>>) : [];
+    const priceRows = rowsOf(product, 'product_price_levels');
     const listed = priceRows.find((p) => str(p, '_pricelevelid_value') === o.priceList!.id && str(p, '_uomid_value') === unitId);
     if (args.pricePerUnit === undefined && !listed) {
       throw new ToolError(`Product "${name}" is not on price list ${o.priceList.name} in that unit: choose another product or unit, or give pricePerUnit.`, 'conflict');

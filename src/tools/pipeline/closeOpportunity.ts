@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { bind, le } from '../../dataverse/odata.js';
 import { defineTool, ToolError } from '../defineTool.js';
-import { guidArg, num, orNotFound, previewText, str } from '../shared.js';
+import { guidArg, num, orNotFound, previewText, rowsOf, str } from '../shared.js';
 import { dateArg, getOpportunity, QUOTE_STATE, money, moneyArg, openOpportunity, opportunityIdArg, OpportunitySchema, today, toOpportunity } from './pipelineData.js';
 
 const WON = [3];
@@ -44,7 +44,7 @@ export const closeOpportunity = defineTool({
       ctx.privileges.require({ table: 'opportunity', ops: ['Write', 'AppendTo'] }, { table: 'opportunityclose', ops: ['Create'] }),
     ]);
     const o = openOpportunity(row, 'close it again');
-    const open = Array.isArray(row['opportunity_quotes']) ? (row['opportunity_quotes'] as Array<Record<string, unknown>>) : [];
+    const open = rowsOf(row, 'opportunity_quotes');
     if (open.length) {
       throw new ToolError(`Opportunity "${o.name}" has draft or active quotes (${open.map((q) => str(q, 'quotenumber')).join(', ')}): close them (close_quote) or convert the accepted one (convert_quote_to_order) first.`, 'conflict');
     }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { defineTool } from '../defineTool.js';
-import { GroundingSchema, lookup, num, str } from '../shared.js';
+import { GroundingSchema, lookup, num, rowsOf, str } from '../shared.js';
 import { getOpportunity, LINE_COLUMNS, LineSchema, money, opportunityIdArg, OpportunitySchema, QUOTE_COLUMNS, QuoteSchema, toLine, toOpportunity, toQuote } from './pipelineData.js';
 
 /**
@@ -32,7 +32,7 @@ export const getOpportunitySummary = defineTool({
       { nav: 'opportunitycompetitors_association', select: ['competitorid', 'name'], top: 20 },
     ]);
     const o = toOpportunity(row);
-    const rows = (k: string) => (Array.isArray(row[k]) ? (row[k] as Array<Record<string, unknown>>) : []);
+    const rows = (k: string) => rowsOf(row, k);
     const lines = rows('product_opportunities').map(toLine);
     const quotes = rows('opportunity_quotes').map(toQuote);
     const competitors = rows('opportunitycompetitors_association').map((c) => ({ competitorId: str(c, 'competitorid') ?? '', name: str(c, 'name') ?? '' }));

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { and, contains, eq } from '../../dataverse/odata.js';
 import { defineTool, ToolError } from '../defineTool.js';
-import { guidArg, label, num, orNotFound, str } from '../shared.js';
+import { guidArg, label, num, orNotFound, rowsOf, str } from '../shared.js';
 import { PRICE_ROW_COLUMNS, PriceRowSchema, toPriceRow } from './getProductPricing.js';
 
 const LIST_COLUMNS = ['pricelevelid', 'name', 'description', 'begindate', 'enddate', 'statecode'] as const;
@@ -41,7 +41,7 @@ export const getPriceList = defineTool({
       if (matches.length > 1) throw new ToolError(`Several active price lists match "${args.priceListName}": ${matches.map((r) => str(r, 'name')).join(', ')}. Use the full name or priceListId.`, 'invalid_argument');
       row = matches[0]!;
     }
-    const items = Array.isArray(row['price_level_product_price_levels']) ? (row['price_level_product_price_levels'] as Array<Record<string, unknown>>) : [];
+    const items = rowsOf(row, 'price_level_product_price_levels');
     const priceList = {
       priceListId: str(row, 'pricelevelid') ?? '',
       name: str(row, 'name') ?? '',
