@@ -1,12 +1,10 @@
 import { z } from 'zod';
 
-import { and, contains, eq, type Filter, guid, inList, or } from '../../dataverse/odata.js';
-import { searchWords } from '../../dataverse/search.js';
-import { defineTool, type ToolContext, ToolError } from '../defineTool.js';
+import { and, contains, eq, type Filter, guid, or } from '../../dataverse/odata.js';
+import { defineTool, type ToolContext } from '../defineTool.js';
+import { queryWords, searchAndRead } from '../searchRead.js';
 import { guidArg } from '../shared.js';
 import { CASE_COLUMNS, CASE_STATE, CaseSchema, caseLine, caseRecords, toCase } from '../service/caseFields.js';
-
-const WORDS = /[\p{L}\p{N}][\p{L}\p{N}'-]*/gu;
 
 /**
  * `search_cases` (MCP tool reference): cases ranked by relevance to keywords in their title, number
@@ -26,22 +24,17 @@ export const searchCases = defineTool({
   }),
   output: z.object({ cases: z.array(CaseSchema.extend({ score: z.number() })) }),
   async run(args, ctx) {
-    const words = args.query.match(WORDS) ?? [];
-    if (words.length === 0) throw new ToolError('The query has no words to search for.', 'invalid_argument');
+    const words = queryWords(args.query);
     const filter = args.state === 'active' ? eq('statecode', CASE_STATE.active) : undefined;
     if (args.customerId) return customerCases(ctx, args.query, words, args.customerId, filter, args.top);
-    const hits = (await ctx.dataverse.search({ search: searchWords(words), entities: [{ name: 'incident', selectColumns: ['title'], searchColumns: ['title', 'ticketnumber', 'description'], ...(filter && { filter }) }], top: 50 })).hits;
-    const ids = hits.map((h) => h.id.toLowerCase());
-    if (ids.length === 0) return { data: { cases: [] }, text: `No ${args.state === 'active' ? 'active ' : ''}case matches "${args.query}".` };
-    // The search index lags behind writes and knows no customer filter: read the cases as the user, then keep the search's order.
-    const page = await ctx.dataverse.list('incidents', { select: CASE_COLUMNS, filter: inList('incidentid', ids.map((id) => guid(id))), top: ids.length }, { maxRows: ids.length });
-    const byId = new Map(page.rows.map((r) => [String(r['incidentid']).toLowerCase(), toCase(r)]));
-    const score = new Map(hits.map((h) => [h.id.toLowerCase(), h.score]));
-    const cases = ids
-      .map((id) => byId.get(id))
-      .filter((c): c is NonNullable<typeof c> => c !== undefined)
-      .slice(0, args.top)
-      .map((c) => ({ ...c, score: score.get(c.caseId.toLowerCase()) ?? 0 }));
+    const found = await searchAndRead(
+      ctx,
+      words,
+      { name: 'incident', selectColumns: ['title'], searchColumns: ['title', 'ticketnumber', 'description'], ...(filter && { filter }) },
+      { entitySet: 'incidents', idField: 'incidentid', select: CASE_COLUMNS },
+      50,
+    );
+    const cases = found.slice(0, args.top).map(({ row, score }) => ({ ...toCase(row), score }));
     return {
       data: { cases },
       text: cases.length ? `${cases.length} case(s) for "${args.query}", best first:\n${cases.map(caseLine).join('\n')}` : `No ${args.state === 'active' ? 'active ' : ''}case matches "${args.query}".`,

@@ -2,16 +2,15 @@ import { z } from 'zod';
 
 import type { Row } from '../../dataverse/client.js';
 import { toHtml } from '../../copilot/text.js';
-import { eq, guid, inList } from '../../dataverse/odata.js';
-import { searchWords } from '../../dataverse/search.js';
+import { eq } from '../../dataverse/odata.js';
 import { defineTool, ToolError } from '../defineTool.js';
 import { canonicalEmailText } from '../emailBody.js';
+import { queryWords, searchAndRead } from '../searchRead.js';
 import { createConfirmed, guidArg, label, num, orNotFound, previewText, str } from '../shared.js';
 
 /** knowledgearticle statecode: 0 Draft, 1 Approved, 2 Scheduled, 3 Published, 4 Expired, 5 Archived, 6 Discarded; statuscode 7 Published (knowledgearticle table reference). */
 const PUBLISHED = { statecode: 3, statuscode: 7 } as const;
 const ARTICLE_COLUMNS = ['knowledgearticleid', 'title', 'description', 'keywords', 'articlepublicnumber', 'statecode', 'statuscode', 'majorversionnumber', 'minorversionnumber', 'isinternal', 'modifiedon', 'publishon'] as const;
-const WORDS = /[\p{L}\p{N}][\p{L}\p{N}'-]*/gu;
 
 const ArticleSchema = z.object({
   knowledgeArticleId: z.string(),
@@ -54,22 +53,15 @@ export const searchKnowledgeArticles = defineTool({
   }),
   output: z.object({ articles: z.array(ArticleSchema.extend({ score: z.number() })) }),
   async run(args, ctx) {
-    const words = args.query.match(WORDS) ?? [];
-    if (words.length === 0) throw new ToolError('The query has no words to search for.', 'invalid_argument');
-    const found = await ctx.dataverse.search({
-      search: searchWords(words),
-      entities: [{ name: 'knowledgearticle', selectColumns: ['title'], searchColumns: ['title', 'content', 'keywords', 'description', 'articlepublicnumber'], ...(!args.includeDrafts && { filter: eq('statecode', PUBLISHED.statecode) }) }],
-      top: args.top,
-    });
-    const ids = found.hits.map((h) => h.id.toLowerCase());
-    if (ids.length === 0) return { data: { articles: [] }, text: `No ${args.includeDrafts ? '' : 'published '}article matches "${args.query}".` };
-    const page = await ctx.dataverse.list('knowledgearticles', { select: ARTICLE_COLUMNS, filter: inList('knowledgearticleid', ids.map((id) => guid(id))), top: ids.length }, { maxRows: ids.length });
-    const byId = new Map(page.rows.map((r) => [String(r['knowledgearticleid']).toLowerCase(), toArticle(r)]));
-    const score = new Map(found.hits.map((h) => [h.id.toLowerCase(), h.score]));
-    const articles = ids.flatMap((id) => {
-      const a = byId.get(id);
-      return a ? [{ ...a, score: score.get(id) ?? 0 }] : [];
-    });
+    const found = await searchAndRead(
+      ctx,
+      queryWords(args.query),
+      { name: 'knowledgearticle', selectColumns: ['title'], searchColumns: ['title', 'content', 'keywords', 'description', 'articlepublicnumber'], ...(!args.includeDrafts && { filter: eq('statecode', PUBLISHED.statecode) }) },
+      { entitySet: 'knowledgearticles', idField: 'knowledgearticleid', select: ARTICLE_COLUMNS },
+      args.top,
+    );
+    if (found.length === 0) return { data: { articles: [] }, text: `No ${args.includeDrafts ? '' : 'published '}article matches "${args.query}".` };
+    const articles = found.map(({ row, score }) => ({ ...toArticle(row), score }));
     return {
       data: { articles },
       text: `${articles.length} article(s) for "${args.query}", best first:\n${articles.map(line).join('\n')}`,
