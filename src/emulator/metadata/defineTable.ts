@@ -102,6 +102,18 @@ export const col = {
   },
 };
 
+/** The state/status pair of most tables (custom tables get it too). */
+export const ACTIVE_INACTIVE = {
+  states: [
+    { value: 0, label: 'Active', defaultStatus: 1 },
+    { value: 1, label: 'Inactive', defaultStatus: 2 },
+  ],
+  statuses: [
+    { value: 1, label: 'Active', state: 0 },
+    { value: 2, label: 'Inactive', state: 1 },
+  ],
+};
+
 export interface StateSpec {
   value: number;
   label: string;

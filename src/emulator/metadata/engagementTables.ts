@@ -1,4 +1,4 @@
-import { col, defineTable } from './defineTable.js';
+import { ACTIVE_INACTIVE, col, defineTable } from './defineTable.js';
 import type { LookupTarget, TableDef } from './types.js';
 
 /**
@@ -99,14 +99,7 @@ const connectionrole = defineTable(
     privilegeName: 'ConnectionRole',
     primaryNameAttribute: 'name',
     ownership: 'OrganizationOwned',
-    states: [
-      { value: 0, label: 'Active', defaultStatus: 1 },
-      { value: 1, label: 'Inactive', defaultStatus: 2 },
-    ],
-    statuses: [
-      { value: 1, label: 'Active', state: 0 },
-      { value: 2, label: 'Inactive', state: 1 },
-    ],
+    ...ACTIVE_INACTIVE,
   },
   [
     col.text('name', 'Name', 100, { required: 'SystemRequired' }),
@@ -131,14 +124,7 @@ const connection = defineTable(
     objectTypeCode: 3234,
     privilegeName: 'Connection',
     primaryNameAttribute: 'name',
-    states: [
-      { value: 0, label: 'Active', defaultStatus: 1 },
-      { value: 1, label: 'Inactive', defaultStatus: 2 },
-    ],
-    statuses: [
-      { value: 1, label: 'Active', state: 0 },
-      { value: 2, label: 'Inactive', state: 1 },
-    ],
+    ...ACTIVE_INACTIVE,
   },
   [
     col.text('name', 'Connection Name', 500, { readOnly: true }),

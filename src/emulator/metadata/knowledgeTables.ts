@@ -1,6 +1,5 @@
-import { col, defineTable } from './defineTable.js';
+import { ACTIVE_INACTIVE, col, defineTable } from './defineTable.js';
 import { withGermanLabels } from './localizedLabels.js';
-import { ACTIVE_INACTIVE } from './standardTables.js';
 import type { TableDef } from './types.js';
 
 /**

@@ -7,8 +7,7 @@ import type { ExpandText } from '../odata/queryOptions.js';
 import { parseExpand } from '../odata/queryOptions.js';
 import { ATTRIBUTE_ENTITY, METADATA_ENTITY } from '../security/roles.js';
 import type { ColumnSpec } from './defineTable.js';
-import { defineTable, pluralize, toAttributeDef } from './defineTable.js';
-import { ACTIVE_INACTIVE } from './standardTables.js';
+import { ACTIVE_INACTIVE, defineTable, pluralize, toAttributeDef } from './defineTable.js';
 import { attributeMetadata, attributeOdataType, castMatches, entityMetadata, relationshipMetadata } from './metadataSerializer.js';
 import type { AttributeDef, AttributeType, OwnershipType, RequiredLevel, TableDef } from './types.js';
 

@@ -1,4 +1,4 @@
-import { col, defineTable } from './defineTable.js';
+import { ACTIVE_INACTIVE, col, defineTable } from './defineTable.js';
 import type { TableDef } from './types.js';
 
 /**
@@ -8,17 +8,6 @@ import type { TableDef } from './types.js';
  * (https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/<table>: queue,
  * queueitem, slakpiinstance, template). Columns are the subset the tools read and write.
  */
-
-const ACTIVE_INACTIVE = {
-  states: [
-    { value: 0, label: 'Active', defaultStatus: 1 },
-    { value: 1, label: 'Inactive', defaultStatus: 2 },
-  ],
-  statuses: [
-    { value: 1, label: 'Active', state: 0 },
-    { value: 2, label: 'Inactive', state: 1 },
-  ],
-};
 
 const queue = defineTable(
   {

@@ -1,4 +1,4 @@
-import { type ColumnSpec, col, defineTable } from './defineTable.js';
+import { ACTIVE_INACTIVE, type ColumnSpec, col, defineTable } from './defineTable.js';
 import { ACCOUNT_FILE_COLUMNS, CONTACT_IMAGE_COLUMNS } from './fileColumns.js';
 import { ENGAGEMENT_TABLES } from './engagementTables.js';
 import { withGermanLabels } from './localizedLabels.js';
@@ -81,17 +81,7 @@ const ACTIVITY_PRIORITY: ReadonlyArray<readonly [number, string]> = [
   [2, 'High'],
 ];
 
-/** The state/status pair of most tables (custom tables get it too). */
-export const ACTIVE_INACTIVE = {
-  states: [
-    { value: 0, label: 'Active', defaultStatus: 1 },
-    { value: 1, label: 'Inactive', defaultStatus: 2 },
-  ],
-  statuses: [
-    { value: 1, label: 'Active', state: 0 },
-    { value: 2, label: 'Inactive', state: 1 },
-  ],
-};
+
 
 const REGARDING_TABLES: ReadonlyArray<readonly [string, string]> = [
   ['account', 'Account'],
