@@ -272,13 +272,14 @@ function buildRoute(agent: AgentConfig, compiled: readonly CompiledTool[], confi
     copilot: agent.copilot ?? config.copilot.provider,
     prioritization: agent.prioritization ?? {},
   };
-  const listed = listedDescriptors(tools, servedNamesOf(tools));
+  const servedNames = servedNamesOf(tools);
+  const listed = listedDescriptors(tools, servedNames);
   const served: AgentTools = {
     title: agent.title,
     instructions: agent.instructions,
     settings,
     tools: new Map(tools.map((t) => [t.def.name, t])),
-    servedNames: servedNamesOf(tools),
+    servedNames,
     raw: new Map(raw.map((t) => [t.descriptor.name, t])),
     listResult: { tools: [...listed, ...raw.map((t) => t.descriptor)] },
     ...(agent.discovery === 'privileges' && config.toolDiscovery === 'privileges' && {

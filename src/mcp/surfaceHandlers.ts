@@ -19,7 +19,7 @@ import { LOG_LEVELS, type LogLevel, type SessionRecord } from '../sessions/sessi
 import { ToolError } from '../tools/defineTool.js';
 import { type Completer, COMPLETION_LIMIT, type Exchange, type SurfaceContext } from '../tools/surface.js';
 import type { RequestContext } from './requestContext.js';
-import { type AgentTools, renameTools } from './toolInventory.js';
+import { type AgentTools, renamesTools, renameTools } from './toolInventory.js';
 
 /** Resources per resources/list page. */
 export const RESOURCE_PAGE = 50;
@@ -212,8 +212,7 @@ export async function readThrough(agent: AgentTools, uri: string, ctx: SurfaceCo
 
 /** A prompt's text names tools as declared; the model is told the names this agent serves. */
 function namedForAgent<R extends GetPromptResult | InputRequiredResult>(result: R, servedNames: ReadonlyMap<string, string>): R {
-  const renamed = [...servedNames].some(([declared, served]) => declared !== served);
-  if (!renamed || !('messages' in result) || !Array.isArray(result.messages)) return result;
+  if (!renamesTools(servedNames) || !('messages' in result) || !Array.isArray(result.messages)) return result;
   const prompt = result as GetPromptResult;
   return {
     ...prompt,

@@ -211,6 +211,11 @@ export function renameTools(text: string, servedNames: ReadonlyMap<string, strin
   return r ? text.replace(r.pattern, (name) => r.to.get(name) ?? name) : text;
 }
 
+/** Whether this agent serves any tool under another name than it is declared with. */
+export function renamesTools(servedNames: ReadonlyMap<string, string>): boolean {
+  return renamerOf(servedNames) !== undefined;
+}
+
 const renamers = new WeakMap<ReadonlyMap<string, string>, { pattern: RegExp; to: ReadonlyMap<string, string> } | null>();
 
 /** One pattern per agent (its renamed names, escaped, longest first), compiled once: each name is replaced once, in one pass. */
