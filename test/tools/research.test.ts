@@ -114,11 +114,45 @@ describe('research tools against the emulator', () => {
       body: JSON.stringify({ subject: 'Call notes', notetext: 'They are also evaluating Fabrikam for the rollout.', 'objectid_lead@odata.bind': `/leads(${leadId})` }),
     });
     expect(res.status).toBe(204);
-    const r = resultOf<{ mentions: Array<{ competitor: string; source: string; snippet: string }>; summary: Array<{ competitor: string }> }>(await alice.call('get_competitor_research', { leadId }));
+    const r = resultOf<{ mentions: Array<{ competitor: string; source: string; snippet: string }>; summary: Array<{ competitor: string }>; competitors: Array<Record<string, unknown>> }>(
+      await alice.call('get_competitor_research', { leadId }),
+    );
     expect(r.mentions.length).toBe(before + 1);
-    expect(r.mentions.find((m) => m.source === 'note')).toMatchObject({ competitor: 'Fabrikam' });
-    expect(r.summary[0]?.competitor).toBe('Fabrikam');
+    // The configured "Fabrikam" is the CRM record "Fabrikam Systems": one competitor, with its profile.
+    expect(r.mentions.find((m) => m.source === 'note')).toMatchObject({ competitor: 'Fabrikam Systems' });
+    expect(r.summary[0]?.competitor).toBe('Fabrikam Systems');
+    expect(r.competitors[0]).toMatchObject({ competitor: 'Fabrikam Systems', weaknesses: expect.stringMatching(/support/) });
     await dv.close();
+  });
+
+  it('researches an opportunity: its recorded competitors with their profile, and mentions in its notes', async () => {
+    const token = await server.idp!.mintUserToken((await import('../../src/emulator/users.js')).findLocalUser('alice')!, { audience: server.emulator!.url, scopes: ['user_impersonation'] });
+    const api = (path: string, body: unknown) =>
+      fetch(`${server.emulator!.url}/api/data/v9.2/${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const created = await api('opportunities', { name: 'Competitive refresh' });
+    expect(created.status).toBe(204);
+    const oppId = /\(([0-9a-f-]{36})\)/.exec(created.headers.get('odata-entityid') ?? '')![1]!;
+    const { PIPELINE_IDS } = await import('../../src/emulator/seed/salesPipeline.js');
+    expect((await api(`opportunities(${oppId})/opportunitycompetitors_association/$ref`, { '@odata.id': `${server.emulator!.url}/api/data/v9.2/competitors(${PIPELINE_IDS.competitor('litware')})` })).status).toBe(204);
+    expect((await api('annotations', { subject: 'Call', notetext: 'Procurement also asked Northwind Traders for a bid.', 'objectid_opportunity@odata.bind': `/opportunities(${oppId})` })).status).toBe(204);
+
+    const r = await alice.call('get_competitor_research', { recordId: oppId, recordType: 'opportunity' });
+    expect(r.isError, r.text).toBeFalsy();
+    const data = r.data as { recordType: string; leadId?: string; competitors: Array<{ competitor: string; mentions: number; linkedTo: Array<{ opportunityId: string }>; weaknesses?: string }>; mentions: Array<{ competitor: string; source: string }> };
+    expect(data.recordType).toBe('opportunity');
+    expect(data.leadId).toBeUndefined();
+    expect(data.competitors.map((c) => c.competitor).sort()).toEqual(['Litware Solutions', 'Northwind Traders']);
+    expect(data.competitors.find((c) => c.competitor === 'Litware Solutions')).toMatchObject({ mentions: 0, linkedTo: [{ opportunityId: oppId }], weaknesses: 'No hardware offering.' });
+    expect(data.mentions).toEqual([expect.objectContaining({ competitor: 'Northwind Traders', source: 'note' })]);
+    expect(r.text).toMatch(/Litware Solutions: recorded on "Competitive refresh"/);
+
+    const missing = await alice.call('get_competitor_research', { recordId: '00000000-0000-0000-0000-00000000beef', recordType: 'opportunity' });
+    expect(missing.isError).toBe(true);
+    expect(missing.text).toMatch(/opportunity/i);
   });
 
   it('a user who cannot read leads gets the privilege, not a half answer', async () => {
