@@ -3,7 +3,7 @@ import type { EmbeddedProvider } from './embedded.js';
 import type { GroundedSentence } from './facts.js';
 import { NEXT_STEP_PREFIX, type Passage } from './grounded.js';
 import { type CheckLimits, checkAgainstFacts, type CitedSentence } from './outputCheck.js';
-import type { AnswerResult, CopilotProvider, DraftRequest, DraftResult, RewriteRequest, RewriteResult, SummaryRequest, SummaryResult } from './provider.js';
+import { type AnswerResult, type CopilotProvider, type DraftRequest, type DraftResult, PURPOSE_WORD, type RecordSummaryRequest, type RecordSummaryResult, type RewriteRequest, type RewriteResult, type SummaryRequest, type SummaryResult } from './provider.js';
 
 /** An OpenAI-compatible chat-completions endpoint (Azure OpenAI or any other). */
 export interface ChatEndpoint {
@@ -62,6 +62,24 @@ export class ChatCompletionsProvider implements CopilotProvider {
       return { text: sentences.map((s) => s.text).join(' '), sentences, nextStep: grounded.nextStep, source: 'chat-completions', notes: [] };
     } catch (err) {
       return { ...grounded, notes: [this.fellBack(err, 'summary')] };
+    }
+  }
+
+  async summariseRecord(request: RecordSummaryRequest): Promise<RecordSummaryResult> {
+    const grounded = await this.fallback.summariseRecord(request);
+    if (request.sentences.length === 0) return grounded;
+    const name = JSON.stringify(request.name.slice(0, 200));
+    const task = {
+      catchup: `Tell the user in at most 6 sentences what changed around the ${request.table} ${name}, newest first, keeping every date as written.`,
+      timeline: `Summarise the recent activities and notes of the ${request.table} ${name} in at most 6 sentences, keeping every date and count as written.`,
+      summary: `Summarise this ${request.table} for a seller or service agent in at most 6 sentences: who or what it is, where it stands, its value and its latest activity.`,
+    }[request.purpose];
+    try {
+      const out = await this.complete(`${task} Shape: {"sentences":[{"text":"…","facts":[1,2]}]}`, request.sentences, SUMMARY_LIMITS);
+      const sentences = out.sentences.map((s) => this.grounding(s, request.sentences));
+      return { text: sentences.map((s) => s.text).join(' '), sentences, source: 'chat-completions', notes: [] };
+    } catch (err) {
+      return { ...grounded, notes: [this.fellBack(err, PURPOSE_WORD[request.purpose])] };
     }
   }
 

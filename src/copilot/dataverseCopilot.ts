@@ -6,7 +6,7 @@ import type { Logger } from '../telemetry/log.js';
 import type { EmbeddedProvider } from './embedded.js';
 import type { GroundedSentence } from './facts.js';
 import type { Passage } from './grounded.js';
-import type { AnswerResult, CopilotProvider, DraftRequest, DraftResult, SummaryRequest, SummaryResult, RewriteRequest, RewriteResult } from './provider.js';
+import { type AnswerResult, type CopilotProvider, type DraftRequest, type DraftResult, PURPOSE_WORD, type RecordSummaryRequest, type RecordSummaryResult, type RewriteRequest, type RewriteResult, type SummaryRequest, type SummaryResult } from './provider.js';
 
 /**
  * The Copilot custom APIs of Dynamics 365 Sales this provider can call ("MCP tools for Copilot in
@@ -14,7 +14,19 @@ import type { AnswerResult, CopilotProvider, DraftRequest, DraftResult, SummaryR
  * documented, so they are read from the org's custom API definitions, never assumed.
  */
 export const RECORD_SUMMARY_API = 'msdyn_SalesRecordSummary';
-const KNOWN_APIS = [RECORD_SUMMARY_API] as const;
+/**
+ * Each API with the request parameter that takes the record id, as "Copilot in Dynamics 365 Sales
+ * tools" lists them (https://learn.microsoft.com/dynamics365/sales/copilot-in-sales-tools).
+ */
+const API_PARAMETERS = { [RECORD_SUMMARY_API]: 'RecordId', msdyn_SalesAccountCatchup: 'AccountId', msdyn_SalesOpportunityCatchup: 'OpportunityId' } as const;
+type KnownApi = keyof typeof API_PARAMETERS;
+const KNOWN_APIS = Object.keys(API_PARAMETERS) as KnownApi[];
+/** Which API writes what, per table; the record summary API covers sales records (leads go through summarise). */
+const RECORD_APIS: Readonly<Record<RecordSummaryRequest['purpose'], Readonly<Record<string, KnownApi>>>> = {
+  summary: { account: RECORD_SUMMARY_API, opportunity: RECORD_SUMMARY_API },
+  catchup: { account: 'msdyn_SalesAccountCatchup', opportunity: 'msdyn_SalesOpportunityCatchup' },
+  timeline: {},
+};
 
 /** A custom API as the org defines it (customapi with its request parameters and response properties). */
 export interface CopilotApi {
@@ -41,7 +53,7 @@ export class CopilotApiCatalog {
       // The query of "Retrieve data about Custom APIs" (custom-api-tables), narrowed to the APIs used here.
       const page = await dataverse.list('customapis', {
         select: ['uniquename', 'isfunction', 'bindingtype'],
-        filter: inList('uniquename', [...KNOWN_APIS]),
+        filter: inList('uniquename', KNOWN_APIS),
         expand: [
           { nav: 'CustomAPIRequestParameters', select: ['uniquename', 'type'] },
           { nav: 'CustomAPIResponseProperties', select: ['uniquename', 'type'] },
@@ -62,7 +74,8 @@ function usable(row: Row): CopilotApi | undefined {
   if (typeof name !== 'string' || row['bindingtype'] !== GLOBAL_BINDING) return undefined;
   const params = (row['CustomAPIRequestParameters'] as Row[] | undefined) ?? [];
   const props = (row['CustomAPIResponseProperties'] as Row[] | undefined) ?? [];
-  const parameter = params.find((p) => /^RecordId$/i.test(String(p['uniquename'])) && (p['type'] === STRING_TYPE || p['type'] === GUID_TYPE));
+  const expected = (API_PARAMETERS as Record<string, string>)[name]?.toLowerCase();
+  const parameter = params.find((p) => String(p['uniquename']).toLowerCase() === expected && (p['type'] === STRING_TYPE || p['type'] === GUID_TYPE));
   const response = props.find((p) => p['type'] === STRING_TYPE);
   if (!parameter || !response) return undefined;
   return { name, isFunction: row['isfunction'] === true, parameter: String(parameter['uniquename']), response: String(response['uniquename']) };
@@ -88,31 +101,47 @@ export class DataverseCopilotProvider implements CopilotProvider {
     const grounded = await this.fallback.summarise(request);
     // The Sales record summary API summarises sales records; a case is summarised by the grounded rules.
     if (request.kind !== 'lead') return { ...grounded, notes: [`The organisation's Copilot offers no case summary API to external callers (${RECORD_SUMMARY_API} covers sales records), so the embedded grounded generator wrote this summary.`] };
+    const org = await this.orgText(RECORD_SUMMARY_API, request.facts.leadId, 'summary');
+    if ('note' in org) return { ...grounded, notes: [org.note] };
+    return { ...org, nextStep: grounded.nextStep, notes: [`${org.notes[0]} The suggested next step comes from the grounded rules.`] };
+  }
+
+  /** Account and opportunity summaries and catch-ups through the Sales Copilot API for each ("Copilot in Sales tools"); other records have none. */
+  async summariseRecord(request: RecordSummaryRequest): Promise<RecordSummaryResult> {
+    const grounded = await this.fallback.summariseRecord(request);
+    const what = PURPOSE_WORD[request.purpose];
+    const api = RECORD_APIS[request.purpose][request.table];
+    if (!api) return { ...grounded, notes: [`The organisation's Copilot offers no ${request.table} ${what} API to external callers, so the embedded grounded generator wrote this ${what}.`] };
+    const org = await this.orgText(api, request.recordId, what);
+    return 'note' in org ? { ...grounded, notes: [org.note] } : org;
+  }
+
+  /** The text of one of the org's Copilot APIs for a record, or the note saying why there is none. */
+  private async orgText(name: KnownApi, recordId: string, what: string): Promise<RecordSummaryResult | { note: string }> {
     let api: CopilotApi | undefined;
     try {
-      api = (await this.catalog.apis(this.dataverse)).get(RECORD_SUMMARY_API);
+      api = (await this.catalog.apis(this.dataverse)).get(name);
     } catch (err) {
-      return { ...grounded, notes: [this.failed('could not be looked up', err)] };
+      return { note: this.failed(name, 'could not be looked up', err, what) };
     }
-    if (!api) return { ...grounded, notes: [`This organisation has no ${RECORD_SUMMARY_API} Copilot API (Copilot in Dynamics 365 Sales is not installed or not enabled), so the embedded grounded generator wrote this summary.`] };
+    if (!api) return { note: `This organisation has no ${name} Copilot API (Copilot in Dynamics 365 Sales is not installed or not enabled), so the embedded grounded generator wrote this ${what}.` };
     let text: string | undefined;
     try {
-      const params = { [api.parameter]: request.facts.leadId };
+      const params = { [api.parameter]: recordId };
       const body = api.isFunction ? await this.dataverse.callFunctionWith<Row>(api.name, params) : await this.dataverse.action<Row>(api.name, params);
       const value = body?.[api.response];
       text = typeof value === 'string' ? value.trim() : undefined;
     } catch (err) {
-      return { ...grounded, notes: [this.failed('failed', err)] };
+      return { note: this.failed(name, 'failed', err, what) };
     }
-    if (!text) return { ...grounded, notes: [`The organisation's Copilot (${RECORD_SUMMARY_API}) returned no summary, so the embedded grounded generator wrote this one.`] };
+    if (!text) return { note: `The organisation's Copilot (${name}) returned no ${what}, so the embedded grounded generator wrote this one.` };
     // The org's Copilot reads the fields its administrator configured and does not say which each sentence used.
     const sentences: GroundedSentence[] = splitSentences(text).map((s) => ({ text: s, fields: [] }));
     return {
       text,
       sentences,
-      nextStep: grounded.nextStep,
       source: 'dataverse-copilot',
-      notes: [`Written by the organisation's Copilot (${RECORD_SUMMARY_API}) from the fields its administrator configured; it does not list the fields each sentence used. The suggested next step comes from the grounded rules.`],
+      notes: [`Written by the organisation's Copilot (${name}) from the fields its administrator configured; it does not list the fields each sentence used.`],
     };
   }
 
@@ -131,7 +160,7 @@ export class DataverseCopilotProvider implements CopilotProvider {
     return { ...result, notes: [...result.notes, "The organisation's Copilot offers no rewriting API to external callers."] };
   }
 
-  private failed(what: string, err: unknown): string {
+  private failed(api: string, what: string, err: unknown, product: string): string {
     const why =
       err instanceof DataverseError
         ? err.kind === 'forbidden'
@@ -142,8 +171,8 @@ export class DataverseCopilotProvider implements CopilotProvider {
               ? 'it did not answer in time'
               : `Dataverse answered ${err.status ?? 'nothing'}`
         : 'an unexpected error';
-    this.log.warn('dataverse copilot fell back', { what, error: err instanceof DataverseError ? err.kind : 'unexpected' });
-    return `The organisation's Copilot (${RECORD_SUMMARY_API}) ${what}: ${why}; the embedded grounded generator wrote this summary.`;
+    this.log.warn('dataverse copilot fell back', { api, what, error: err instanceof DataverseError ? err.kind : 'unexpected' });
+    return `The organisation's Copilot (${api}) ${what}: ${why}; the embedded grounded generator wrote this ${product}.`;
   }
 }
 

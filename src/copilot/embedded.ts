@@ -1,5 +1,5 @@
 import { answerFromPassages, draftCaseReply, draftLeadOutreach, type Passage, summarizeCase, summarizeLead } from './grounded.js';
-import type { AnswerResult, CopilotProvider, DraftRequest, DraftResult, RewriteRequest, RewriteResult, SummaryRequest, SummaryResult } from './provider.js';
+import type { AnswerResult, CopilotProvider, DraftRequest, DraftResult, RecordSummaryRequest, RecordSummaryResult, RewriteRequest, RewriteResult, SummaryRequest, SummaryResult } from './provider.js';
 
 /** The grounded generator as a provider: deterministic, and what the other providers fall back to. */
 export class EmbeddedProvider implements CopilotProvider {
@@ -10,6 +10,11 @@ export class EmbeddedProvider implements CopilotProvider {
   async summarise(request: SummaryRequest): Promise<SummaryResult> {
     const s = request.kind === 'case' ? summarizeCase(request.facts, this.now()) : summarizeLead(request.facts, this.now());
     return { text: s.text, sentences: s.sentences, nextStep: s.nextStep, source: 'embedded-grounded-generator', notes: [] };
+  }
+
+  /** The tool's grounded sentences are the summary: this generator adds nothing they do not say. */
+  async summariseRecord(request: RecordSummaryRequest): Promise<RecordSummaryResult> {
+    return { text: request.sentences.map((s) => s.text).join(' '), sentences: request.sentences, source: 'embedded-grounded-generator', notes: [] };
   }
 
   async draftEmail(request: DraftRequest, instructions?: string): Promise<DraftResult> {

@@ -31,6 +31,25 @@ export interface SummaryResult {
   notes: string[];
 }
 
+/**
+ * A brief of a record (account, contact, opportunity, …), a catch-up on what changed around it, or
+ * a summary of its timeline. The tool builds the grounded sentences from what the user could read;
+ * a provider may only rephrase them.
+ */
+export interface RecordSummaryRequest {
+  /** The table's logical name. */
+  table: string;
+  recordId: string;
+  name: string;
+  purpose: 'summary' | 'catchup' | 'timeline';
+  sentences: GroundedSentence[];
+}
+
+export type RecordSummaryResult = Omit<SummaryResult, 'nextStep'>;
+
+/** How notes name what was written. */
+export const PURPOSE_WORD: Readonly<Record<RecordSummaryRequest['purpose'], string>> = { summary: 'summary', catchup: 'catch-up', timeline: 'timeline summary' };
+
 export type DraftRequest =
   | { kind: 'lead-outreach'; facts: LeadFacts; sender: Sender; context?: GroundedSentence[] }
   | { kind: 'case-reply'; facts: CaseFacts; sender: Sender };
@@ -62,6 +81,7 @@ export interface CopilotProvider {
   /** The provider the agent is configured for (its results may still come from the fallback). */
   readonly kind: ProviderKind;
   summarise(request: SummaryRequest): Promise<SummaryResult>;
+  summariseRecord(request: RecordSummaryRequest): Promise<RecordSummaryResult>;
   draftEmail(request: DraftRequest, instructions?: string): Promise<DraftResult>;
   answer(question: string, passages: readonly Passage[]): Promise<AnswerResult>;
   rewrite(request: RewriteRequest): Promise<RewriteResult>;

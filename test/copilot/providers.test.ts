@@ -35,7 +35,13 @@ beforeAll(async () => {
   model = await startChatModel();
   const agents = JSON.parse(readFileSync(join(ROOT, 'agents.json'), 'utf8')) as { agents: Array<Record<string, unknown>> };
   const sales = agents.agents.find((a) => a['id'] === 'sales')!;
-  agents.agents.push({ ...sales, id: 'sales-org', copilot: 'dataverse' }, { ...sales, id: 'sales-chat', copilot: 'chat' });
+  const salesCx = agents.agents.find((a) => a['id'] === 'sales-cx')!;
+  agents.agents.push(
+    { ...sales, id: 'sales-org', copilot: 'dataverse' },
+    { ...sales, id: 'sales-chat', copilot: 'chat' },
+    { ...salesCx, id: 'sales-cx-org', copilot: 'dataverse' },
+    { ...salesCx, id: 'sales-cx-chat', copilot: 'chat' },
+  );
   server = await startTestServer({ emulator: true, env: { AGENTS_JSON: JSON.stringify(agents), COPILOT_CHAT_URL: model.url, COPILOT_CHAT_MODEL: 'test-model', COPILOT_CHAT_API_KEY: 'test-key' } });
   [sam, rita] = await Promise.all([connect(server, 'sam', 'sales'), connect(server, 'rita', 'sales')]);
   // An open, scored lead with a budget (dana, an administrator, reads every column).
@@ -266,6 +272,58 @@ describe('a chat-completions endpoint behind the tools (agent sales-chat)', () =
       expect(model.seen).toHaveLength(0);
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe('account, contact and opportunity briefs go through the same provider', () => {
+  let account: Rec;
+  beforeAll(async () => {
+    account = (await dataverseAs(server, 'dana')<{ value: Rec[] }>(`accounts?$select=accountid,name&$orderby=createdon&$top=1`)).body.value[0]!;
+  });
+
+  it("the org's Copilot writes account summaries (msdyn_SalesRecordSummary); catch-ups and contacts say which API the org lacks", async () => {
+    const alice = await connect(server, 'alice', 'sales-cx-org');
+    try {
+      server.emulator!.clearRequests();
+      const r = await alice.call('get_account_summary', { accountId: account['accountid'] });
+      expect(r.isError, r.text).toBeFalsy();
+      expect(r.data['source']).toBe('dataverse-copilot');
+      expect(r.data['summary']).toEqual(expect.stringContaining(`Account Name: ${String(account['name'])}.`));
+      // The provider's note first, then the tool's own (this agent serves no cases).
+      expect(r.data['notes']).toEqual([expect.stringMatching(/Written by the organisation's Copilot \(msdyn_SalesRecordSummary\)/), expect.stringMatching(/Cases are not included/)]);
+      expect(paths()).toContain('POST /api/data/v9.2/msdyn_SalesRecordSummary');
+
+      const catchup = await alice.call('get_account_catchup', { accountId: account['accountid'], sinceDays: 30 });
+      expect(catchup.data['source']).toBe('embedded-grounded-generator');
+      expect(catchup.data['notes']).toEqual([expect.stringMatching(/no msdyn_SalesAccountCatchup Copilot API .* wrote this catch-up/)]);
+      for (const g of catchup.data['sentences'] as Array<{ fields: string[] }>) expect(g.fields.length).toBeGreaterThan(0);
+
+      const contactId = ((await dataverseAs(server, 'dana')<{ value: Rec[] }>(`contacts?$select=contactid&$orderby=createdon&$top=1`)).body.value[0]!)['contactid'];
+      const contact = await alice.call('get_contact_summary', { contactId });
+      expect(contact.data['source']).toBe('embedded-grounded-generator');
+      expect(contact.data['notes']).toEqual([expect.stringMatching(/no contact summary API/)]);
+    } finally {
+      await alice.close();
+    }
+  });
+
+  it('a chat model rephrases the grounded sentences of a brief; when it invents a figure, the grounded text is used', async () => {
+    const alice = await connect(server, 'alice', 'sales-cx-chat');
+    try {
+      const r = await alice.call('get_account_summary', { accountId: account['accountid'] });
+      expect(r.data['source']).toBe('chat-completions');
+      expect(model.seen).toHaveLength(1);
+      expect(model.seen[0]!.body.messages[1]!.content).toContain(String(account['name']));
+      for (const g of r.data['sentences'] as Array<{ fields: string[] }>) expect(g.fields.length).toBeGreaterThan(0);
+
+      model.mode = 'invent';
+      const invented = await alice.call('get_account_summary', { accountId: account['accountid'] });
+      expect(invented.data['source']).toBe('embedded-grounded-generator');
+      expect(invented.data['notes']).toEqual([expect.stringMatching(/chat model could not be used for this summary/), expect.stringMatching(/Cases are not included/)]);
+      expect(String(invented.data['summary'])).not.toMatch(/999,999/);
+    } finally {
+      await alice.close();
     }
   });
 });

@@ -48,10 +48,15 @@ describe('Copilot custom APIs (custom-api-tables; "MCP tools for Copilot in Dyna
     expect(missing.body.error.message).toMatch(/missing parameters are: RecordId/);
     const extra = await org.api<ODataError>('sam', 'msdyn_SalesRecordSummary', { method: 'POST', body: { RecordId: lead['leadid'], Foo: 1 } });
     expect(extra.status).toBe(400);
-    const account = (await org.api<ODataList>('sam', `accounts?${q({ $select: 'accountid', $top: '1' })}`)).body.value[0]!;
-    const notLead = await org.api<ODataError>('sam', 'msdyn_SalesRecordSummary', { method: 'POST', body: { RecordId: account['accountid'] } });
-    expect(notLead.status).toBe(400);
-    expect(notLead.body.error.message).toMatch(/leads only/);
+    // Accounts and opportunities: the configured fields, as the caller reads them; other tables are not sales records.
+    const account = (await org.api<ODataList>('sam', `accounts?${q({ $select: 'accountid,name', $orderby: 'createdon', $top: '1' })}`)).body.value[0]!;
+    const accountSummary = await org.api<Rec>('sam', 'msdyn_SalesRecordSummary', { method: 'POST', body: { RecordId: account['accountid'] } });
+    expect(accountSummary.status).toBe(200);
+    expect(accountSummary.body['Summary']).toEqual(expect.stringContaining(`Account Name: ${String(account['name'])}.`));
+    const contact = (await org.api<ODataList>('sam', `contacts?${q({ $select: 'contactid', $orderby: 'createdon', $top: '1' })}`)).body.value[0]!;
+    const notSales = await org.api<ODataError>('sam', 'msdyn_SalesRecordSummary', { method: 'POST', body: { RecordId: contact['contactid'] } });
+    expect(notSales.status).toBe(400);
+    expect(notSales.body.error.message).toMatch(/summarises sales records/);
     const unknown = await org.api<ODataError>('sam', 'msdyn_SalesRecordSummary', { method: 'POST', body: { RecordId: '00000000-0000-4000-8000-000000000000' } });
     expect(unknown.status).toBe(404);
     // Bob's role cannot read leads: the summary is refused, not written from data he may not see.

@@ -28,9 +28,19 @@ export function copilotApi(scope: RequestScope, name: string): Implementation | 
 }
 
 /**
+ * The fields "configured by the admin" for accounts and opportunities (the real API reads the
+ * record summary configuration of Copilot in Dynamics 365 Sales); a fixed list here.
+ */
+const CONFIGURED_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  account: ['name', 'industrycode', 'address1_city', 'numberofemployees', 'revenue', '_primarycontactid_value'],
+  opportunity: ['name', 'statecode', 'estimatedvalue', 'estimatedclosedate', 'closeprobability', '_parentaccountid_value'],
+};
+
+/**
  * `POST /msdyn_SalesRecordSummary {"RecordId": "…"}` → `{ Summary }`. It runs as the caller: the
  * lead, its score, activities and notes are read with the caller's privileges and column security,
- * so it summarises only what they could read themselves. The emulator summarises leads only.
+ * so it summarises only what they could read themselves. Accounts and opportunities get their
+ * configured fields, read the same way; other tables are refused, as the API covers sales records.
  */
 function salesRecordSummary(scope: RequestScope): ApiResponse {
   const p = actionParameters('', 'msdyn_SalesRecordSummary', scope.req.body, { RecordId: { type: 'string', required: true } });
@@ -38,7 +48,7 @@ function salesRecordSummary(scope: RequestScope): ApiResponse {
   if (!isGuid(id)) throw invalidArgument(`RecordId '${String(p.RecordId).slice(0, 64)}' is not a record id.`);
   const table = scope.core.store.names.get(id)?.table;
   if (!table) throw notFound('lead', id);
-  if (table !== 'lead') throw invalidArgument(`The local emulator summarises leads only; ${id} is a ${table}.`);
+  if (table !== 'lead') return configuredFieldsSummary(scope, table, id);
   // The facts are read with formatted values, as the server reads them, whatever the caller's Prefer header asked for.
   const engine: EngineContext = { ...scope.engine, annotations: AnnotationFilter.parse('OData.Community.Display.V1.FormattedValue,Microsoft.Dynamics.CRM.lookuplogicalname') };
   const lead = actionTable(scope, 'lead');
@@ -73,4 +83,20 @@ function salesRecordSummary(scope: RequestScope): ApiResponse {
   );
   const summary = summarizeLead(facts, scope.engine.now);
   return { status: 200, body: { '@odata.context': `${scope.req.baseUrl}$metadata#Microsoft.Dynamics.CRM.msdyn_SalesRecordSummaryResponse`, Summary: summary.text } };
+}
+
+/** "Display name: value." for each configured field the caller can read, formatted as the app shows it. */
+function configuredFieldsSummary(scope: RequestScope, table: string, id: string): ApiResponse {
+  const fields = CONFIGURED_FIELDS[table];
+  if (!fields) throw invalidArgument(`msdyn_SalesRecordSummary summarises sales records (leads, opportunities, accounts); ${id} is a ${table}.`);
+  const engine: EngineContext = { ...scope.engine, annotations: AnnotationFilter.parse('OData.Community.Display.V1.FormattedValue') };
+  const t = actionTable(scope, table);
+  const row = retrieveRecord(engine, resolveQuery(engine, t, { select: [...fields], expand: [] }), id);
+  const sentences = fields.flatMap((f) => {
+    const value = row[`${f}@OData.Community.Display.V1.FormattedValue`] ?? row[f];
+    if (value === null || value === undefined || value === '') return [];
+    const attribute = scope.core.model.attribute(table, f.replace(/^_(.*)_value$/, '$1'));
+    return [`${attribute?.displayName ?? f}: ${String(value)}.`];
+  });
+  return { status: 200, body: { '@odata.context': `${scope.req.baseUrl}$metadata#Microsoft.Dynamics.CRM.msdyn_SalesRecordSummaryResponse`, Summary: sentences.join(' ') } };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import type { RecordSummaryRequest } from '../../copilot/provider.js';
 import type { Row } from '../../dataverse/client.js';
 import { and, eq, guid } from '../../dataverse/odata.js';
 import type { ToolContext } from '../defineTool.js';
@@ -12,7 +13,23 @@ export const appIdArg = guidArg('Model-driven app id for the org\'s Copilot summ
 export const Sentence = z.object({ text: z.string(), fields: z.array(z.string()) });
 export type GroundedLine = z.infer<typeof Sentence>;
 
-export const GROUNDED_NOTE = 'Written by the grounded generator from CRM fields (the Copilot provider summarises leads only).';
+/** What every brief and catch-up returns besides its records: the text, its grounding, and who wrote it. */
+export const BriefFields = {
+  summary: z.string(),
+  sentences: z.array(Sentence).describe('Each sentence with the CRM fields it rests on (empty where the org\'s Copilot wrote it: it does not say).'),
+  source: z.string().describe('embedded-grounded-generator, dataverse-copilot or chat-completions'),
+  notes: z.array(z.string()),
+};
+
+/**
+ * The grounded sentences, written up by the agent's Copilot provider (ctx.copilot), which may only
+ * rephrase what they say; `notes` are the provider's and the tool's own.
+ */
+export async function brief(ctx: ToolContext, request: RecordSummaryRequest, toolNotes: readonly string[] = []): Promise<{ summary: string; sentences: GroundedLine[]; source: string; notes: string[]; text: string }> {
+  const r = await ctx.copilot.summariseRecord(request);
+  const notes = [...r.notes, ...toolNotes];
+  return { summary: r.text, sentences: r.sentences, source: r.source, notes, text: [r.text, ...notes.map((n) => `(note) ${n}`)].join('\n') };
+}
 
 export { rowsOf } from '../shared.js';
 

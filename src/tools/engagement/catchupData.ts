@@ -5,6 +5,7 @@ import { and, eq, ge, guid } from '../../dataverse/odata.js';
 import type { ToolContext } from '../defineTool.js';
 import { tableAllowed } from '../dataverse/tableAccess.js';
 import { str } from '../shared.js';
+import type { GroundedLine } from './accountData.js';
 
 export const sinceDaysArg = z.number().int().min(1).max(90).default(7).describe('How many days back to look (1-90, default 7).');
 
@@ -34,3 +35,19 @@ export function sinceDate(now: Date, days: number): Date {
 }
 
 export const byNewest = (x: ChangeView, y: ChangeView) => y.on.localeCompare(x.on);
+
+/** Sentences a catch-up is written from: how much changed, then each change (newest first, at most 12), each with the fields it comes from. */
+export function changeSentences(name: string, changes: readonly ChangeView[], sinceDays: number, head: readonly GroundedLine[] = []): GroundedLine[] {
+  const span = `in the last ${sinceDays} day(s)`;
+  if (changes.length === 0) return [...head, { text: `Nothing changed on ${name} ${span}.`, fields: ['modifiedon', 'activitypointer.createdon', 'annotation.createdon'] }];
+  const shown = changes.slice(0, 12);
+  return [
+    ...head,
+    { text: `${changes.length} change(s) on ${name} ${span}.`, fields: ['modifiedon', 'createdon'] },
+    ...shown.map((c) => ({
+      text: `${c.on.slice(0, 10)}: ${c.what}${c.name ? ` "${c.name}"` : ''}.`,
+      fields: [`${c.table}.${/created|logged|added/.test(c.what) ? 'createdon' : 'modifiedon'}`, `${c.table}:${c.id}`],
+    })),
+    ...(changes.length > shown.length ? [{ text: `${changes.length - shown.length} older change(s) are in the list.`, fields: ['createdon'] }] : []),
+  ];
+}

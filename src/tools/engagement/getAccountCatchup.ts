@@ -4,8 +4,8 @@ import { ge } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
 import { requireTable, tableAllowed } from '../dataverse/tableAccess.js';
 import { guidArg, orNotFound, str } from '../shared.js';
-import { rowsOf } from './accountData.js';
-import { byNewest, Change, recentTimeline, sinceDate, sinceDaysArg } from './catchupData.js';
+import { brief, BriefFields, rowsOf } from './accountData.js';
+import { byNewest, Change, changeSentences, recentTimeline, sinceDate, sinceDaysArg } from './catchupData.js';
 
 /**
  * `get_account_catchup` (get_account_catchup reference: `accountId`; Microsoft's tool calls
@@ -20,7 +20,7 @@ export const getAccountCatchup = defineTool({
   description: 'Catches a seller up on an account: what changed in the last days (the account, its opportunities and contacts, activities and notes), newest first.',
   input: z.object({ accountId: guidArg('The account (its GUID).'), sinceDays: sinceDaysArg }),
   aliases: { AccountId: 'accountId', msdyn_AccountId: 'accountId', recordId: 'accountId' },
-  output: z.object({ accountId: z.string(), name: z.string(), since: z.string(), changes: z.array(Change) }),
+  output: z.object({ accountId: z.string(), name: z.string(), since: z.string(), changes: z.array(Change), ...BriefFields }),
   async run(args, ctx) {
     requireTable(ctx, 'account');
     const since = sinceDate(ctx.now(), args.sinceDays);
@@ -48,9 +48,10 @@ export const getAccountCatchup = defineTool({
       ...rowsOf(row, 'contact_customer_accounts').map(touched('contact', 'contactid', 'fullname')),
       ...timeline,
     ].sort(byNewest);
+    const { text, ...written } = await brief(ctx, { table: 'account', recordId: args.accountId, name, purpose: 'catchup', sentences: changeSentences(name, changes, args.sinceDays) });
     return {
-      data: { accountId: args.accountId, name, since: since.toISOString(), changes },
-      text: changes.length ? `${name}, last ${args.sinceDays} day(s): ${changes.slice(0, 12).map((c) => `${c.on.slice(0, 10)} ${c.what}: ${c.name}`).join('; ')}${changes.length > 12 ? '; …' : ''}.` : `Nothing changed on ${name} in the last ${args.sinceDays} day(s).`,
+      data: { accountId: args.accountId, name, since: since.toISOString(), changes, ...written },
+      text,
       records: [{ table: 'account', id: args.accountId, name }, ...changes.filter((c) => c.table !== 'account').map((c) => ({ table: c.table, id: c.id, name: c.name }))],
     };
   },

@@ -4,7 +4,7 @@ import { eq } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
 import { requireTable, tableAllowed } from '../dataverse/tableAccess.js';
 import { guidArg, orNotFound } from '../shared.js';
-import { activitySentence, appIdArg, GROUNDED_NOTE, type GroundedLine, label, lastActivity, lookup, money, num, OPEN_OPPORTUNITY_COLUMNS, OpenOpportunity, rowsOf, Sentence, str, toOpenOpportunity } from './accountData.js';
+import { activitySentence, appIdArg, brief, BriefFields, type GroundedLine, label, lastActivity, lookup, money, num, OPEN_OPPORTUNITY_COLUMNS, OpenOpportunity, rowsOf, str, toOpenOpportunity } from './accountData.js';
 
 const ACCOUNT_COLUMNS = ['accountid', 'name', 'accountnumber', 'industrycode', 'revenue', 'numberofemployees', 'address1_city', 'address1_country', 'websiteurl', 'telephone1', 'statecode', 'createdon', '_primarycontactid_value', '_parentaccountid_value', '_ownerid_value'];
 
@@ -27,10 +27,7 @@ export const getAccountSummary = defineTool({
     openOpportunities: z.array(OpenOpportunity),
     openCases: z.array(z.object({ caseId: z.string(), title: z.string(), priority: z.string().optional() })),
     childAccounts: z.array(z.object({ accountId: z.string(), name: z.string() })),
-    summary: z.string(),
-    sentences: z.array(Sentence),
-    source: z.string(),
-    notes: z.array(z.string()),
+    ...BriefFields,
   }),
   async run(args, ctx) {
     requireTable(ctx, 'account');
@@ -83,8 +80,7 @@ export const getAccountSummary = defineTool({
     if (childAccounts.length) sentences.push({ text: `${childAccounts.length} child account(s): ${childAccounts.slice(0, 5).map((c) => c.name).join(', ')}.`, fields: ['account_parent_account'] });
     sentences.push(activitySentence(activity));
     if (owner?.name) sentences.push({ text: `Owned by ${owner.name}.`, fields: ['_ownerid_value'] });
-    const summary = sentences.map((s) => s.text).join(' ');
-    const notes = [GROUNDED_NOTE, ...(withCases ? [] : ['Cases are not included: this agent or your security role does not allow reading them.'])];
+    const written = await brief(ctx, { table: 'account', recordId: args.accountId, name, purpose: 'summary', sentences }, withCases ? [] : ['Cases are not included: this agent or your security role does not allow reading them.']);
     return {
       data: {
         account: { accountId: args.accountId, name, ...(industry && { industry }), ...(owner?.name && { owner: owner.name }), ...(primary?.name && { primaryContact: primary.name }), ...(parent?.name && { parentAccount: parent.name }) },
@@ -92,12 +88,12 @@ export const getAccountSummary = defineTool({
         openOpportunities,
         openCases,
         childAccounts,
-        summary,
-        sentences,
-        source: 'embedded-grounded-generator',
-        notes,
+        summary: written.summary,
+        sentences: written.sentences,
+        source: written.source,
+        notes: written.notes,
       },
-      text: summary,
+      text: written.text,
       records: [{ table: 'account', id: args.accountId, name }, ...openOpportunities.map((o) => ({ table: 'opportunity', id: o.opportunityId, name: o.name }))],
     };
   },

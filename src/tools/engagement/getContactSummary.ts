@@ -4,7 +4,7 @@ import { eq } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
 import { requireTable, tableAllowed } from '../dataverse/tableAccess.js';
 import { guidArg, orNotFound } from '../shared.js';
-import { activitySentence, appIdArg, GROUNDED_NOTE, type GroundedLine, lastActivity, lookup, money, OPEN_OPPORTUNITY_COLUMNS, OpenOpportunity, rowsOf, Sentence, str, toOpenOpportunity } from './accountData.js';
+import { activitySentence, appIdArg, brief, BriefFields, type GroundedLine, lastActivity, lookup, money, OPEN_OPPORTUNITY_COLUMNS, OpenOpportunity, rowsOf, str, toOpenOpportunity } from './accountData.js';
 
 const CONTACT_COLUMNS = ['contactid', 'fullname', 'jobtitle', 'emailaddress1', 'telephone1', 'mobilephone', 'address1_city', 'statecode', 'createdon', '_parentcustomerid_value', '_ownerid_value'];
 
@@ -23,10 +23,7 @@ export const getContactSummary = defineTool({
   output: z.object({
     contact: z.object({ contactId: z.string(), fullName: z.string(), jobTitle: z.string().optional(), email: z.string().optional(), phone: z.string().optional(), company: z.string().optional() }),
     openOpportunities: z.array(OpenOpportunity),
-    summary: z.string(),
-    sentences: z.array(Sentence),
-    source: z.string(),
-    notes: z.array(z.string()),
+    ...BriefFields,
   }),
   async run(args, ctx) {
     requireTable(ctx, 'contact');
@@ -60,17 +57,17 @@ export const getContactSummary = defineTool({
       );
     }
     sentences.push(activitySentence(activity));
-    const summary = sentences.map((s) => s.text).join(' ');
+    const written = await brief(ctx, { table: 'contact', recordId: args.contactId, name: fullName, purpose: 'summary', sentences });
     return {
       data: {
         contact: { contactId: args.contactId, fullName, ...(jobTitle && { jobTitle }), ...(email && { email }), ...(phone && { phone }), ...(company?.name && { company: company.name }) },
         openOpportunities,
-        summary,
-        sentences,
-        source: 'embedded-grounded-generator',
-        notes: [GROUNDED_NOTE],
+        summary: written.summary,
+        sentences: written.sentences,
+        source: written.source,
+        notes: written.notes,
       },
-      text: summary,
+      text: written.text,
       records: [{ table: 'contact', id: args.contactId, name: fullName }, ...(company ? [{ table: company.table || 'account', id: company.id, name: company.name }] : [])],
     };
   },

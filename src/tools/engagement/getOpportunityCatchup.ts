@@ -4,8 +4,8 @@ import { ge } from '../../dataverse/odata.js';
 import { defineTool } from '../defineTool.js';
 import { requireTable, tableAllowed } from '../dataverse/tableAccess.js';
 import { guidArg, label, orNotFound, str } from '../shared.js';
-import { rowsOf } from './accountData.js';
-import { byNewest, Change, recentTimeline, sinceDate, sinceDaysArg } from './catchupData.js';
+import { brief, BriefFields, rowsOf } from './accountData.js';
+import { byNewest, Change, changeSentences, recentTimeline, sinceDate, sinceDaysArg } from './catchupData.js';
 
 /**
  * `get_opportunity_catchup` (get_opportunity_catchup reference: `opportunityId`; Microsoft's tool
@@ -19,7 +19,7 @@ export const getOpportunityCatchup = defineTool({
   description: 'Catches a seller up on an opportunity before acting: what changed in the last days (the deal and its stage, quotes, product lines, activities and notes), newest first.',
   input: z.object({ opportunityId: guidArg('The opportunity (its GUID).'), sinceDays: sinceDaysArg }),
   aliases: { OpportunityId: 'opportunityId', msdyn_OpportunityId: 'opportunityId', recordId: 'opportunityId' },
-  output: z.object({ opportunityId: z.string(), name: z.string(), state: z.string(), stage: z.string().optional(), since: z.string(), changes: z.array(Change) }),
+  output: z.object({ opportunityId: z.string(), name: z.string(), state: z.string(), stage: z.string().optional(), since: z.string(), changes: z.array(Change), ...BriefFields }),
   async run(args, ctx) {
     requireTable(ctx, 'opportunity');
     const since = sinceDate(ctx.now(), args.sinceDays);
@@ -49,9 +49,12 @@ export const getOpportunityCatchup = defineTool({
       ...timeline,
     ].sort(byNewest);
     const stage = str(row, 'stepname');
+    const state = label(row, 'statecode') ?? '';
+    const head = [{ text: `${name} is ${state.toLowerCase() || 'in an unknown state'}${stage ? `, in ${stage}` : ''}.`, fields: ['statecode', 'stepname'] }];
+    const { text, ...written } = await brief(ctx, { table: 'opportunity', recordId: args.opportunityId, name, purpose: 'catchup', sentences: changeSentences(name, changes, args.sinceDays, head) });
     return {
-      data: { opportunityId: args.opportunityId, name, state: label(row, 'statecode') ?? '', ...(stage && { stage }), since: at, changes },
-      text: `${name} (${label(row, 'statecode') ?? ''}${stage ? `, ${stage}` : ''}): ${changes.length ? changes.slice(0, 12).map((c) => `${c.on.slice(0, 10)} ${c.what}: ${c.name}`).join('; ') : `nothing changed in the last ${args.sinceDays} day(s)`}.`,
+      data: { opportunityId: args.opportunityId, name, state, ...(stage && { stage }), since: at, changes, ...written },
+      text,
       records: [{ table: 'opportunity', id: args.opportunityId, name }, ...changes.filter((c) => c.table !== 'opportunity').map((c) => ({ table: c.table, id: c.id, name: c.name }))],
     };
   },

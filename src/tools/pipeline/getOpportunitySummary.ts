@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 import { defineTool } from '../defineTool.js';
-import { GroundingSchema, lookup, num, rowsOf, str } from '../shared.js';
+import { brief, BriefFields } from '../engagement/accountData.js';
+import { lookup, num, rowsOf, str } from '../shared.js';
 import { getOpportunity, LINE_COLUMNS, LineSchema, money, opportunityIdArg, OpportunitySchema, QUOTE_COLUMNS, QuoteSchema, toLine, toOpportunity, toQuote } from './pipelineData.js';
 
 /**
@@ -22,8 +23,7 @@ export const getOpportunitySummary = defineTool({
     lines: z.array(LineSchema),
     quotes: z.array(QuoteSchema),
     competitors: z.array(z.object({ competitorId: z.string(), name: z.string() })),
-    summary: z.string(),
-    sentences: GroundingSchema,
+    ...BriefFields,
   }),
   async run({ opportunityId }, ctx) {
     const row = await getOpportunity(ctx, opportunityId, [
@@ -58,10 +58,10 @@ export const getOpportunitySummary = defineTool({
     if (competitors.length) sentences.push({ text: `Competing: ${competitors.map((c) => c.name).join(', ')}.`, fields: ['opportunitycompetitors_association'] });
     const owner = lookup(row, 'ownerid');
     if (owner?.name) sentences.push({ text: `Owned by ${owner.name}.`, fields: ['_ownerid_value'] });
-    const summary = sentences.map((s) => s.text).join(' ');
+    const { text, ...written } = await brief(ctx, { table: 'opportunity', recordId: opportunityId, name: o.name, purpose: 'summary', sentences });
     return {
-      data: { opportunity: o, lines, quotes, competitors, summary, sentences },
-      text: summary,
+      data: { opportunity: o, lines, quotes, competitors, ...written },
+      text,
       records: [{ table: 'opportunity', id: opportunityId, name: o.name }, ...quotes.map((q) => ({ table: 'quote', id: q.quoteId, name: q.name }))],
     };
   },

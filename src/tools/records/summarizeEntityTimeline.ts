@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import { defineTool } from '../defineTool.js';
 import { existingRow, recordLabel } from '../dataverse/recordData.js';
-import { GroundingSchema } from '../shared.js';
+import { brief, BriefFields } from '../engagement/accountData.js';
 import { entityArg, RECORD_ALIASES, recordIdArg, recordTable, TABLE_HEADER } from './recordsData.js';
 import { readTimeline, type TimelineItem } from './timelineData.js';
 
@@ -12,8 +12,9 @@ const WINDOW = 50;
 /**
  * `summarize_entity_timeline` (summarize_entity_timeline reference): a short brief of a record's
  * recent activities and notes. Written by the grounded rules: every sentence names the timeline
- * entries and fields it comes from. (The Copilot provider summarises leads only; for other
- * records the grounded text is the summary, and `notes` says so.)
+ * entries and fields it comes from; the agent's Copilot provider writes them up (a chat model may
+ * only rephrase them; the org's Copilot has no timeline API, so there the grounded text is the
+ * summary and `notes` says so).
  */
 export const summarizeEntityTimeline = defineTool({
   name: 'summarize_entity_timeline',
@@ -23,18 +24,17 @@ export const summarizeEntityTimeline = defineTool({
   input: z.object({ entityLogicalName: entityArg, recordId: recordIdArg('The record whose timeline to summarise.') }),
   aliases: RECORD_ALIASES,
   headers: TABLE_HEADER,
-  output: z.object({ summary: z.string(), sentences: GroundingSchema, entries: z.number(), source: z.string(), notes: z.array(z.string()) }),
+  output: z.object({ ...BriefFields, entries: z.number() }),
   async run(args, ctx) {
     const info = await recordTable(ctx, args.entityLogicalName);
     const [row, page] = await Promise.all([existingRow(ctx, info, args.recordId), readTimeline(ctx, { id: args.recordId }, WINDOW, { activities: 'start', notes: 'start' }, { activities: true, notes: true })]);
     const what = recordLabel(info, row, args.recordId);
     const sentences = timelineSentences(page.items, ctx.now());
     if (!sentences.length) sentences.push({ text: `${what} has no activities or notes yet.`, fields: ['activitypointer.regardingobjectid', 'annotation.objectid'] });
-    const notes = ['Written by the grounded generator from the timeline entries (the Copilot provider summarises leads only).', ...page.notes, ...(page.next ? [`Only the newest ${WINDOW} entries were read.`] : [])];
-    const summary = sentences.map((s) => s.text).join(' ');
+    const { text, ...written } = await brief(ctx, { table: info.logicalName, recordId: args.recordId, name: what, purpose: 'timeline', sentences }, [...page.notes, ...(page.next ? [`Only the newest ${WINDOW} entries were read.`] : [])]);
     return {
-      data: { summary, sentences, entries: page.items.length, source: 'embedded-grounded-generator', notes },
-      text: `${what}: ${summary}`,
+      data: { ...written, entries: page.items.length },
+      text: `${what}: ${text}`,
       records: [{ table: info.logicalName, id: args.recordId }, ...page.items.slice(0, 10).map((it) => ({ table: it.table, id: it.id, name: it.subject }))],
     };
   },
