@@ -238,6 +238,12 @@ interface ToolSpecBase<I extends z.ZodObject, O extends z.ZodObject> {
 
 export interface ReadToolSpec<I extends z.ZodObject, O extends z.ZodObject> extends ToolSpecBase<I, O> {
   kind: 'read';
+  /**
+   * Changes no CRM data but stages a write another tool confirms and applies (file blocks before
+   * commit_file_upload): it runs without asking, yet is not read-only, so it is not advertised as
+   * such and a read-only agent does not serve it.
+   */
+  stagesWrite?: boolean;
   run(args: z.output<I>, ctx: ToolContext): Promise<ToolOutput<z.output<O>>>;
 }
 
@@ -307,7 +313,7 @@ export function defineTool<I extends z.ZodObject, O extends z.ZodObject>(spec: T
     aliases: spec.aliases,
     headers: spec.headers,
     annotations: {
-      readOnlyHint: kind === 'read',
+      readOnlyHint: kind === 'read' && !spec.stagesWrite,
       destructiveHint: kind === 'destructive',
       idempotentHint: spec.idempotent ?? (kind === 'read' || kind === 'destructive'),
       openWorldHint: spec.openWorld ?? kind === 'outbound',

@@ -77,7 +77,8 @@ describe('tool inventory guards', () => {
     }
     // The hints follow from the kind; a write accepts the confirmation handle, a read does not.
     const a = tool.def.annotations;
-    expect(a.readOnlyHint, 'read-only exactly when kind is read').toBe(tool.def.kind === 'read');
+    // A read that stages a write (file blocks before their confirmed commit) is not read-only.
+    expect(a.readOnlyHint, 'read-only exactly when kind is read').toBe(tool.def.kind === 'read' && tool.def.name !== 'init_file_upload');
     expect(a.destructiveHint, 'destructive exactly when kind is destructive').toBe(tool.def.kind === 'destructive');
     expect(tool.def.kind === 'outbound' ? a.openWorldHint : true, 'outbound tools reach the open world').toBe(true);
     expect(tool.def.confirmation === 'none', 'only reads skip confirmation').toBe(tool.def.kind === 'read');
@@ -120,6 +121,10 @@ describe('tool inventory guards', () => {
       expect(tools.every((t) => agent.toolsets.includes(t.def.toolset))).toBe(true);
     }
     const insights = agents.find((a) => a.id === 'insights')!;
+    // A read-only agent cannot commit an upload, so it does not stage one either.
+    const withFiles = toolsForAgent({ ...insights, toolsets: [...insights.toolsets, 'files'] }, compiled).map((t) => t.def.name);
+    expect(withFiles).toContain('file_download');
+    expect(withFiles).not.toContain('init_file_upload');
     expect(toolsForAgent({ ...insights, readOnly: false }, compiled).length).toBeGreaterThan(toolsForAgent(insights, compiled).length);
   });
 

@@ -13,13 +13,16 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
  * `init_file_upload`: starts a chunked upload into a file or image column and takes its chunks.
  * The first call checks the table, column, row, privilege, file type and size limit and starts a
  * Dataverse upload (InitializeFileBlocksUpload); each call sends one chunk (UploadBlock). Nothing
- * on the record changes until commit_file_upload, which asks the user first. So this tool is a
- * read as far as CRM data goes: the blocks are invisible until committed, and expire.
+ * on the record changes until commit_file_upload, which asks the user first: the blocks are
+ * invisible until committed, and expire. So it runs without a confirmation of its own, but it
+ * stages a write (Dataverse holds the blocks): it is not advertised as read-only, and read-only
+ * agents, which cannot commit, do not serve it.
  */
 export const initFileUpload = defineTool({
   name: 'init_file_upload',
   headers: TABLE_HEADER,
   kind: 'read',
+  stagesWrite: true,
   idempotent: false,
   title: 'Start or continue a file upload',
   description: `Uploads a file into a file or image column in chunks of up to ${CHUNK_BYTES / 1024} KB (base64). First call: table_name, record_id, column_name, file_name, mime_type and the first chunk; it returns upload_id. Further calls: upload_id and the next chunk. Nothing changes on the record until commit_file_upload, which asks the user to confirm.`,
