@@ -55,7 +55,7 @@ beforeAll(async () => {
 }, 60_000);
 
 /** Ids the records tools' scenarios use: notes to edit and delete, two users and a lead to assign back and forth. */
-let rec: { notes: string[]; alice: string; sam: string; lead: string; contact: string; flow: { id: string; lead: string; opportunity: string; stage: string }; stakeholder: { host: string; contact: string } };
+let rec: { notes: string[]; alice: string; sam: string; lead: string; contact: string; flow: { id: string; lead: string; opportunity: string; stage: string }; oppFlow: { id: string }; stakeholder: { host: string; contact: string } };
 async function arrangeRecords(): Promise<typeof rec> {
   const cx = await as('alice', 'sales-cx');
   const userId = async (alias: string) => ((await (await as(alias, 'sales-cx')).call('whoami')).data['dataverse'] as { userId: string }).userId;
@@ -66,8 +66,10 @@ async function arrangeRecords(): Promise<typeof rec> {
   type Field = { id: string };
   const flowRow = (resultOf<{ records: Array<{ id: string; fields: Record<string, Field> }> }>(await cx.call('list_entity_records', { entityLogicalName: 'leadtoopportunitysalesprocess', filters: [{ column: 'bpf_opportunityid', operator: 'notnull' }], columns: ['activestageid', 'bpf_leadid', 'bpf_opportunityid'], top: 1 }))).records[0]!;
   const flow = { id: flowRow.id, lead: flowRow.fields['bpf_leadid']!.id, opportunity: flowRow.fields['bpf_opportunityid']!.id, stage: flowRow.fields['activestageid']!.id };
+  // Any open Opportunity Sales Process instance (none is seeded in Close).
+  const oppFlow = (resultOf<{ records: Array<{ id: string }> }>(await cx.call('list_entity_records', { entityLogicalName: 'opportunitysalesprocess', filters: [{ column: 'statecode', value: '0' }], columns: ['name'], top: 1 }))).records[0]!;
   const link = (resultOf<{ records: Array<{ fields: Record<string, Field> }> }>(await cx.call('list_entity_records', { entityLogicalName: 'connection', filters: [{ column: 'record2roleid', operator: 'notnull' }], columns: ['record1id', 'record2id'], top: 1 }))).records[0]!;
-  return { notes, alice, sam, lead, contact, flow, stakeholder: { host: link.fields['record1id']!.id, contact: link.fields['record2id']!.id } };
+  return { notes, alice, sam, lead, contact, flow, oppFlow, stakeholder: { host: link.fields['record1id']!.id, contact: link.fields['record2id']!.id } };
 }
 afterAll(async () => {
   for (const c of clients.values()) await c.close();
@@ -260,7 +262,15 @@ const SCENARIOS: Scenario[] = [
   { tool: 'get_opportunity_catchup', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ opportunityId: pipe.withLines }), budget: { call: 3, why: 'the opportunity with changed quotes and lines expanded, its activities and its notes, at once' } },
   { tool: 'schedule_meeting', name: 'one contact', user: 'alice', agent: 'sales-cx', args: (i) => ({ subject: `Budget meeting ${i}`, startTime: '2026-12-10T10:00:00Z', contactIds: [rec.contact] }), budget: { call: 1, confirmed: 2, why: 'the attendees (one query per kind; the organizer is cached); then those and the create with its parties' } },
   { tool: 'get_lead_bpf', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ leadId: rec.flow.lead }), budget: { call: 3, why: 'the lead and its flow instance at once, then the process stages' } },
-  { tool: 'get_opportunity_bpf', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ opportunityId: rec.flow.opportunity }), budget: { call: 3, why: 'the opportunity and its flow instance at once, then the process stages' } },
+  { tool: 'get_opportunity_bpf', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ opportunityId: rec.flow.opportunity }), budget: { call: 4, why: 'the opportunity and its instance in either sales flow at once, then the process stages' } },
+  {
+    tool: 'update_bpf_stage',
+    name: 'opportunity flow, named',
+    user: 'alice',
+    agent: 'sales-cx',
+    args: (i) => ({ bpfInstanceId: rec.oppFlow.id, stageId: ENGAGEMENT_IDS.opportunityStage(i ? 'qualify' : 'close'), processTable: 'opportunitysalesprocess' }),
+    budget: { call: 2, confirmed: 5, why: 'the instance in the flow named and its stages; then those, the PATCH, and both read back' },
+  },
   { tool: 'update_bpf_stage', name: 'there and back', user: 'alice', agent: 'sales-cx', args: (i) => ({ bpfInstanceId: rec.flow.id, stageId: i ? rec.flow.stage : ENGAGEMENT_IDS.stage('close') }), budget: { call: 2, confirmed: 5, why: 'the instance and its stages; then those, the PATCH, and both read back' } },
   { tool: 'get_stakeholder', name: '', user: 'alice', agent: 'sales-cx', args: () => ({ recordId: rec.stakeholder.host }), budget: { call: 3, why: 'the host and its connections at once, then the contacts' } },
   { tool: 'update_stakeholder', name: 'change role', user: 'alice', agent: 'sales-cx', args: (i) => ({ recordId: rec.stakeholder.host, contactId: rec.stakeholder.contact, role: i ? 'Champion' : 'Economic Buyer' }), budget: { call: 4, confirmed: 5, why: 'the host, the contact, the existing connection and the role, at once; then those and the write' } },

@@ -4,7 +4,7 @@ import { ENGAGEMENT_IDS, LEAD_TO_OPPORTUNITY_PROCESS as PROCESS } from '../../sr
 import { PIPELINE_IDS } from '../../src/emulator/seed/salesPipeline.js';
 import { create, dataverseAs, type WebApi } from '../helpers/dataverse.js';
 import { startTestServer, type TestServer } from '../helpers/harness.js';
-import { connect, type TestClient } from '../helpers/mcpClient.js';
+import { connect, resultOf, type TestClient } from '../helpers/mcpClient.js';
 
 /** The Sales cx account, contact and catch-up tools (engagement tool set) on sales-cx, against the emulator. */
 let server: TestServer;
@@ -183,7 +183,27 @@ describe('meetings, the sales process flow, stakeholders and cloning', () => {
     expect(((await stagesOf(seeded._bpf_leadid_value))['instance'] as { activeStage: { name: string } }).activeStage.name).toBe('Qualify');
     const none = await alice.call('get_opportunity_bpf', { opportunityId: ids.deal });
     expect(none.isError, none.text).toBeFalsy();
-    expect(none.data['note']).toMatch(/not qualified from a lead/);
+    expect(none.data['note']).toMatch(/neither the Lead to Opportunity nor the Opportunity Sales Process/);
+  });
+
+  it('an opportunity created without a lead walks the Opportunity Sales Process, whose stages all belong to it', async () => {
+    const seeded = (await api<{ value: Array<{ _bpf_opportunityid_value: string; businessprocessflowinstanceid: string }> }>(`opportunitysalesprocesses?$select=_bpf_opportunityid_value,businessprocessflowinstanceid&$filter=statecode eq 0&$orderby=createdon,businessprocessflowinstanceid&$top=1`)).body.value[0]!;
+    const r = await alice.call('get_opportunity_bpf', { opportunityId: seeded._bpf_opportunityid_value });
+    expect(r.isError, r.text).toBeFalsy();
+    const instance = r.data['instance'] as { bpfInstanceId: string; processName: string; processTable: string; stages: Array<{ stageId: string; name: string; entityLogicalName: string }> };
+    expect(instance).toMatchObject({ bpfInstanceId: seeded.businessprocessflowinstanceid, processName: 'Opportunity Sales Process', processTable: 'opportunitysalesprocess' });
+    expect(instance.stages.map((s) => `${s.name}:${s.entityLogicalName}`)).toEqual(['Qualify:opportunity', 'Develop:opportunity', 'Propose:opportunity', 'Close:opportunity']);
+    // A stage of the other process is refused before anyone is asked.
+    const foreign = await alice.call('update_bpf_stage', { bpfInstanceId: instance.bpfInstanceId, stageId: STAGE('close') });
+    expect(foreign.isError).toBe(true);
+    expect(foreign.text).toMatch(/is not a stage of Opportunity Sales Process/);
+    const close = instance.stages.find((s) => s.name === 'Close')!;
+    ask(await alice.call('update_bpf_stage', { bpfInstanceId: instance.bpfInstanceId, stageId: close.stageId }));
+    const moved = await alice.callConfirmed('update_bpf_stage', { bpfInstanceId: instance.bpfInstanceId, stageId: close.stageId });
+    expect(moved.isError, moved.text).toBeFalsy();
+    expect(resultOf<{ instance: unknown }>(moved).instance).toMatchObject({ processTable: 'opportunitysalesprocess', activeStage: { name: 'Close' } });
+    const stored = (await api<{ _activestageid_value: string }>(`opportunitysalesprocesses(${instance.bpfInstanceId})?$select=_activestageid_value`)).body;
+    expect(stored._activestageid_value).toBe(close.stageId);
   });
 
   it('adds a stakeholder with a role, changes the role, and lists them', async () => {

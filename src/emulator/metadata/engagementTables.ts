@@ -1,4 +1,4 @@
-import { ACTIVE_INACTIVE, col, defineTable } from './defineTable.js';
+import { ACTIVE_INACTIVE, col, type ColumnSpec, defineTable } from './defineTable.js';
 import type { LookupTarget, TableDef } from './types.js';
 
 /**
@@ -209,41 +209,72 @@ const processstage = defineTable(
   ],
 );
 
-const leadtoopportunitysalesprocess = defineTable(
-  {
-    logicalName: 'leadtoopportunitysalesprocess',
-    schemaName: 'LeadToOpportunitySalesProcess',
-    entitySetName: 'leadtoopportunitysalesprocesses',
-    primaryIdAttribute: 'businessprocessflowinstanceid',
-    displayName: 'Lead To Opportunity Sales Process',
-    displayCollectionName: 'Lead To Opportunity Sales Process',
-    description: 'Base entity for process Lead To Opportunity Sales Process',
-    objectTypeCode: 954,
-    privilegeName: 'leadtoopportunitysalesprocess',
-    primaryNameAttribute: 'name',
-    ownership: 'OrganizationOwned',
-    // statecode Active/Inactive; statuscode Active, Finished (inactive), Aborted (inactive).
-    states: [
-      { value: 0, label: 'Active', defaultStatus: 1 },
-      { value: 1, label: 'Inactive', defaultStatus: 2 },
+/**
+ * A business process flow's instance table: one row per record walking the flow ("Work with
+ * business process flows using code", https://learn.microsoft.com/power-automate/developer/business-process-flows-code),
+ * with the flow's own lookups to the tables its stages belong to. Both out-of-the-box sales flows
+ * have this shape (leadtoopportunitysalesprocess, opportunitysalesprocess table references).
+ */
+function flowTable(spec: { logicalName: string; schemaName: string; entitySetName: string; displayName: string; objectTypeCode: number; activeStageRelationship: string; lookups: readonly ColumnSpec[] }): TableDef {
+  return defineTable(
+    {
+      logicalName: spec.logicalName,
+      schemaName: spec.schemaName,
+      entitySetName: spec.entitySetName,
+      primaryIdAttribute: 'businessprocessflowinstanceid',
+      displayName: spec.displayName,
+      displayCollectionName: spec.displayName,
+      description: `Base entity for process ${spec.displayName}`,
+      objectTypeCode: spec.objectTypeCode,
+      privilegeName: spec.logicalName,
+      primaryNameAttribute: 'name',
+      ownership: 'OrganizationOwned',
+      // statecode Active/Inactive; statuscode Active, Finished (inactive), Aborted (inactive).
+      states: [
+        { value: 0, label: 'Active', defaultStatus: 1 },
+        { value: 1, label: 'Inactive', defaultStatus: 2 },
+      ],
+      statuses: [
+        { value: 1, label: 'Active', state: 0 },
+        { value: 2, label: 'Finished', state: 1 },
+        { value: 3, label: 'Aborted', state: 1 },
+      ],
+    },
+    [
+      col.text('name', 'Name', 200, { required: 'SystemRequired' }),
+      ...spec.lookups,
+      col.lookup('activestageid', 'Active Stage', [{ table: 'processstage', nav: 'activestageid', relationship: spec.activeStageRelationship }]),
+      col.dateTime('activestagestartedon', 'Active Stage Started On'),
+      col.text('traversedpath', 'Traversed Path', 1250),
+      col.lookup('processid', 'Process', [{ table: 'workflow', nav: 'processid', relationship: `lk_${spec.logicalName}_processid` }]),
+      col.int('duration', 'Duration', 0, 2147483647),
+      col.dateTime('completedon', 'Completed On'),
     ],
-    statuses: [
-      { value: 1, label: 'Active', state: 0 },
-      { value: 2, label: 'Finished', state: 1 },
-      { value: 3, label: 'Aborted', state: 1 },
-    ],
-  },
-  [
-    col.text('name', 'Name', 200, { required: 'SystemRequired' }),
+  );
+}
+
+const leadtoopportunitysalesprocess = flowTable({
+  logicalName: 'leadtoopportunitysalesprocess',
+  schemaName: 'LeadToOpportunitySalesProcess',
+  entitySetName: 'leadtoopportunitysalesprocesses',
+  displayName: 'Lead To Opportunity Sales Process',
+  objectTypeCode: 954,
+  activeStageRelationship: 'activestageid_processstage',
+  lookups: [
     col.lookup('bpf_leadid', 'Lead', [{ table: 'lead', nav: 'bpf_leadid', relationship: 'bpf_lead_leadtoopportunitysalesprocess', cascadeDelete: true }]),
     col.lookup('bpf_opportunityid', 'Opportunity', [{ table: 'opportunity', nav: 'bpf_opportunityid', relationship: 'bpf_opportunity_leadtoopportunitysalesprocess' }]),
-    col.lookup('activestageid', 'Active Stage', [{ table: 'processstage', nav: 'activestageid', relationship: 'activestageid_processstage' }]),
-    col.dateTime('activestagestartedon', 'Active Stage Started On'),
-    col.text('traversedpath', 'Traversed Path', 1250),
-    col.lookup('processid', 'Process', [{ table: 'workflow', nav: 'processid', relationship: 'lk_leadtoopportunitysalesprocess_processid' }]),
-    col.int('duration', 'Duration', 0, 2147483647),
-    col.dateTime('completedon', 'Completed On'),
   ],
-);
+});
 
-export const ENGAGEMENT_TABLES: readonly TableDef[] = [appointment, connectionrole, connection, workflow, processstage, leadtoopportunitysalesprocess];
+/** The flow of opportunities created without a lead (opportunitysalesprocess table reference). */
+const opportunitysalesprocess = flowTable({
+  logicalName: 'opportunitysalesprocess',
+  schemaName: 'OpportunitySalesProcess',
+  entitySetName: 'opportunitysalesprocesses',
+  displayName: 'Opportunity Sales Process',
+  objectTypeCode: 953,
+  activeStageRelationship: 'lk_opportunitysalesprocess_activestageid',
+  lookups: [col.lookup('bpf_opportunityid', 'Opportunity', [{ table: 'opportunity', nav: 'bpf_opportunityid', relationship: 'bpf_opportunity_opportunitysalesprocess', cascadeDelete: true }])],
+});
+
+export const ENGAGEMENT_TABLES: readonly TableDef[] = [appointment, connectionrole, connection, workflow, processstage, leadtoopportunitysalesprocess, opportunitysalesprocess];

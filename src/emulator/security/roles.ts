@@ -39,10 +39,10 @@ const SALES_MANAGER = new Set<string>([
   ...grants(SALES_TABLES, ALL_OPS),
   ...grants(SALES_TABLES, ASSIGN),
   // Stakeholders and the sales process: connections between records, the roles they name, and the
-  // Lead to Opportunity Sales Process flow the seller moves through its stages.
+  // Lead to Opportunity and Opportunity Sales Process flows the seller moves through their stages.
   ...grants(['Connection'], [...ALL_OPS, ...ASSIGN]),
   ...grants(['ConnectionRole', 'ProcessStage', 'Workflow'], ['Read', 'AppendTo']),
-  ...grants(['leadtoopportunitysalesprocess'], ['Create', 'Read', 'Write', 'Append', 'AppendTo']),
+  ...grants(['leadtoopportunitysalesprocess', 'opportunitysalesprocess'], ['Create', 'Read', 'Write', 'Append', 'AppendTo']),
   ...grants(['KnowledgeArticle', 'Template'], ['Read']),
   ...grants(['msdyn_predictivescore'], ['Read', 'AppendTo']),
   ...grants(['User'], ['AppendTo']),

@@ -15,6 +15,8 @@ import { additionContext, type Values } from './seedOrganisation.js';
  */
 
 export const LEAD_TO_OPPORTUNITY_PROCESS = stableGuid('process:leadtoopportunitysalesprocess');
+/** The flow of opportunities created without a lead: its four stages all belong to the opportunity. */
+export const OPPORTUNITY_PROCESS = stableGuid('process:opportunitysalesprocess');
 
 export const STAGES = [
   { key: 'qualify', name: 'Qualify', category: 0, entity: 'lead' },
@@ -35,6 +37,7 @@ export const CONNECTION_ROLES = [
 
 export const ENGAGEMENT_IDS = {
   stage: (key: (typeof STAGES)[number]['key']) => stableGuid(`processstage:${LEAD_TO_OPPORTUNITY_PROCESS}:${key}`),
+  opportunityStage: (key: (typeof STAGES)[number]['key']) => stableGuid(`processstage:${OPPORTUNITY_PROCESS}:${key}`),
   role: (key: (typeof CONNECTION_ROLES)[number]['key']) => stableGuid(`connectionrole:${key}`),
 };
 
@@ -52,6 +55,7 @@ export function seedEngagement(store: Store, model: MetadataModel, anchor: Date)
       const id = ENGAGEMENT_IDS.stage(s.key);
       if (!exists('processstage', 'processstageid', id)) ins.insert('processstage', { processstageid: id, stagename: s.name, stagecategory: s.category, primaryentitytypecode: s.entity, processid: LEAD_TO_OPPORTUNITY_PROCESS, stageorder: order });
     }
+    if (model.table('opportunitysalesprocess')) seedOpportunityProcess(store, model, anchor);
     for (const r of CONNECTION_ROLES) {
       const id = ENGAGEMENT_IDS.role(r.key);
       if (!exists('connectionrole', 'connectionroleid', id)) ins.insert('connectionrole', { connectionroleid: id, name: r.name, category: r.category, statecode: 0, statuscode: 1, ...stamp });
@@ -123,4 +127,41 @@ export function seedEngagement(store: Store, model: MetadataModel, anchor: Date)
       ins.insert('activityparty', { activitypartyid: stableGuid(`activityparty:${id}:organizer`), activityid: id, partyid: d.ownerid, participationtypemask: 7 });
     }
   });
+}
+
+/**
+ * The Opportunity Sales Process: Qualify, Develop, Propose and Close, all on the opportunity, and an
+ * instance for each open opportunity created without a lead (those from a lead walk the Lead to
+ * Opportunity Sales Process instead). Part of the caller's transaction.
+ */
+function seedOpportunityProcess(store: Store, model: MetadataModel, anchor: Date): void {
+  const { ins, admin, exists } = additionContext(store, model, anchor);
+  if (!exists('workflow', 'workflowid', OPPORTUNITY_PROCESS)) ins.insert('workflow', { workflowid: OPPORTUNITY_PROCESS, name: 'Opportunity Sales Process', uniquename: 'opportunitysalesprocess', category: 4, primaryentity: 'opportunity' });
+  for (const [order, s] of STAGES.entries()) {
+    const id = ENGAGEMENT_IDS.opportunityStage(s.key);
+    if (!exists('processstage', 'processstageid', id)) ins.insert('processstage', { processstageid: id, stagename: s.name, stagecategory: s.category, primaryentitytypecode: 'opportunity', processid: OPPORTUNITY_PROCESS, stageorder: order });
+  }
+  const stage = ENGAGEMENT_IDS.opportunityStage;
+  const direct = store.all(`SELECT opportunityid, createdon, closeprobability FROM opportunity WHERE statecode = 0 AND originatingleadid IS NULL ORDER BY createdon DESC, opportunityid`);
+  for (const o of direct) {
+    const id = stableGuid(`bpf:opportunitysalesprocess:${String(o.opportunityid)}`);
+    if (exists('opportunitysalesprocess', 'businessprocessflowinstanceid', id)) continue;
+    const p = typeof o.closeprobability === 'number' ? o.closeprobability : 0;
+    const path = [stage('qualify'), ...(p >= 30 ? [stage('develop')] : []), ...(p >= 60 ? [stage('propose')] : [])];
+    ins.insert('opportunitysalesprocess', {
+      businessprocessflowinstanceid: id,
+      name: 'Opportunity Sales Process',
+      bpf_opportunityid: o.opportunityid,
+      activestageid: path.at(-1)!,
+      activestagestartedon: o.createdon,
+      traversedpath: path.join(','),
+      processid: OPPORTUNITY_PROCESS,
+      statecode: 0,
+      statuscode: 1,
+      createdon: o.createdon,
+      modifiedon: o.createdon,
+      createdby: admin,
+      modifiedby: admin,
+    });
+  }
 }

@@ -10,7 +10,7 @@ import { quoteIdent } from '../store/store.js';
  * the page that documents it.
  */
 
-const BPF_TABLES = new Set(['leadtoopportunitysalesprocess']);
+const BPF_TABLES = new Set(['leadtoopportunitysalesprocess', 'opportunitysalesprocess']);
 
 export function beforeEngagementWrite(store: Store, table: TableDef, values: Map<string, SqlValue>, current: Row | undefined, now: Date): void {
   if (!BPF_TABLES.has(table.logicalName) || !values.has('activestageid')) return;

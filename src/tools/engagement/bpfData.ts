@@ -3,20 +3,33 @@ import { z } from 'zod';
 import type { Row } from '../../dataverse/client.js';
 import { and, eq, guid } from '../../dataverse/odata.js';
 import { type ToolContext, ToolError } from '../defineTool.js';
-import { requireTable } from '../dataverse/tableAccess.js';
+import { DataverseError } from '../../dataverse/errors.js';
+import { requireTable, tableAllowed } from '../dataverse/tableAccess.js';
 import { label, lookup, num, str } from '../shared.js';
 
 /**
- * The Lead to Opportunity Sales Process: one flow instance per lead (`bpf_leadid`), joined by the
- * opportunity it is qualified into (`bpf_opportunityid`), whose `activestageid` is one of the
- * process's `processstage` rows and whose `traversedpath` lists the stage ids walked through
- * ("Work with business process flows using code",
+ * The two out-of-the-box sales flows. The Lead to Opportunity Sales Process: one instance per lead
+ * (`bpf_leadid`), joined by the opportunity it is qualified into (`bpf_opportunityid`). The
+ * Opportunity Sales Process: one instance per opportunity created without a lead. An instance's
+ * `activestageid` is one of its process's `processstage` rows and `traversedpath` lists the stage
+ * ids walked through ("Work with business process flows using code",
  * https://learn.microsoft.com/power-automate/developer/business-process-flows-code).
  */
-export const BPF_TABLE = 'leadtoopportunitysalesprocess';
-export const BPF_SET = 'leadtoopportunitysalesprocesses';
+export interface Flow {
+  table: string;
+  set: string;
+  columns: readonly string[];
+}
 
-const INSTANCE_COLUMNS = ['businessprocessflowinstanceid', 'name', '_activestageid_value', 'activestagestartedon', 'traversedpath', '_processid_value', '_bpf_leadid_value', '_bpf_opportunityid_value', 'statecode', 'statuscode'];
+const COMMON_COLUMNS = ['businessprocessflowinstanceid', 'name', '_activestageid_value', 'activestagestartedon', 'traversedpath', '_processid_value', '_bpf_opportunityid_value', 'statecode', 'statuscode'];
+export const LEAD_FLOW: Flow = { table: 'leadtoopportunitysalesprocess', set: 'leadtoopportunitysalesprocesses', columns: [...COMMON_COLUMNS, '_bpf_leadid_value'] };
+export const OPPORTUNITY_FLOW: Flow = { table: 'opportunitysalesprocess', set: 'opportunitysalesprocesses', columns: COMMON_COLUMNS };
+
+/** A flow instance and the flow table it lives in. */
+export interface FlowInstance {
+  row: Row;
+  flow: Flow;
+}
 
 export const StageSchema = z.object({
   stageId: z.string(),
@@ -30,6 +43,7 @@ export const StageSchema = z.object({
 export const BpfSchema = z.object({
   bpfInstanceId: z.string(),
   processName: z.string(),
+  processTable: z.string().describe('The flow\'s instance table: leadtoopportunitysalesprocess or opportunitysalesprocess'),
   status: z.string(),
   activeStage: StageSchema.optional(),
   activeStageStartedOn: z.string().optional(),
@@ -40,28 +54,52 @@ export const BpfSchema = z.object({
 export type BpfView = z.infer<typeof BpfSchema>;
 
 export function requireBpfTables(ctx: ToolContext): void {
-  requireTable(ctx, BPF_TABLE);
+  requireTable(ctx, LEAD_FLOW.table);
   requireTable(ctx, 'processstage');
 }
 
-/** The flow instance of a lead or opportunity (the active one, else the newest), or undefined: one request. */
-export async function instanceOf(ctx: ToolContext, by: { lead: string } | { opportunity: string }): Promise<Row | undefined> {
-  const filter = 'lead' in by ? eq('_bpf_leadid_value', guid(by.lead)) : eq('_bpf_opportunityid_value', guid(by.opportunity));
-  const page = await ctx.dataverse.list(BPF_SET, { select: INSTANCE_COLUMNS, filter: and(filter), orderby: [{ property: 'statecode' }, { property: 'createdon', descending: true }], top: 1 });
-  return page.rows[0];
+/** The flows this agent may read: the lead flow always (required), the opportunity flow where allowed. */
+function flows(ctx: ToolContext): Flow[] {
+  return [LEAD_FLOW, ...(tableAllowed(ctx, OPPORTUNITY_FLOW.table) ? [OPPORTUNITY_FLOW] : [])];
 }
 
-export async function instanceById(ctx: ToolContext, id: string): Promise<Row> {
-  try {
-    return await ctx.dataverse.get(BPF_SET, id, { select: INSTANCE_COLUMNS });
-  } catch (err) {
-    if (err instanceof Error && 'kind' in err && (err as { kind: string }).kind === 'not_found') throw new ToolError(`No business process flow instance with id ${id}. Call get_lead_bpf or get_opportunity_bpf for its id.`, 'not_found');
-    throw err;
+const newestActive = [{ property: 'statecode' }, { property: 'createdon', descending: true }];
+
+/**
+ * The flow instance of a lead or opportunity (the active one, else the newest), or undefined. A
+ * lead: one request. An opportunity: both flows at once, the active instance first, then the one
+ * from its lead.
+ */
+export async function instanceOf(ctx: ToolContext, by: { lead: string } | { opportunity: string }): Promise<FlowInstance | undefined> {
+  const searched = 'lead' in by ? [LEAD_FLOW] : flows(ctx);
+  const filter = 'lead' in by ? eq('_bpf_leadid_value', guid(by.lead)) : eq('_bpf_opportunityid_value', guid(by.opportunity));
+  const found = await Promise.all(searched.map(async (flow) => ({ flow, row: (await ctx.dataverse.list(flow.set, { select: [...flow.columns], filter: and(filter), orderby: newestActive, top: 1 })).rows[0] })));
+  const hits = found.filter((f): f is FlowInstance => f.row !== undefined);
+  return hits.find((h) => h.row['statecode'] === 0) ?? hits[0];
+}
+
+export const FLOW_TABLES = [LEAD_FLOW.table, OPPORTUNITY_FLOW.table] as const;
+
+/**
+ * An instance by id, in the flow named (one request), else in whichever flow holds it: the lead
+ * flow first, then the opportunity flow.
+ */
+export async function instanceById(ctx: ToolContext, id: string, table?: (typeof FLOW_TABLES)[number]): Promise<FlowInstance> {
+  const allowed = flows(ctx);
+  const named = table && allowed.find((f) => f.table === table);
+  if (table && !named) throw new ToolError(`This agent does not allow the ${table} table.`, 'forbidden');
+  for (const flow of named ? [named] : allowed) {
+    try {
+      return { flow, row: await ctx.dataverse.get(flow.set, id, { select: [...flow.columns] }) };
+    } catch (err) {
+      if (!(err instanceof DataverseError && err.kind === 'not_found')) throw err;
+    }
   }
+  throw new ToolError(`No business process flow instance with id ${id}. Call get_lead_bpf or get_opportunity_bpf for its id.`, 'not_found');
 }
 
 /** The process's stages in order, and the instance rendered over them: one request. */
-export async function withStages(ctx: ToolContext, instance: Row): Promise<BpfView> {
+export async function withStages(ctx: ToolContext, { row: instance, flow }: FlowInstance): Promise<BpfView> {
   const processId = lookup(instance, 'processid');
   const rows = processId
     ? (await ctx.dataverse.list('processstages', { select: ['processstageid', 'stagename', 'stagecategory', 'primaryentitytypecode', 'stageorder'], filter: eq('_processid_value', guid(processId.id)), orderby: [{ property: 'stageorder' }], top: 50 })).rows
@@ -79,6 +117,7 @@ export async function withStages(ctx: ToolContext, instance: Row): Promise<BpfVi
   return {
     bpfInstanceId: str(instance, 'businessprocessflowinstanceid') ?? '',
     processName: processId?.name || str(instance, 'name') || '',
+    processTable: flow.table,
     status: label(instance, 'statuscode') ?? '',
     ...(activeStage && { activeStage }),
     ...(started && { activeStageStartedOn: started }),

@@ -22,8 +22,8 @@ export const getLeadBpf = defineTool({
   async run(args, ctx) {
     requireTable(ctx, 'lead');
     requireBpfTables(ctx);
-    const [lead, row] = await Promise.all([orNotFound('lead', args.leadId, () => ctx.dataverse.get('leads', args.leadId, { select: ['leadid', 'fullname'] })), instanceOf(ctx, { lead: args.leadId })]);
-    const instance = row ? await withStages(ctx, row) : undefined;
+    const [lead, found] = await Promise.all([orNotFound('lead', args.leadId, () => ctx.dataverse.get('leads', args.leadId, { select: ['leadid', 'fullname'] })), instanceOf(ctx, { lead: args.leadId })]);
+    const instance = found ? await withStages(ctx, found) : undefined;
     const name = str(lead, 'fullname') ?? '';
     return {
       data: { leadId: args.leadId, leadName: name, ...(instance && { instance }) },

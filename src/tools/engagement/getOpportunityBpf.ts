@@ -1,14 +1,15 @@
 import { z } from 'zod';
 
 import { defineTool } from '../defineTool.js';
-import { requireTable } from '../dataverse/tableAccess.js';
+import { requireTable, tableAllowed } from '../dataverse/tableAccess.js';
 import { guidArg, orNotFound, str } from '../shared.js';
-import { BpfSchema, bpfText, instanceOf, requireBpfTables, withStages } from './bpfData.js';
+import { BpfSchema, bpfText, instanceOf, OPPORTUNITY_FLOW, requireBpfTables, withStages } from './bpfData.js';
 
 /**
- * `get_opportunity_bpf` (get_opportunity_bpf reference: `opportunityId`): the flow instance the
- * opportunity joined when its lead was qualified, with its stages. Opportunities created without
- * a lead run the Opportunity Sales Process, which this server does not read: the result says so.
+ * `get_opportunity_bpf` (get_opportunity_bpf reference: `opportunityId`): the opportunity's flow
+ * instance with its stages: the Lead to Opportunity Sales Process it joined when its lead was
+ * qualified, or the Opportunity Sales Process of an opportunity created without a lead (where the
+ * agent allows that table). Three requests: the opportunity and both flows at once, then the stages.
  */
 export const getOpportunityBpf = defineTool({
   name: 'get_opportunity_bpf',
@@ -21,13 +22,17 @@ export const getOpportunityBpf = defineTool({
   async run(args, ctx) {
     requireTable(ctx, 'opportunity');
     requireBpfTables(ctx);
-    const [opportunity, row] = await Promise.all([
+    const [opportunity, found] = await Promise.all([
       orNotFound('opportunity', args.opportunityId, () => ctx.dataverse.get('opportunities', args.opportunityId, { select: ['opportunityid', 'name'] })),
       instanceOf(ctx, { opportunity: args.opportunityId }),
     ]);
-    const instance = row ? await withStages(ctx, row) : undefined;
+    const instance = found ? await withStages(ctx, found) : undefined;
     const name = str(opportunity, 'name') ?? '';
-    const note = instance ? undefined : 'No Lead to Opportunity Sales Process instance includes this opportunity (it was not qualified from a lead); the Opportunity Sales Process is not read by this server.';
+    const note = instance
+      ? undefined
+      : tableAllowed(ctx, OPPORTUNITY_FLOW.table)
+        ? 'No sales process flow instance includes this opportunity (neither the Lead to Opportunity nor the Opportunity Sales Process); it gets one when it is opened in the app.'
+        : 'No Lead to Opportunity Sales Process instance includes this opportunity (it was not qualified from a lead); this agent does not allow the Opportunity Sales Process table (opportunitysalesprocess).';
     return {
       data: { opportunityId: args.opportunityId, opportunityName: name, ...(instance && { instance }), ...(note && { note }) },
       text: instance ? bpfText(`Opportunity ${name}`, instance) : `Opportunity ${name}: ${note}`,
