@@ -87,6 +87,28 @@ describe('persistence', () => {
     await third.emu.close();
   });
 
+  it('keeps a committed file column across a restart (file-column-data)', async () => {
+    const file = join(dir, 'files.sqlite');
+    const first = await startOrg({ dataFile: file }, keys);
+    const id = String((await first.api<ODataList>('alice', `accounts?${q({ $select: 'accountid', $orderby: 'createdon,accountid', $top: '1' })}`)).body.value[0]!['accountid']);
+    const target = { '@odata.type': 'Microsoft.Dynamics.CRM.account', accountid: id };
+    const post = <T = Rec>(org: TestOrg, action: string, body: Rec) => org.api<T>('alice', action, { method: 'POST', body });
+    const init = await post<{ FileContinuationToken: string }>(first, 'InitializeFileBlocksUpload', { Target: target, FileAttributeName: 'new_contract', FileName: 'kept.pdf' });
+    const token = init.body.FileContinuationToken;
+    const blockId = Buffer.from('block-000000').toString('base64');
+    expect((await post(first, 'UploadBlock', { BlockId: blockId, BlockData: Buffer.from('%PDF kept across restarts').toString('base64'), FileContinuationToken: token })).status).toBe(204);
+    expect((await post(first, 'CommitFileBlocksUpload', { FileName: 'kept.pdf', MimeType: 'application/pdf', BlockList: [blockId], FileContinuationToken: token })).status).toBe(200);
+    await first.emu.close();
+
+    const second = await startOrg({ dataFile: file }, keys);
+    const download = await post<{ FileContinuationToken: string; FileName: string }>(second, 'InitializeFileBlocksDownload', { Target: target, FileAttributeName: 'new_contract' });
+    expect(download.status).toBe(200);
+    expect(download.body.FileName).toBe('kept.pdf');
+    const data = await post<{ Data: string }>(second, 'DownloadBlock', { Offset: 0, BlockLength: 1000, FileContinuationToken: download.body.FileContinuationToken });
+    expect(Buffer.from(data.body.Data, 'base64').toString()).toBe('%PDF kept across restarts');
+    await second.emu.close();
+  });
+
   it('writes the file shortly after a write (debounced), not only on close', async () => {
     const file = join(dir, 'debounce.sqlite');
     const org = await startOrg({ dataFile: file }, keys);

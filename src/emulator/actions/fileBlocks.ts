@@ -36,7 +36,9 @@ import { actionParameters, type JsonObject } from './actionParameters.js';
  *   https://learn.microsoft.com/power-platform/admin/settings-privacy-security#block-file-extensions).
  *
  * Not documented, kept strict here: a continuation token belongs to the user who got it, to one
- * upload or download, and expires after 15 minutes. Files live in memory (not in saved state).
+ * upload or download, and expires after 15 minutes. Committed files are kept in the org's database
+ * (a table of the emulator's own, as the service keeps them in its file store), so a saved org keeps
+ * them; blocks of an upload not yet committed live in memory, as they expire anyway.
  */
 
 const BLOCK_BYTES = 4 * 1024 * 1024;
@@ -73,17 +75,27 @@ interface Download {
 }
 
 interface FileState {
-  files: Map<string, StoredFile>;
   tokens: Map<string, Upload | Download>;
 }
 
 const states = new WeakMap<EmulatorCore, FileState>();
 function stateOf(core: EmulatorCore): FileState {
   let s = states.get(core);
-  if (!s) states.set(core, (s = { files: new Map(), tokens: new Map() }));
+  if (!s) {
+    // Created on first use, so organisations saved before files were stored get the table too.
+    core.store.run(`CREATE TABLE IF NOT EXISTS _emulator_files (tablename TEXT NOT NULL, recordid TEXT NOT NULL, columnname TEXT NOT NULL, fileid TEXT NOT NULL, name TEXT NOT NULL, mimetype TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (tablename, recordid, columnname))`);
+    states.set(core, (s = { tokens: new Map() }));
+  }
   return s;
 }
-const fileKey = (table: string, id: string, column: string) => `${table}|${id}|${column}`;
+
+/** The file a row's column holds, if any. */
+function storedFile(core: EmulatorCore, table: string, id: string, column: string): StoredFile | undefined {
+  stateOf(core);
+  const row = core.store.get(`SELECT fileid, name, mimetype, data FROM _emulator_files WHERE tablename = ? AND recordid = ? AND columnname = ?`, [table, id, column]);
+  if (!row || !(row.data instanceof Uint8Array)) return undefined;
+  return { fileId: String(row.fileid), name: String(row.name), mimeType: String(row.mimetype), data: Buffer.from(row.data) };
+}
 
 export type FileMessage = (scope: RequestScope) => ApiResponse;
 
@@ -225,8 +237,9 @@ function commitUpload(scope: RequestScope): ApiResponse {
   scope.core.store.transaction(() => {
     sets.push(['versionnumber', scope.core.store.nextVersion()]);
     scope.core.store.run(`UPDATE ${quoteIdent(table.logicalName)} SET ${sets.map(([c]) => `${quoteIdent(c)} = ?`).join(', ')} WHERE ${quoteIdent(table.primaryIdAttribute)} = ?`, [...sets.map(([, v]) => v), id]);
+    // The new file replaces the row's previous one, in the same transaction as the column.
+    scope.core.store.run(`INSERT OR REPLACE INTO _emulator_files (tablename, recordid, columnname, fileid, name, mimetype, data) VALUES (?, ?, ?, ?, ?, ?, ?)`, [table.logicalName, id, column.logicalName, file.fileId, file.name, file.mimeType, new Uint8Array(data)]);
   });
-  stateOf(scope.core).files.set(fileKey(table.logicalName, id, column.logicalName), file);
   stateOf(scope.core).tokens.delete(p['FileContinuationToken'] as string);
   return { status: 200, body: { '@odata.context': `${scope.req.baseUrl}$metadata#Microsoft.Dynamics.CRM.CommitFileBlocksUploadResponse`, FileId: file.fileId, FileSizeInBytes: data.length } };
 }
@@ -239,7 +252,7 @@ function initializeDownload(scope: RequestScope): ApiResponse {
   const t = target(scope, 'InitializeFileBlocksDownload', p);
   scope.access.require('Read', t.table);
   const row = loadRow(scope.core.store, t.table, t.id);
-  const file = stateOf(scope.core).files.get(fileKey(t.table.logicalName, t.id, t.column.logicalName));
+  const file = storedFile(scope.core, t.table.logicalName, t.id, t.column.logicalName);
   if (!file || row?.[t.column.logicalName] !== file.fileId) throw new DataverseError(404, '0x80040217', `No file attachment found for attribute: ${t.column.logicalName} EntityId: ${t.id}.`);
   const token = issue(scope.core, { kind: 'download', user: scope.req.principal.systemUserId, file, expires: scope.core.clock.now().getTime() + TOKEN_TTL_MS });
   return {
