@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { Logger } from '../telemetry/log.js';
+import { type BatchPartResponse, changeSetBody, type ChangeSetRequest, MAX_BATCH_REQUESTS, parseBatchResponse } from './batch.js';
 import { classify, DataverseError } from './errors.js';
 import { type Aggregation, entityPath, guid, literal, ODataBuildError, type Query, renderApply, renderQuery } from './odata.js';
 import { parseSearchResponse, searchBody, type SearchRequest, type SearchResults } from './search.js';
@@ -205,6 +206,21 @@ export class DataverseClient {
     return (await this.request<T>('POST', `${checkName(entitySet)}/Microsoft.Dynamics.CRM.${checkName(action)}`, body)).body as T;
   }
 
+  /**
+   * Writes in one `$batch` change set: all of them or none (execute-batch-operations-using-web-api).
+   * For tables without the bulk messages; at most MAX_BATCH_REQUESTS. The responses come back in
+   * request order; a failure rolls the set back and is thrown as the failing request's error.
+   */
+  async changeSet(requests: readonly ChangeSetRequest[]): Promise<BatchPartResponse[]> {
+    if (requests.length === 0 || requests.length > MAX_BATCH_REQUESTS) throw new ODataBuildError(`a change set holds 1 to ${MAX_BATCH_REQUESTS} requests`);
+    for (const r of requests) checkName(r.path.split(/[(/?]/)[0] ?? '');
+    const { contentType, body } = changeSetBody(requests, new URL(this.apiBase).pathname);
+    const res = await this.request<string>('POST', '$batch', undefined, { raw: { contentType, body } });
+    const parts = parseBatchResponse(res.body ?? '', res.headers.get('content-type'));
+    if (!parts || parts.length !== requests.length) throw new DataverseError('failed', 'Dataverse returned a batch response that does not answer every request.', res.status, undefined, res.requestId);
+    return parts;
+  }
+
   /** An unbound action, e.g. `CloseIncident`. */
   async action<T = unknown>(action: string, body: Row): Promise<T> {
     return (await this.request<T>('POST', checkName(action), body)).body as T;
@@ -346,7 +362,7 @@ export class DataverseClient {
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
     body?: unknown,
-    extra: { prefer?: readonly string[]; ifMatch?: string; strong?: boolean; search?: boolean } = {},
+    extra: { prefer?: readonly string[]; ifMatch?: string; strong?: boolean; search?: boolean; raw?: { contentType: string; body: string } } = {},
   ): Promise<Response_<T>> {
     const url = `${extra.search ? this.searchBase : this.apiBase}${path}`;
     const entity = extra.search ? 'search' : (path.split(/[?(/]/)[0] ?? '');
@@ -372,9 +388,11 @@ export class DataverseClient {
           prefer: [ANNOTATIONS, ...(extra.prefer ?? [])].join(','),
         };
         if (body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
+        if (extra.raw) headers['content-type'] = extra.raw.contentType;
         if (extra.ifMatch) headers['if-match'] = extra.ifMatch;
         if (extra.strong) headers['consistency'] = 'Strong';
-        res = await this.fetchImpl(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }), signal });
+        const payload = extra.raw ? extra.raw.body : body !== undefined ? JSON.stringify(body) : undefined;
+        res = await this.fetchImpl(url, { method, headers, ...(payload !== undefined && { body: payload }), signal });
       } catch (err) {
         if (err instanceof DataverseError) throw err;
         const cancelled = this.options.signal?.aborted === true;
@@ -405,6 +423,8 @@ export class DataverseClient {
       this.options.log?.debug('dataverse call', { method, entity, status: res.status, ms: Date.now() - started, requestId, attempt });
       if (res.ok) {
         const text = res.status === 204 ? '' : await res.text();
+        // A batch answers multipart text; the caller parses it.
+        if (extra.raw) return { status: res.status, headers: res.headers, body: text as T, bytes: text.length, requestId };
         let parsed: T | undefined;
         if (text) {
           try {
@@ -524,6 +544,12 @@ function parseRetryAfter(value: string | null): number | undefined {
 
 async function readError(res: Response): Promise<{ code: string | undefined; message: string }> {
   const text = await res.text().catch(() => '');
+  // A failed batch answers with the failing request's response as its one part.
+  const part = parseBatchResponse(text, res.headers.get('content-type'))?.find((p) => p.status >= 400);
+  if (part) {
+    const error = (part.body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    return { code: typeof error?.code === 'string' ? error.code : undefined, message: typeof error?.message === 'string' ? error.message.slice(0, 1000) : `HTTP ${part.status}` };
+  }
   try {
     const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
     const message = typeof body.error?.message === 'string' ? body.error.message : `HTTP ${res.status}`;

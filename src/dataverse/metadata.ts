@@ -1,7 +1,7 @@
 import type { Clock } from '../config/clock.js';
 import type { DataverseClient, MetadataRead, Row } from './client.js';
 import { DataverseError } from './errors.js';
-import { eq, or } from './odata.js';
+import { and, eq, or } from './odata.js';
 import { TtlCache } from './ttlCache.js';
 
 /** A lookup as the org's metadata describes it: which column, to which table, under which navigation name. */
@@ -17,6 +17,10 @@ export interface ManyToOne {
 /** The operations Dataverse guards with a privilege per table (EntityMetadata.Privileges). */
 /** The privileges of a table the organisation does not have (a solution that is not installed). */
 export const ABSENT_TABLE: ReadonlyMap<string, string> = new Map();
+
+/** The bulk operation messages a table may offer (bulk-operations). */
+export const BULK_MESSAGES = ['CreateMultiple', 'UpdateMultiple'] as const;
+export type BulkMessage = (typeof BULK_MESSAGES)[number];
 
 export type PrivilegeOp = 'Create' | 'Read' | 'Write' | 'Delete' | 'Append' | 'AppendTo' | 'Assign';
 
@@ -69,8 +73,10 @@ export class MetadataCaches {
   readonly lookups: TtlCache<ManyToOne[]>;
   readonly privileges: TtlCache<ReadonlyMap<string, string>>;
   readonly users: TtlCache<CurrentUser>;
+  readonly bulkMessages: TtlCache<ReadonlySet<BulkMessage>>;
 
   constructor(now: Clock, ttlMs = 10 * 60_000, onLookup?: (hit: boolean) => void) {
+    this.bulkMessages = new TtlCache(ttlMs, now, undefined, onLookup);
     this.tableLists = new TtlCache(ttlMs, now, undefined, onLookup);
     this.definitions = new TtlCache(ttlMs, now, undefined, onLookup);
     this.lookups = new TtlCache(ttlMs, now, undefined, onLookup);
@@ -185,8 +191,26 @@ export class OrgMetadata {
 
   /** After a schema change: the table's definition, lookups and privileges, and the table list, are read again. */
   forget(table: string): void {
-    for (const cache of [this.caches.definitions, this.caches.lookups, this.caches.privileges]) cache.delete(`${this.org}|${table}`);
+    for (const cache of [this.caches.definitions, this.caches.lookups, this.caches.privileges, this.caches.bulkMessages]) cache.delete(`${this.org}|${table}`);
     this.caches.tableLists.delete(this.org);
+  }
+
+  /**
+   * Which bulk messages the org offers on a table: "many common standard tables, but not all"
+   * support CreateMultiple and UpdateMultiple, and sdkmessagefilter says which (bulk-operations,
+   * Availability with standard tables). One request per table, cached like the definitions.
+   */
+  bulkMessages(table: string): Promise<ReadonlySet<BulkMessage>> {
+    return this.caches.bulkMessages.get(`${this.org}|${table}`, async () => {
+      const page = await this.dataverse.list('sdkmessagefilters', {
+        select: ['sdkmessagefilterid'],
+        filter: and(eq('primaryobjecttypecode', table), or(...BULK_MESSAGES.map((m) => eq('sdkmessageid/name', m)))),
+        expand: [{ nav: 'sdkmessageid', select: ['name'] }],
+        top: 10,
+      });
+      const names = page.rows.map((r) => (r['sdkmessageid'] as { name?: unknown } | null | undefined)?.name);
+      return new Set(BULK_MESSAGES.filter((m) => names.includes(m)));
+    });
   }
 
   /** The signed-in user (WhoAmI and their system user row), cached per user. */

@@ -16,6 +16,7 @@ import { seedCopilotApis } from './seed/copilotApis.js';
 import { seedKnowledgeBase } from './seed/knowledgeBase.js';
 import { seedEngagement } from './seed/engagement.js';
 import { seedSalesPipeline } from './seed/salesPipeline.js';
+import { seedSdkMessages } from './seed/sdkMessages.js';
 import { seedServiceDesk } from './seed/serviceDesk.js';
 import { SearchIndex } from './search/searchIndex.js';
 import { seedLaterAdditions, seedOrganisation } from './seed/seedOrganisation.js';
@@ -158,6 +159,7 @@ export class EmulatorCore {
       seedSalesPipeline(store, model, anchor);
       seedEngagement(store, model, anchor);
       seedServiceDesk(store, model, anchor);
+      seedSdkMessages(store, model);
     } else {
       const anchor = opts.anchorTime ?? new Date(source());
       const seed = opts.seed ?? DEFAULT_SEED;
@@ -173,6 +175,7 @@ export class EmulatorCore {
       seedSalesPipeline(store, model, anchor);
       seedEngagement(store, model, anchor);
       seedServiceDesk(store, model, anchor);
+      seedSdkMessages(store, model);
       for (const t of model.allTables()) store.createIndexes(t);
       store.createCompositeIndexes();
       store.run('ANALYZE');

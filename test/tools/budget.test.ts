@@ -303,6 +303,14 @@ const SCENARIOS: Scenario[] = [
     budget: { call: 0, confirmed: 1, why: 'every row checked against cached metadata; then one CreateMultiple' },
   },
   {
+    tool: 'create_records',
+    name: '3 tasks (no CreateMultiple)',
+    user: 'alice',
+    agent: 'sales',
+    args: (i) => ({ table_name: 'task', records: [1, 2, 3].map((n) => ({ subject: `Budget ${i}-${n}` })) }),
+    budget: { call: 0, confirmed: 1, why: 'rows and the bulk messages of the table from cached metadata; then one $batch change set' },
+  },
+  {
     tool: 'init_file_upload',
     name: 'first chunk',
     user: 'alice',

@@ -248,6 +248,40 @@ describe('create_records and update_records', () => {
   });
 });
 
+describe('tables without the bulk messages: one $batch change set', () => {
+  const tasksTagged = async (tag: string) => (await api<{ value: Array<{ activityid: string; subject: string }> }>(`tasks?$select=subject&$filter=startswith(subject,'${tag}')`)).body.value;
+
+  it('creates and updates tasks (no CreateMultiple in sdkmessagefilter) all together in one request, and a refused row changes nothing', async () => {
+    const tag = `K${randomUUID().slice(0, 8)}`;
+    const records = Array.from({ length: 30 }, (_, i) => ({ subject: `${tag} follow-up ${i + 1}` }));
+    const first = await sales.call('create_records', { table_name: 'task', records });
+    expect(first.data['status'], first.text).toBe('confirmation_required');
+    server.emulator!.clearRequests();
+    const done = resultOf<{ created: number; results: Array<{ recordId: string }> }>(await sales.call('create_records', { table_name: 'task', records, confirmationHandle: (first.data['confirmation'] as { handle: string }).handle }));
+    expect(server.emulator!.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/data/v9.2/$batch']);
+    expect(done.created).toBe(30);
+    const rows = await tasksTagged(tag);
+    expect(new Set(rows.map((r) => r.activityid))).toEqual(new Set(done.results.map((r) => r.recordId)));
+
+    // The last row points at an account that does not exist: Dataverse refuses it and the change set rolls back.
+    const other = `L${randomUUID().slice(0, 8)}`;
+    const bad = [...Array.from({ length: 3 }, (_, i) => ({ subject: `${other} ${i}` })), { subject: `${other} x`, regardingobjectid: `account:${randomUUID()}` }];
+    const refused = await sales.callConfirmed('create_records', { table_name: 'task', records: bad });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toMatch(/^Nothing was created: Dataverse refused the \$batch change set request .* so no row was changed/);
+    // The failing request's own error, read from the batch answer.
+    expect(refused.text).toMatch(/account With Id = [0-9a-f-]{36} Does Not Exist/);
+    expect(await tasksTagged(other)).toEqual([]);
+
+    const changes = done.results.slice(0, 3).map((r, i) => ({ record_id: r.recordId, update_data: { subject: `${tag} moved ${i + 1}` } }));
+    server.emulator!.clearRequests();
+    const updated = resultOf<{ updated: number }>(await sales.callConfirmed('update_records', { table_name: 'task', records: changes }));
+    expect(updated.updated).toBe(3);
+    expect(server.emulator!.requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual(['/api/data/v9.2/$batch']);
+    expect((await tasksTagged(`${tag} moved`)).map((r) => r.subject).sort()).toEqual([`${tag} moved 1`, `${tag} moved 2`, `${tag} moved 3`]);
+  });
+});
+
 describe('files: init_file_upload, commit_file_upload, file_download', () => {
   let accountId: string;
   let contactId: string;

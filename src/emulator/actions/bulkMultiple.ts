@@ -2,6 +2,7 @@ import { invalidArgument, notFound, payloadError } from '../dataverseError.js';
 import type { ApiResponse, RequestScope } from '../http/apiTypes.js';
 import { isGuid } from '../ids.js';
 import type { TableDef } from '../metadata/types.js';
+import { bulkMessageAvailable, type BulkMessage } from '../seed/sdkMessages.js';
 import { createRecord, loadRow, updateRecord } from '../write/recordWriter.js';
 import { actionParameters, type JsonObject } from './actionParameters.js';
 
@@ -48,15 +49,20 @@ function targetsOf(scope: RequestScope, table: TableDef, action: string): JsonOb
   });
 }
 
+/** Only where the org lists the message for the table in sdkmessagefilter (bulk-operations, Availability with standard tables). */
+function requireAvailable(scope: RequestScope, table: TableDef, message: BulkMessage): void {
+  if (table.readOnly || !bulkMessageAvailable(scope.core.store, message, table.logicalName)) throw invalidArgument(`The '${table.logicalName}' entity does not support ${message}.`);
+}
+
 function createMultiple(scope: RequestScope, table: TableDef): ApiResponse {
-  if (table.readOnly) throw invalidArgument(`The '${table.logicalName}' entity does not support CreateMultiple.`);
+  requireAvailable(scope, table, 'CreateMultiple');
   const targets = targetsOf(scope, table, 'CreateMultiple');
   const ids = scope.core.store.transaction(() => targets.map((t) => createRecord(scope.write, table, t)));
   return { status: 200, body: { '@odata.context': `${scope.req.baseUrl}$metadata#Microsoft.Dynamics.CRM.CreateMultipleResponse`, Ids: ids } };
 }
 
 function updateMultiple(scope: RequestScope, table: TableDef): ApiResponse {
-  if (table.readOnly) throw invalidArgument(`The '${table.logicalName}' entity does not support UpdateMultiple.`);
+  requireAvailable(scope, table, 'UpdateMultiple');
   const targets = targetsOf(scope, table, 'UpdateMultiple');
   const pk = table.primaryIdAttribute;
   const seen = new Set<string>();

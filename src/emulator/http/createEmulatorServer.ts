@@ -9,6 +9,7 @@ import { validateFaultRule } from '../faults.js';
 import type { Principal } from '../security/roles.js';
 import type { ApiResponse } from './apiTypes.js';
 import { parsePrefer } from './apiTypes.js';
+import { executeBatch } from './batch.js';
 import { routeSearchApi, routeWebApi } from './routeWebApi.js';
 
 export const API_PREFIX = '/api/data/v9.2/';
@@ -211,6 +212,17 @@ export function createEmulatorServer(deps: ServerDeps, getOrigin: () => string):
             return;
           }
           throw e;
+        }
+        if (!isSearch && method === 'POST' && path === `${API_PREFIX}$batch`) {
+          const batch = executeBatch(
+            core,
+            { body: raw.toString('utf8'), contentType: headerValue(req, 'content-type'), principal, prefer: headerValue(req, 'prefer'), origin, apiPrefix: API_PREFIX },
+            (inner) => routeWebApi(core, inner),
+          );
+          status = batch.status;
+          res.writeHead(batch.status, { 'OData-Version': '4.0', ...baseHeaders, ...batch.headers, 'Content-Length': String(Buffer.byteLength(batch.text)) });
+          res.end(batch.text);
+          return;
         }
         // "Every request that includes JSON data in the request body must include a Content-Type header with a
         // value of application/json"; "the Web API only supports JSON" (compose-http-requests-handle-errors, HTTP headers).

@@ -7,6 +7,7 @@ import type { ExpandText } from '../odata/queryOptions.js';
 import { parseExpand } from '../odata/queryOptions.js';
 import { ATTRIBUTE_ENTITY, METADATA_ENTITY } from '../security/roles.js';
 import type { ColumnSpec } from './defineTable.js';
+import { registerBulkMessages, unregisterBulkMessages } from '../seed/sdkMessages.js';
 import { ACTIVE_INACTIVE, defineTable, pluralize, toAttributeDef } from './defineTable.js';
 import { attributeMetadata, attributeOdataType, castMatches, entityMetadata, relationshipMetadata } from './metadataSerializer.js';
 import type { AttributeDef, AttributeType, OwnershipType, RequiredLevel, TableDef } from './types.js';
@@ -249,6 +250,8 @@ export class MetadataApi {
       if (table.hasNotes) this.model.linkNotes(table.logicalName);
       core.store.createTable(table);
       core.saveCustomTable(table);
+      // Custom tables support the bulk messages (bulk-operations, Availability with standard tables).
+      registerBulkMessages(core.store, this.model, table);
     });
     return { status: 204, headers: { 'OData-EntityId': `${req.baseUrl}EntityDefinitions(${table.metadataId})` } };
   }
@@ -264,6 +267,7 @@ export class MetadataApi {
       if (t.hasNotes) core.store.run(`DELETE FROM annotation WHERE objecttypecode = ?`, [t.logicalName]);
       core.store.dropTable(t);
       core.forgetCustomTable(t.logicalName);
+      unregisterBulkMessages(core.store, t.logicalName);
     });
     for (const [id, entry] of core.store.names) if (entry.table === t.logicalName) core.store.deleteName(id);
     this.model.removeTable(t.logicalName);

@@ -1,3 +1,4 @@
+import { SDK_MESSAGE_TABLES } from './sdkMessageTables.js';
 import { ACTIVE_INACTIVE, type ColumnSpec, col, defineTable } from './defineTable.js';
 import { ACCOUNT_FILE_COLUMNS, CONTACT_IMAGE_COLUMNS } from './fileColumns.js';
 import { ENGAGEMENT_TABLES } from './engagementTables.js';
@@ -998,6 +999,7 @@ export const STANDARD_TABLES: readonly TableDef[] = [
   ...SALES_PIPELINE_TABLES,
   ...ENGAGEMENT_TABLES,
   ...SERVICE_DESK_TABLES,
+  ...SDK_MESSAGE_TABLES,
 ].map(withGermanLabels);
 
 /** What the Predictive Scoring solution adds to an org: its table, and the lead's lookup to it. */

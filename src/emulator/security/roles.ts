@@ -31,8 +31,8 @@ function grants(entities: readonly string[], ops: readonly PrivilegeOp[]): strin
   return entities.flatMap((e) => ops.map((op) => `prv${op}${e}`));
 }
 
-// Custom API definitions are readable by every role, as metadata is.
-const READ_REFERENCE = grants(['User', 'Team', 'UserSettings', 'BusinessUnit', 'Role', 'Entity', 'Attribute', 'Relationship', 'OptionSet', 'CustomAPI', 'CustomAPIRequestParameter', 'CustomAPIResponseProperty'], ['Read']);
+// Custom API definitions and the message filters are readable by every role, as metadata is.
+const READ_REFERENCE = grants(['User', 'Team', 'UserSettings', 'BusinessUnit', 'Role', 'Entity', 'Attribute', 'Relationship', 'OptionSet', 'CustomAPI', 'CustomAPIRequestParameter', 'CustomAPIResponseProperty', 'SdkMessage', 'SdkMessageFilter'], ['Read']);
 
 const SALES_TABLES = ['Lead', 'Opportunity', 'Account', 'Contact', 'Activity', 'Note'];
 const SALES_MANAGER = new Set<string>([

@@ -7,17 +7,19 @@ import { TABLE_HEADER, tableNameArg } from '../dataverse/tableAccess.js';
 import { bodiesOf, bulkFailure, bulkPreview, MAX_BULK_ROWS, rowDataArg, rowLabel } from './bulkRows.js';
 
 /**
- * `create_records`: up to 1,000 rows of one table in one CreateMultiple request, after one
- * confirmation that shows every row. Every row is checked first and a bad row refuses the call
- * naming it; CreateMultiple on a standard table is one transaction, so the rows are created all
- * together or not at all (bulk-operations, https://learn.microsoft.com/power-apps/developer/data-platform/bulk-operations).
+ * `create_records`: up to 1,000 rows of one table in one request, after one confirmation that
+ * shows every row. Every row is checked first and a bad row refuses the call naming it. Where the
+ * org offers CreateMultiple on the table (sdkmessagefilter) that is the request, one transaction on
+ * a standard table (bulk-operations, https://learn.microsoft.com/power-apps/developer/data-platform/bulk-operations);
+ * elsewhere one $batch change set of creates, atomic too (execute-batch-operations-using-web-api).
+ * Either way the rows are created all together or not at all.
  */
 export const createRecords = defineTool({
   name: 'create_records',
   headers: TABLE_HEADER,
   kind: 'write',
   title: 'Create records in bulk',
-  description: `Creates up to ${MAX_BULK_ROWS} rows of one Dataverse table in a single request (CreateMultiple), e.g. importing event attendees as leads. Every row is checked against the table definition first; the rows are created all together or not at all, and the result lists each row's new id.`,
+  description: `Creates up to ${MAX_BULK_ROWS} rows of one Dataverse table in a single request (CreateMultiple, or a $batch change set where the table has no CreateMultiple), e.g. importing event attendees as leads. Every row is checked against the table definition first; the rows are created all together or not at all, and the result lists each row's new id.`,
   input: z.object({
     table_name: tableNameArg,
     records: z.array(rowDataArg).min(1).max(MAX_BULK_ROWS).describe(`The new rows (1-${MAX_BULK_ROWS}), each column logical name → value.`),
@@ -31,7 +33,8 @@ export const createRecords = defineTool({
   async prepare(args, ctx) {
     const info = await allowedTable(ctx, args.table_name);
     const { bodies, boundTables } = await bodiesOf(ctx, info, args.records, 'create');
-    await ctx.privileges.require(...writePrivileges(info.logicalName, 'Create', boundTables));
+    const [messages] = await Promise.all([ctx.metadata.bulkMessages(info.logicalName), ctx.privileges.require(...writePrivileges(info.logicalName, 'Create', boundTables))]);
+    const viaBulk = messages.has('CreateMultiple');
     const name = info.displayName || info.logicalName;
     const n = args.records.length;
     const summary = `Create ${n === 1 ? `${article(name)} ${name} record` : `${n} ${name} records`} in one request: all of them or none.`;
@@ -42,10 +45,15 @@ export const createRecords = defineTool({
         const targets = bodies.map((b, i) => ({ '@odata.type': `Microsoft.Dynamics.CRM.${info.logicalName}`, ...(ids[i] && b[info.primaryId] === undefined && { [info.primaryId]: ids[i] }), ...b }));
         let created: string[];
         try {
-          const res = await ctx.dataverse.collectionAction<{ Ids?: unknown }>(info.entitySetName, 'CreateMultiple', { Targets: targets });
-          created = Array.isArray(res?.Ids) ? res.Ids.map((id) => String(id).toLowerCase()) : [];
+          if (viaBulk) {
+            const res = await ctx.dataverse.collectionAction<{ Ids?: unknown }>(info.entitySetName, 'CreateMultiple', { Targets: targets });
+            created = Array.isArray(res?.Ids) ? res.Ids.map((id) => String(id).toLowerCase()) : [];
+          } else {
+            const answers = await ctx.dataverse.changeSet(targets.map(({ '@odata.type': _type, ...body }) => ({ method: 'POST' as const, path: info.entitySetName, body })));
+            created = answers.flatMap((a) => /\(([0-9a-fA-F-]{36})\)\s*$/.exec(a.headers.get('odata-entityid') ?? '')?.[1]?.toLowerCase() ?? []);
+          }
         } catch (err) {
-          bulkFailure(err, { action: 'CreateMultiple', verb: 'created', rows: n, replayed: ids.some(Boolean) });
+          bulkFailure(err, { action: viaBulk ? 'CreateMultiple' : '$batch change set', verb: 'created', rows: n, replayed: ids.some(Boolean) });
         }
         const results = created.map((recordId, i) => ({ row: i + 1, recordId, status: 'created' as const }));
         const text = `Created ${results.length} ${name} record(s).${results.length < n ? ` Dataverse returned ${results.length} ids for ${n} rows: check the table before trying again.` : ''}`;

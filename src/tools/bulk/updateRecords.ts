@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import type { Row } from '../../dataverse/client.js';
-import { guid, inList } from '../../dataverse/odata.js';
+import { entityPath, guid, inList } from '../../dataverse/odata.js';
 import { defineTool, ToolError } from '../defineTool.js';
 import { guidArg } from '../shared.js';
 import { allowedTable, writePrivileges } from '../dataverse/recordData.js';
@@ -12,9 +12,10 @@ import { bodiesOf, bulkFailure, bulkPreview, MAX_BULK_ROWS, rowDataArg } from '.
 const IDS_PER_QUERY = 100;
 
 /**
- * `update_records`: changes to up to 1,000 existing rows of one table in one UpdateMultiple
- * request, after one confirmation that shows every row. Rows must exist (UpdateMultiple never
- * creates) and appear once; on a standard table the request is one transaction (bulk-operations).
+ * `update_records`: changes to up to 1,000 existing rows of one table in one request, after one
+ * confirmation that shows every row. Rows must exist and appear once. The request is UpdateMultiple
+ * where the org offers it on the table (one transaction on a standard table, bulk-operations), else
+ * one $batch change set of PATCHes with `If-Match: *`, so none creates a row and all apply or none.
  */
 export const updateRecords = defineTool({
   name: 'update_records',
@@ -22,7 +23,7 @@ export const updateRecords = defineTool({
   kind: 'write',
   idempotent: true,
   title: 'Update records in bulk',
-  description: `Updates up to ${MAX_BULK_ROWS} existing rows of one Dataverse table in a single request (UpdateMultiple), never creating any. Every row is checked first; the changes are applied all together or not at all, and the result lists each row.`,
+  description: `Updates up to ${MAX_BULK_ROWS} existing rows of one Dataverse table in a single request (UpdateMultiple, or a $batch change set where the table has no UpdateMultiple), never creating any. Every row is checked first; the changes are applied all together or not at all, and the result lists each row.`,
   input: z.object({
     table_name: tableNameArg,
     records: z
@@ -48,7 +49,8 @@ export const updateRecords = defineTool({
       args.records.map((r) => r.update_data),
       'update',
     );
-    const [existing] = await Promise.all([existingRows(ctx, info, ids), ctx.privileges.require(...writePrivileges(info.logicalName, 'Write', boundTables))]);
+    const [existing, messages] = await Promise.all([existingRows(ctx, info, ids), ctx.metadata.bulkMessages(info.logicalName), ctx.privileges.require(...writePrivileges(info.logicalName, 'Write', boundTables))]);
+    const viaBulk = messages.has('UpdateMultiple');
     const missing = ids.map((id, i) => (existing.has(id) ? undefined : `row ${i + 1} (${id})`)).filter(Boolean);
     if (missing.length) throw new ToolError(`Nothing was updated: no ${info.logicalName} you can read has the id of ${missing.slice(0, 25).join(', ')}${missing.length > 25 ? ` and ${missing.length - 25} more` : ''}.`, 'not_found');
     const name = info.displayName || info.logicalName;
@@ -65,9 +67,10 @@ export const updateRecords = defineTool({
       async run() {
         const targets = bodies.map((b, i) => ({ '@odata.type': `Microsoft.Dynamics.CRM.${info.logicalName}`, ...b, [info.primaryId]: ids[i] }));
         try {
-          await ctx.dataverse.collectionAction(info.entitySetName, 'UpdateMultiple', { Targets: targets });
+          if (viaBulk) await ctx.dataverse.collectionAction(info.entitySetName, 'UpdateMultiple', { Targets: targets });
+          else await ctx.dataverse.changeSet(bodies.map((body, i) => ({ method: 'PATCH' as const, path: entityPath(info.entitySetName, ids[i]!), body, ifMatch: '*' })));
         } catch (err) {
-          bulkFailure(err, { action: 'UpdateMultiple', verb: 'updated', rows: n, replayed: false });
+          bulkFailure(err, { action: viaBulk ? 'UpdateMultiple' : '$batch change set', verb: 'updated', rows: n, replayed: false });
         }
         const results = ids.map((recordId, i) => ({ row: i + 1, recordId, ...(nameOf(i) && { name: nameOf(i) }), status: 'updated' as const }));
         return {

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+
+import type { Row } from './client.js';
+
+/**
+ * The `$batch` wire format of the Web API ("Execute batch operations using the Web API",
+ * https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api):
+ * a multipart/mixed body whose one part here is a change set (all requests succeed or none), each
+ * request an `application/http` part with its `Content-ID`; the answer is multipart/mixed too.
+ */
+
+/** Requests in one batch at most ("Batch requests can contain up to 1000 individual requests"). */
+export const MAX_BATCH_REQUESTS = 1000;
+
+export interface ChangeSetRequest {
+  method: 'POST' | 'PATCH' | 'DELETE';
+  /** Below the Web API root, e.g. `tasks` or `accounts(<id>)`; built by the client from checked names. */
+  path: string;
+  body?: Row;
+  ifMatch?: string;
+}
+
+export interface BatchPartResponse {
+  status: number;
+  headers: ReadonlyMap<string, string>;
+  body: unknown;
+  contentId: string | undefined;
+}
+
+/** One change set holding every request, numbered from 1 by Content-ID. */
+export function changeSetBody(requests: readonly ChangeSetRequest[], apiPath: string): { contentType: string; body: string } {
+  const batch = `batch_${randomUUID()}`;
+  const changeSet = `changeset_${randomUUID()}`;
+  const lines = [`--${batch}`, `Content-Type: multipart/mixed; boundary="${changeSet}"`, ''];
+  requests.forEach((r, i) => {
+    lines.push(`--${changeSet}`, 'Content-Type: application/http', 'Content-Transfer-Encoding: binary', `Content-ID: ${i + 1}`, '', `${r.method} ${apiPath}${r.path} HTTP/1.1`);
+    if (r.ifMatch) lines.push(`If-Match: ${r.ifMatch}`);
+    if (r.body !== undefined) lines.push('Content-Type: application/json; type=entry', '', JSON.stringify(r.body));
+    else lines.push('');
+  });
+  lines.push(`--${changeSet}--`, `--${batch}--`, '');
+  return { contentType: `multipart/mixed; boundary="${batch}"`, body: lines.join('\r\n') };
+}
+
+function boundaryOf(contentType: string | null | undefined): string | undefined {
+  if (!contentType || !/^\s*multipart\/mixed/i.test(contentType)) return undefined;
+  const m = /boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  return m?.[1] ?? m?.[2];
+}
+
+function headerBlock(lines: readonly string[], from: number): { headers: Map<string, string>; next: number } {
+  const headers = new Map<string, string>();
+  let i = from;
+  for (; i < lines.length && lines[i]!.trim() !== ''; i++) {
+    const colon = lines[i]!.indexOf(':');
+    if (colon > 0) headers.set(lines[i]!.slice(0, colon).trim().toLowerCase(), lines[i]!.slice(colon + 1).trim());
+  }
+  return { headers, next: i + 1 };
+}
+
+function sections(text: string, boundary: string): string[][] {
+  const out: string[][] = [];
+  let current: string[] | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    const t = line.trimEnd();
+    if (t === `--${boundary}` || t === `--${boundary}--`) {
+      if (current) out.push(current);
+      current = t === `--${boundary}` ? [] : undefined;
+      continue;
+    }
+    current?.push(line);
+  }
+  return out;
+}
+
+/** Every response of a batch answer, change sets flattened, in order; undefined when the text is not one. */
+export function parseBatchResponse(text: string, contentType: string | null | undefined): BatchPartResponse[] | undefined {
+  const boundary = boundaryOf(contentType);
+  if (!boundary) return undefined;
+  const out: BatchPartResponse[] = [];
+  for (const section of sections(text, boundary)) {
+    const { headers, next } = headerBlock(section, 0);
+    const nested = boundaryOf(headers.get('content-type'));
+    if (nested) {
+      out.push(...(parseBatchResponse(section.slice(next).join('\r\n'), headers.get('content-type')) ?? []));
+      continue;
+    }
+    const rest = section.slice(next);
+    const start = rest.findIndex((l) => l.trim() !== '');
+    const status = /^HTTP\/1\.1\s+(\d{3})/.exec(rest[start]?.trim() ?? '')?.[1];
+    if (!status) continue;
+    const inner = headerBlock(rest, start + 1);
+    const bodyText = rest.slice(inner.next).join('\n').trim();
+    let body: unknown;
+    if (bodyText) {
+      try {
+        body = JSON.parse(bodyText);
+      } catch {
+        body = undefined;
+      }
+    }
+    out.push({ status: Number(status), headers: inner.headers, body, contentId: headers.get('content-id') });
+  }
+  return out;
+}
