@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Row } from './client.js';
 
 /**
  * The `$batch` wire format of the Web API ("Execute batch operations using the Web API",
@@ -16,7 +15,8 @@ export interface ChangeSetRequest {
   method: 'POST' | 'PATCH' | 'DELETE';
   /** Below the Web API root, e.g. `tasks` or `accounts(<id>)`; built by the client from checked names. */
   path: string;
-  body?: Row;
+  /** The JSON body of the request (a row to create, the columns to change). */
+  body?: Record<string, unknown>;
   ifMatch?: string;
 }
 
