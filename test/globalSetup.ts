@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node';
 
 import { startAzurite } from '../src/dev/azurite.js';
+import { buildViews, viewsStale } from '../scripts/buildViews.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,6 +23,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const now = new Date(process.env['TEST_NOW'] ?? DEFAULT_TEST_NOW);
   if (Number.isNaN(now.getTime())) throw new Error(`TEST_NOW is not an ISO 8601 instant: ${process.env['TEST_NOW']}`);
   project.provide('testNow', now.toISOString());
+  // The interactive views the server serves and the browser tests load (dist/views), as npm run build makes them.
+  if (viewsStale()) await buildViews();
   const azurite = await startAzurite();
   project.provide('tablesConnectionString', azurite.connectionString);
   return () => azurite.close();

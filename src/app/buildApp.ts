@@ -45,6 +45,7 @@ import { DataverseError } from '../dataverse/errors.js';
 import { DISCOVERY_NEEDS } from '../tools/discovery.js';
 import { ALL_PROMPTS, ALL_RESOURCES, ALL_TOOLS, RAW_TOOLS } from '../tools/index.js';
 import { NAME_MAP } from '../tools/names.js';
+import { viewFor } from '../tools/views/catalog.js';
 
 /** Tables the Dataverse tools may use when an agent does not list its own. */
 export const DEFAULT_TABLES = ['account', 'contact', 'lead', 'opportunity', 'incident', 'annotation', 'email', 'task', 'phonecall', 'knowledgearticle', 'systemuser'];
@@ -273,7 +274,7 @@ function buildRoute(agent: AgentConfig, compiled: readonly CompiledTool[], confi
     prioritization: agent.prioritization ?? {},
   };
   const servedNames = servedNamesOf(tools);
-  const listed = listedDescriptors(tools, servedNames);
+  const listed = listedDescriptors(tools, servedNames, (declared) => viewFor(declared)?.uri);
   const served: AgentTools = {
     title: agent.title,
     instructions: agent.instructions,

@@ -124,6 +124,7 @@ export function createServer(agent: AgentTools, request: RequestContext, deps: S
       confirmedId: () => undefined,
       ...deps.callServices({ principal: request.principal, agent: agent.settings, dataverse, signal, now: () => new Date(deps.now()), log: request.log }),
       serves: (tool) => agent.tools.has(tool) || agent.servedNames.has(tool),
+      servedName: (tool) => agent.servedNames.get(tool),
       readResource: (uri) => readThrough(agent, uri, ctx),
     };
     return ctx;

@@ -230,12 +230,18 @@ function renamerOf(servedNames: ReadonlyMap<string, string>): { pattern: RegExp;
   return r ?? undefined;
 }
 
-/** The tools/list answer of an agent: descriptions name other tools as this agent serves them. */
-export function listedDescriptors(tools: readonly CompiledTool[], servedNames: ReadonlyMap<string, string>): ListToolsResult['tools'] {
+/**
+ * The tools/list answer of an agent: descriptions name other tools as this agent serves them, and a
+ * tool with an interactive view links it (`_meta.ui.resourceUri`, MCP Apps): hosts without the
+ * extension ignore it and use the text and structuredContent as before.
+ */
+export function listedDescriptors(tools: readonly CompiledTool[], servedNames: ReadonlyMap<string, string>, viewUri: (declared: string) => string | undefined = () => undefined): ListToolsResult['tools'] {
   return tools.map((t) => {
     const d = t.descriptor;
     const description = d.description === undefined ? undefined : renameTools(d.description, servedNames);
-    return description === d.description ? d : { ...d, description };
+    const uri = viewUri(canonicalName(t));
+    if (description === d.description && !uri) return d;
+    return { ...d, ...(description !== d.description && { description }), ...(uri && { _meta: { ...d._meta, ui: { resourceUri: uri } } }) };
   });
 }
 

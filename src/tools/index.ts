@@ -16,6 +16,7 @@ import { salesPrompts } from './sales/prompts.js';
 import { serviceTools } from './service/index.js';
 import { prepareAccountBriefing, servicePrompts } from './service/prompts.js';
 import type { PromptDefinition, RawTool, ResourceSource } from './surface.js';
+import { viewResources } from './views/resources.js';
 
 /** Every tool the server knows, by tool set (one folder each). Agents choose by tool set, allowlist and read-only mode. */
 export const ALL_TOOLS: readonly RegisteredTool[] = [...coreTools, ...salesTools, ...serviceTools, ...dataverseTools, ...researchTools, ...knowledgeTools, ...pipelineTools, ...bulkTools, ...filesTools, ...recordsTools, ...engagementTools, ...caseworkTools, ...peopleTools];
@@ -24,7 +25,7 @@ export const ALL_TOOLS: readonly RegisteredTool[] = [...coreTools, ...salesTools
 export const ALL_PROMPTS: readonly PromptDefinition[] = [...salesPrompts, ...servicePrompts, prepareAccountBriefing, ...fixturePrompts];
 
 /** Every resource family; an agent serves those of its tool sets. */
-export const ALL_RESOURCES: readonly ResourceSource[] = [tableResources, recordResources, fixtureResources];
+export const ALL_RESOURCES: readonly ResourceSource[] = [tableResources, recordResources, fixtureResources, viewResources];
 
 /** Tools that shape their own MCP results: the conformance fixture, on test-only agents. */
 export const RAW_TOOLS: readonly RawTool[] = fixtureTools;

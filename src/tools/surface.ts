@@ -10,6 +10,8 @@ import type { Toolset } from './toolsets.js';
 export interface SurfaceContext extends ToolContext {
   /** Whether this agent lists the tool (its tool sets, allowlist and read-only mode). */
   serves(tool: string): boolean;
+  /** The name this agent serves a tool under, by its declared name; undefined when it does not list it. */
+  servedName(tool: string): string | undefined;
   /** Reads a resource this agent serves, as the user; undefined when it serves no such resource. */
   readResource(uri: string): Promise<ReadResourceResult | undefined>;
 }

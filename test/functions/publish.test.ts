@@ -29,7 +29,7 @@ describe('publishing to Azure Functions', () => {
 
   it('ships the bundle and the files the host reads, and none of the sources, tests, tsc output or dev host', () => {
     // The bundle's own contents are checked in bundle.test.ts; here: which paths a publish keeps.
-    for (const kept of ['host.json', 'package.json', 'package-lock.json', 'agents.json', 'dist/bundle/mcp.js', 'dist/bundle/sweep.js', 'dist/bundle/chunks/chunk-ABCDEF12.js']) {
+    for (const kept of ['host.json', 'package.json', 'package-lock.json', 'agents.json', 'dist/bundle/mcp.js', 'dist/bundle/sweep.js', 'dist/bundle/chunks/chunk-ABCDEF12.js', 'dist/views/lead-ranking.html']) {
       expect(funcignore.ignores(kept), kept).toBe(false);
     }
     for (const left of [
@@ -41,6 +41,8 @@ describe('publishing to Azure Functions', () => {
       'dist/src/emulator/index.js',
       'dist/src/dev/start.js',
       'dist/scripts/token.js',
+      'views/leadRanking.ts',
+      'views/tsconfig.json',
       'dist/bundle/meta.json',
       'dist/bundle/chunks/chunk-ABCDEF12.js.map',
       'dist/tsconfig.build.tsbuildinfo',

@@ -1,0 +1,63 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The interactive views (MCP Apps, `io.modelcontextprotocol/ui`): HTML pages a host shows beside a
+ * tool's result. Each is built by `scripts/buildViews.ts` from `views/<entry>.ts` into one
+ * self-contained file (script and styles inline, no external origin) under `dist/views/`.
+ */
+export interface ViewSpec {
+  /** File name under dist/views/ (without .html) and the last part of its URI. */
+  name: string;
+  /** The source under views/. */
+  entry: string;
+  uri: string;
+  title: string;
+  description: string;
+  /** Declared names of the tools whose results it shows. */
+  tools: readonly string[];
+  /** Declared names of the tools it calls through the host, told to the page as the agent serves them. */
+  calls: Readonly<Record<string, string>>;
+}
+
+export const VIEW_URI_PREFIX = 'ui://dataverse-mcp/';
+
+export const VIEWS: readonly ViewSpec[] = [
+  {
+    name: 'lead-ranking',
+    entry: 'leadRanking.ts',
+    uri: `${VIEW_URI_PREFIX}lead-ranking.html`,
+    title: 'Hot lead ranking',
+    description: 'The ranked leads with their weights: sort, change the weights and re-rank, qualify a lead (the server asks to confirm).',
+    tools: ['D365_Sales_PrioritizeLeads'],
+    calls: { rankTool: 'D365_Sales_PrioritizeLeads', qualifyTool: 'D365_Sales_QualifyLeadToOpportunity' },
+  },
+];
+
+/** Where the built pages may be: dist/views seen from the compiled sources, from the sources (tests), or from the Functions bundle's entries and chunks. */
+function candidates(): string[] {
+  const here = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
+  return [process.env['VIEWS_DIR'], here('../../../views/'), here('../../../dist/views/'), here('../views/'), here('../../views/')].filter((d): d is string => Boolean(d));
+}
+
+const cache = new Map<string, string | null>();
+
+/** The built page of a view, or undefined when it was not built (the tools then carry no view). */
+export function viewHtml(view: ViewSpec): string | undefined {
+  let html = cache.get(view.name);
+  if (html === undefined) {
+    const dir = candidates().find((d) => existsSync(`${d}${d.endsWith('/') ? '' : '/'}${view.name}.html`));
+    html = dir ? readFileSync(`${dir}${dir.endsWith('/') ? '' : '/'}${view.name}.html`, 'utf8') : null;
+    cache.set(view.name, html);
+  }
+  return html ?? undefined;
+}
+
+/** The placeholder buildViews leaves for the agent's settings, replaced when the page is read. */
+export const VIEW_CONFIG_PLACEHOLDER = '"__VIEW_CONFIG__"';
+
+/** The view that shows a tool's results, when it was built. */
+export function viewFor(declaredTool: string): ViewSpec | undefined {
+  const view = VIEWS.find((v) => v.tools.includes(declaredTool));
+  return view && viewHtml(view) !== undefined ? view : undefined;
+}

@@ -1,0 +1,37 @@
+import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
+import type { Resource } from '@modelcontextprotocol/server';
+
+import type { ResourceSource, SurfaceContext } from '../surface.js';
+import { VIEW_CONFIG_PLACEHOLDER, VIEWS, viewHtml, type ViewSpec } from './catalog.js';
+
+/** No origin at all: the page needs nothing outside itself (ext-apps McpUiResourceCsp, empty lists). */
+const UI_META = { ui: { csp: { connectDomains: [], resourceDomains: [], frameDomains: [] }, prefersBorder: true } };
+
+/** A view is served where the agent lists one of the tools it shows, and it was built. */
+function served(ctx: SurfaceContext): ViewSpec[] {
+  return VIEWS.filter((v) => v.tools.some((t) => ctx.serves(t)) && viewHtml(v) !== undefined);
+}
+
+/** The page with the tools it may call, named as this agent serves them (a tool the agent does not list is left out). */
+function pageFor(view: ViewSpec, ctx: SurfaceContext): string {
+  const config = Object.fromEntries(Object.entries(view.calls).flatMap(([key, tool]) => {
+    const name = ctx.servedName(tool);
+    return name ? [[key, name]] : [];
+  }));
+  // JSON inside <script>: `<` escaped so no value can close the element.
+  return viewHtml(view)!.replace(VIEW_CONFIG_PLACEHOLDER, JSON.stringify(config).replace(/</g, '\\u003c'));
+}
+
+/** The MCP Apps pages (`ui://`, text/html;profile=mcp-app) of the tools this agent serves. */
+export const viewResources: ResourceSource = {
+  toolsets: ['sales'],
+  templates: [],
+  async list(ctx) {
+    return served(ctx).map((v): Resource => ({ uri: v.uri, name: v.name, title: v.title, description: v.description, mimeType: RESOURCE_MIME_TYPE, _meta: UI_META }));
+  },
+  async read(uri, ctx) {
+    const view = served(ctx).find((v) => v.uri === uri);
+    if (!view) return undefined;
+    return { contents: [{ uri, mimeType: RESOURCE_MIME_TYPE, text: pageFor(view, ctx), _meta: UI_META }] };
+  },
+};

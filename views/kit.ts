@@ -1,0 +1,101 @@
+/**
+ * What every view shares: the bridge to the host (the MCP Apps `App` of
+ * @modelcontextprotocol/ext-apps; the wire format is the package's), the host's theme and locale,
+ * and small DOM helpers. Views get their data from tool results and call tools through the host,
+ * never Dataverse: the user's confirmation and the server's checks stay in the path.
+ */
+import { App, type McpUiHostContext } from '@modelcontextprotocol/ext-apps';
+
+export interface ToolResultLike {
+  structuredContent?: Record<string, unknown>;
+  content?: Array<{ type: string; text?: string }>;
+  isError?: boolean;
+}
+
+/** What the server put in the page for this agent (tool names as the agent serves them). */
+export function viewConfig<T>(): T {
+  const el = document.getElementById('view-config');
+  return JSON.parse(el?.textContent ?? '{}') as T;
+}
+
+export interface ViewHandle {
+  app: App;
+  /** The host's locale (BCP 47), else the browser's. */
+  locale(): string;
+  timeZone(): string | undefined;
+}
+
+/** Connects to the host and renders every tool result it sends; follows its theme. */
+export async function startView(name: string, render: (result: ToolResultLike, view: ViewHandle) => void): Promise<ViewHandle> {
+  const app = new App({ name, version: '1.0.0' });
+  const view: ViewHandle = {
+    app,
+    locale: () => app.getHostContext()?.locale ?? navigator.language ?? 'en-US',
+    timeZone: () => app.getHostContext()?.timeZone,
+  };
+  app.ontoolresult = (result) => render(result as ToolResultLike, view);
+  app.onhostcontextchanged = () => applyTheme(app.getHostContext());
+  await app.connect();
+  applyTheme(app.getHostContext());
+  return view;
+}
+
+/** The host's light or dark theme, and its CSS variables where it sends them. */
+function applyTheme(context: McpUiHostContext | undefined): void {
+  const root = document.documentElement;
+  root.dataset['theme'] = context?.theme === 'dark' ? 'dark' : 'light';
+  const variables = (context?.styles as { variables?: Record<string, string | undefined> } | undefined)?.variables ?? {};
+  for (const [k, v] of Object.entries(variables)) if (k.startsWith('--') && typeof v === 'string') root.style.setProperty(k, v);
+}
+
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const c of children) node.append(c);
+  return node;
+}
+
+export function formatDate(iso: string | undefined, view: ViewHandle): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
+  const zone = view.timeZone();
+  return new Intl.DateTimeFormat(view.locale(), { dateStyle: 'medium', timeStyle: 'short', ...(zone && { timeZone: zone }) }).format(d);
+}
+
+export function formatNumber(value: number | undefined, view: ViewHandle, digits = 0): string {
+  return value === undefined ? '—' : new Intl.NumberFormat(view.locale(), { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(value);
+}
+
+/** A polite live region: what an action did, read out by screen readers. */
+export function announce(region: HTMLElement, message: string): void {
+  region.textContent = message;
+}
+
+/** The first text block of a result (the tool's own summary, or its error). */
+export function resultText(result: ToolResultLike): string {
+  return result.content?.find((c) => c.type === 'text')?.text ?? '';
+}
+
+/** The styles every view shares: system fonts, the host's colours when given, visible focus, AA contrast. */
+export const BASE_CSS = `
+:root { color-scheme: light dark; --fg: #1b1b1f; --bg: #ffffff; --muted: #4a4a55; --line: #d4d4dc; --accent: #0b5cad; --accent-fg: #ffffff; --hot: #a4262c; --ok: #107c10;
+  font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+:root[data-theme="dark"] { --fg: #f3f3f5; --bg: #1e1e22; --muted: #c2c2cc; --line: #4a4a55; --accent: #6cb4ff; --accent-fg: #0b0b0f; --hot: #ff8a8f; --ok: #7fd67f; }
+body { margin: 0; padding: 12px; color: var(--color-text-primary, var(--fg)); background: var(--color-background-primary, var(--bg)); }
+h1 { font-size: 16px; margin: 0 0 8px; }
+table { border-collapse: collapse; width: 100%; }
+caption { text-align: left; color: var(--muted); padding-bottom: 6px; }
+th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
+th button { all: unset; cursor: pointer; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+button.action { background: var(--accent); color: var(--accent-fg); border: 0; border-radius: 4px; padding: 4px 10px; cursor: pointer; font: inherit; }
+button.action[disabled] { opacity: 0.6; cursor: default; }
+button:focus-visible, input:focus-visible, select:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+.hot { color: var(--hot); font-weight: 600; }
+.muted { color: var(--muted); }
+.status { min-height: 1.4em; margin-top: 8px; }
+fieldset { border: 1px solid var(--line); border-radius: 4px; margin: 0 0 10px; padding: 6px 10px; display: flex; gap: 12px; flex-wrap: wrap; align-items: end; }
+label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
+input[type=number] { width: 5em; font: inherit; color: inherit; background: transparent; border: 1px solid var(--line); border-radius: 4px; padding: 2px 4px; }
+`;
