@@ -99,3 +99,86 @@ fieldset { border: 1px solid var(--line); border-radius: 4px; margin: 0 0 10px; 
 label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
 input[type=number] { width: 5em; font: inherit; color: inherit; background: transparent; border: 1px solid var(--line); border-radius: 4px; padding: 2px 4px; }
 `;
+
+/** An SLA KPI as the case tools return it. */
+export interface KpiView {
+  kpi: 'first_response' | 'resolve_by';
+  name: string;
+  status: string;
+  state: string;
+  failureTime?: string;
+  minutesLeft?: number;
+  atRisk: boolean;
+}
+
+/** One KPI as a labelled chip: at risk or breached in the warning colour, with the time left. */
+export function kpiChip(k: KpiView, view: ViewHandle): HTMLElement {
+  const left = k.minutesLeft === undefined ? '' : k.minutesLeft < 0 ? `, ${duration(-k.minutesLeft, view)} overdue` : `, ${duration(k.minutesLeft, view)} left`;
+  const label = `${k.kpi === 'first_response' ? 'First response' : 'Resolve by'}: ${k.status}${left}`;
+  return el('span', { class: `chip${k.atRisk ? ' hot' : ''}`, 'data-kpi': k.kpi, 'data-state': k.state }, label);
+}
+
+/** Minutes as the host's locale says them, in the largest whole unit that fits (90 min, 5 hours, 26 days). */
+export function duration(minutes: number, view: ViewHandle): string {
+  const [value, unit] = minutes < 120 ? [minutes, 'minute'] : minutes < 48 * 60 ? [minutes / 60, 'hour'] : [minutes / 1440, 'day'];
+  return new Intl.NumberFormat(view.locale(), { style: 'unit', unit, unitDisplay: 'long', maximumFractionDigits: 0 }).format(Math.round(value));
+}
+
+/** Runs a tool through the host with its button disabled meanwhile; errors are announced. */
+export async function callThroughHost(view: ViewHandle, status: HTMLElement, name: string, args: Record<string, unknown>, button: HTMLButtonElement | undefined, then: (result: ToolResultLike) => void): Promise<void> {
+  if (button) button.disabled = true;
+  try {
+    const result = (await view.app.callServerTool({ name, arguments: args })) as ToolResultLike;
+    if (result.isError) announce(status, resultText(result) || `${name} failed.`);
+    else then(result);
+  } catch (err) {
+    announce(status, `The host could not call ${name}: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+/**
+ * A write through the host: the server answers with its preview; only the user's "Confirm" sends
+ * the handle back (the server's own confirmation, never skipped).
+ */
+export function confirmThroughHost(view: ViewHandle, status: HTMLElement, name: string, args: Record<string, unknown>, button: HTMLButtonElement, done: (result: ToolResultLike) => void): Promise<void> {
+  return callThroughHost(view, status, name, args, button, (result) => {
+    const data = result.structuredContent as { status?: string; confirmation?: { handle: string; summary: string } } | undefined;
+    if (data?.status !== 'confirmation_required' || !data.confirmation) {
+      done(result);
+      return;
+    }
+    const { handle, summary } = data.confirmation;
+    const confirm = el('button', { type: 'button', class: 'action', 'aria-label': `Confirm: ${summary}` }, 'Confirm');
+    const cancel = el('button', { type: 'button' }, 'Cancel');
+    status.replaceChildren(el('span', {}, `${summary} `), confirm, ' ', cancel);
+    cancel.addEventListener('click', () => announce(status, 'Nothing was changed.'));
+    confirm.addEventListener('click', () => void callThroughHost(view, status, name, { ...args, confirmationHandle: handle }, confirm, done));
+    confirm.focus();
+  });
+}
+
+/** The page skeleton every view starts from: its styles, a main region with a heading, a live status line. */
+export function page(title: string, extraCss = ''): { main: HTMLElement; status: HTMLElement } {
+  const style = document.createElement('style');
+  style.textContent = BASE_CSS + extraCss;
+  document.head.append(style);
+  const main = el('main', { 'aria-labelledby': 'title' });
+  const status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
+  document.body.append(main, status);
+  main.append(el('h1', { id: 'title' }, title), el('p', { class: 'muted' }, 'Waiting for a result…'));
+  return { main, status };
+}
+
+export const CHIP_CSS = `.chip { display: inline-block; border: 1px solid var(--line); border-radius: 10px; padding: 0 8px; margin: 0 4px 2px 0; font-size: 12px; }
+.chip.hot { border-color: var(--hot); }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 0 0 10px; }
+dt { color: var(--muted); }
+section { margin-top: 12px; }
+h2 { font-size: 14px; margin: 0 0 6px; }
+ul.plain { list-style: none; padding: 0; margin: 0; }
+ul.plain li { border-bottom: 1px solid var(--line); padding: 4px 0; }
+.actions { display: flex; gap: 8px; margin-top: 10px; flex-wrap: wrap; }
+select, input[type=search], textarea { font: inherit; color: inherit; background: transparent; border: 1px solid var(--line); border-radius: 4px; padding: 2px 4px; }
+textarea { width: 100%; min-height: 8em; }`;

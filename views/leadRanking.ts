@@ -5,7 +5,7 @@
  * server's confirmation applies: the first call returns the preview, and only the user's
  * "Confirm" sends the handle back.
  */
-import { announce, BASE_CSS, el, formatDate, formatNumber, resultText, startView, type ToolResultLike, viewConfig, type ViewHandle } from './kit.js';
+import { announce, callThroughHost, confirmThroughHost, el, formatDate, formatNumber, page, resultText, startView, viewConfig, type ViewHandle } from './kit.js';
 
 interface Ranked {
   rank: number;
@@ -56,13 +56,7 @@ const QUALIFY_TOOL = config.qualifyTool;
 let ranking: Ranking | undefined;
 let sort: { key: SortKey; descending: boolean } = { key: 'rank', descending: false };
 
-const style = document.createElement('style');
-style.textContent = BASE_CSS;
-document.head.append(style);
-const main = el('main', { 'aria-labelledby': 'title' });
-const status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
-document.body.append(main, status);
-main.append(el('h1', { id: 'title' }, 'Hot leads'), el('p', { class: 'muted' }, 'Waiting for a ranking…'));
+const { main, status } = page('Hot leads');
 
 function render(view: ViewHandle): void {
   if (!ranking) return;
@@ -137,7 +131,7 @@ function weightsForm(r: Ranking, view: ViewHandle): HTMLFieldSetElement {
   set.append(rerank);
   const submit = () => {
     const weights = Object.fromEntries(inputs.map(([f, input]) => [f, Number(input.value) || 0]));
-    void call(tool, { ...filtersOf(r), weights }, view, rerank, (result) => {
+    void callThroughHost(view, status, tool, { ...filtersOf(r), weights }, rerank, (result) => {
       const next = result.structuredContent as Ranking | undefined;
       if (next?.ranked) {
         ranking = next;
@@ -159,40 +153,11 @@ function filtersOf(r: Ranking): Record<string, unknown> {
 }
 
 async function qualifyLead(tool: string, lead: Ranked, button: HTMLButtonElement, view: ViewHandle): Promise<void> {
-  await call(tool, { leadId: lead.leadId }, view, button, (result) => {
-    const data = result.structuredContent as { status?: string; confirmation?: { handle: string; summary: string } } | undefined;
-    if (data?.status !== 'confirmation_required' || !data.confirmation) {
-      announce(status, data?.status === 'completed' ? `${lead.fullName} was qualified.` : resultText(result));
-      return;
-    }
-    // The server's preview, and the user's own click to agree: nothing changes before it.
-    const { handle, summary } = data.confirmation;
-    const confirm = el('button', { type: 'button', class: 'action', 'aria-label': `Confirm: ${summary}` }, 'Confirm');
-    const cancel = el('button', { type: 'button' }, 'Cancel');
-    status.replaceChildren(el('span', {}, `${summary} `), confirm, ' ', cancel);
-    cancel.addEventListener('click', () => announce(status, `Nothing was changed for ${lead.fullName}.`));
-    confirm.addEventListener('click', () =>
-      void call(tool, { leadId: lead.leadId, confirmationHandle: handle }, view, confirm, (done) => {
-        const ok = (done.structuredContent as { status?: string } | undefined)?.status === 'completed';
-        announce(status, ok ? `${lead.fullName} was qualified.` : resultText(done));
-        if (ok) button.replaceWith(el('span', { class: 'muted' }, 'Qualified'));
-      }),
-    );
-    confirm.focus();
+  await confirmThroughHost(view, status, tool, { leadId: lead.leadId }, button, (done) => {
+    const ok = (done.structuredContent as { status?: string } | undefined)?.status === 'completed';
+    announce(status, ok ? `${lead.fullName} was qualified.` : resultText(done));
+    if (ok) button.replaceWith(el('span', { class: 'muted' }, 'Qualified'));
   });
-}
-
-async function call(name: string, args: Record<string, unknown>, view: ViewHandle, button: HTMLButtonElement, then: (result: ToolResultLike) => void): Promise<void> {
-  button.disabled = true;
-  try {
-    const result = (await view.app.callServerTool({ name, arguments: args })) as ToolResultLike;
-    if (result.isError) announce(status, resultText(result) || `${name} failed.`);
-    else then(result);
-  } catch (err) {
-    announce(status, `The host could not call ${name}: ${err instanceof Error ? err.message : String(err)}`);
-  } finally {
-    button.disabled = false;
-  }
 }
 
 void startView('lead-ranking', (result, view) => {

@@ -17,6 +17,12 @@ async function open(agent: string, user = 'alice'): Promise<Client> {
 }
 
 const URI = 'ui://dataverse-mcp/lead-ranking.html';
+/** Tool name → the view it links (tools without one are left out). */
+const linksOf = (list: { tools: Array<{ name: string; _meta?: unknown }> }) =>
+  Object.fromEntries(list.tools.flatMap((t) => {
+    const uri = (t._meta as { ui?: { resourceUri?: string } } | undefined)?.ui?.resourceUri;
+    return uri ? [[t.name, uri]] : [];
+  }));
 const configOf = (html: string) => JSON.parse(/<script type="application\/json" id="view-config">(.*?)<\/script>/s.exec(html)![1]!) as Record<string, string>;
 
 beforeAll(async () => {
@@ -25,6 +31,31 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of clients) await c.close();
   await server?.close();
+});
+
+describe('which tools link which view, per agent', () => {
+  const ranking = URI;
+  const list = 'ui://dataverse-mcp/case-list.html';
+  const card = 'ui://dataverse-mcp/case-card.html';
+  it.each([
+    ['sales', 'alice', { D365_Sales_PrioritizeLeads: ranking }],
+    ['service', 'bob', { D365_CustomerService_ListCases: list, query_cases_by_sla_status: list, get_case: card }],
+    ['service-cx', 'bob', { list_cases: list, query_cases_by_sla_status: list, get_case: card }],
+    ['insights', 'rita', { D365_Sales_PrioritizeLeads: ranking, D365_CustomerService_ListCases: list }],
+    ['dataverse', 'dana', {}],
+  ])('%s', async (agent, user, links) => {
+    const client = await open(agent, user);
+    expect(linksOf(await client.listTools())).toEqual(links);
+    expect((await client.listResources()).resources.filter((r) => r.uri.startsWith('ui://')).map((r) => r.uri).sort()).toEqual([...new Set(Object.values(links))].sort());
+  });
+
+  it.each([
+    ['service', 'bob', { draftTool: 'D365_CustomerService_DraftEmailResponse', saveDraftTool: 'draft_email', closeClassicTool: 'D365_CustomerService_CloseCase' }],
+    ['service-cx', 'bob', { draftTool: 'D365_CustomerService_DraftEmailResponse', saveDraftTool: 'draft_email', closeTool: 'close_case' }],
+  ])('the case card on %s is told the tools it may call as the agent serves them', async (agent, user, calls) => {
+    const client = await open(agent, user);
+    expect(configOf(((await client.readResource({ uri: card })).contents[0] as { text: string }).text)).toEqual(calls);
+  });
 });
 
 describe('the lead ranking view', () => {
@@ -37,9 +68,7 @@ describe('the lead ranking view', () => {
     const client = await open(agent, user);
     const listed = (await client.listResources()).resources.find((r) => r.uri === URI);
     expect(listed).toMatchObject({ mimeType: RESOURCE_MIME_TYPE, title: 'Hot lead ranking' });
-    const tools = (await client.listTools()).tools;
-    const linked = tools.filter((t) => (t._meta as { ui?: { resourceUri?: string } } | undefined)?.ui?.resourceUri !== undefined);
-    expect(linked.map((t) => [t.name, (t._meta as { ui: { resourceUri: string } }).ui.resourceUri])).toEqual([['D365_Sales_PrioritizeLeads', URI]]);
+    expect(linksOf(await client.listTools())['D365_Sales_PrioritizeLeads']).toBe(URI);
     const read = await client.readResource({ uri: URI });
     const content = read.contents[0] as { mimeType: string; text: string; _meta?: { ui?: { csp?: Record<string, unknown[]> } } };
     expect(content.mimeType).toBe(RESOURCE_MIME_TYPE);

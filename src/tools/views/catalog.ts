@@ -32,6 +32,24 @@ export const VIEWS: readonly ViewSpec[] = [
     tools: ['D365_Sales_PrioritizeLeads'],
     calls: { rankTool: 'D365_Sales_PrioritizeLeads', qualifyTool: 'D365_Sales_QualifyLeadToOpportunity' },
   },
+  {
+    name: 'case-list',
+    entry: 'caseList.ts',
+    uri: `${VIEW_URI_PREFIX}case-list.html`,
+    title: 'Case list',
+    description: 'Cases with priority, state and SLA: filter by state, priority, text or SLA state, and open a case.',
+    tools: ['D365_CustomerService_ListCases', 'query_cases_by_sla_status'],
+    calls: { listTool: 'D365_CustomerService_ListCases', slaTool: 'query_cases_by_sla_status', caseTool: 'get_case' },
+  },
+  {
+    name: 'case-card',
+    entry: 'caseCard.ts',
+    uri: `${VIEW_URI_PREFIX}case-card.html`,
+    title: 'Case card',
+    description: 'One case with its SLA, queue, latest notes and emails: draft and save a reply, or resolve it (the server asks first).',
+    tools: ['get_case'],
+    calls: { draftTool: 'D365_CustomerService_DraftEmailResponse', saveDraftTool: 'draft_email', closeTool: 'close_case', closeClassicTool: 'D365_CustomerService_CloseCase' },
+  },
 ];
 
 /** Where the built pages may be: dist/views seen from the compiled sources, from the sources (tests), or from the Functions bundle's entries and chunks. */

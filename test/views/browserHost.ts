@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { build } from 'esbuild';
+import { type Browser, chromium, type FrameLocator, type Page } from 'playwright-core';
+
+import type { TestServer } from '../helpers/harness.js';
+
+/**
+ * Runs a view the way a host does, in Debian's Chromium (playwright-core, no browser download):
+ * the page the server serves goes into a sandboxed iframe of a small host that speaks the host
+ * side of the bridge with the package's AppBridge (views/testing/host.ts). The tool result it is
+ * fed is a real one from the server, and every tool call the view makes is recorded and forwarded
+ * to the server as the signed-in user, so its checks and confirmations apply.
+ */
+export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const ROOT = join(import.meta.dirname, '..', '..');
+export const SCREENSHOTS = join(ROOT, 'test-output', 'views');
+/** CI installs Chromium (.ci/run); elsewhere the browser tests skip without it. */
+export const BROWSER_AVAILABLE = existsSync(CHROMIUM);
+if (!BROWSER_AVAILABLE && process.env['CI']) throw new Error(`Chromium is missing at ${CHROMIUM}: .ci/run installs it with apt-get.`);
+
+export interface Call {
+  name: string;
+  args: Record<string, unknown>;
+}
+
+export interface HostedView {
+  page: Page;
+  client: Client;
+  /** The view's document. */
+  view(): FrameLocator;
+  /** Tool calls the view made through the host, in order. */
+  calls: Call[];
+  /** The tool result the view was given. */
+  result: { structuredContent: Record<string, unknown>; content: unknown[] };
+  close(): Promise<void>;
+}
+
+let hostScript: Promise<string> | undefined;
+function host(): Promise<string> {
+  hostScript ??= build({ entryPoints: [join(ROOT, 'views/testing/host.ts')], bundle: true, format: 'iife', platform: 'browser', write: false, logLevel: 'silent' }).then((r) => r.outputFiles[0]!.text.replace(/<\/script/g, '<\\/script'));
+  return hostScript;
+}
+
+export interface HostOptions {
+  agent: string;
+  user: string;
+  tool: string;
+  args: Record<string, unknown>;
+  uri: string;
+  theme?: 'light' | 'dark';
+  locale?: string;
+  timeZone?: string;
+}
+
+export async function hostView(server: TestServer, browser: Browser, o: HostOptions): Promise<HostedView> {
+  const client = new Client({ name: 'browser-host', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new StreamableHTTPClientTransport(new URL(server.mcpUrl(o.agent)), { requestInit: { headers: { Authorization: `Bearer ${await server.token(o.user)}` } } }));
+  const result = (await client.callTool({ name: o.tool, arguments: o.args })) as HostedView['result'];
+  const tools = (await client.listTools()).tools;
+  const linked = (tools.find((t) => t.name === o.tool)?._meta as { ui?: { resourceUri?: string } } | undefined)?.ui?.resourceUri;
+  if (linked !== o.uri) throw new Error(`${o.tool} links ${String(linked)}, not ${o.uri}`);
+  const html = ((await client.readResource({ uri: o.uri })).contents[0] as { text: string }).text;
+  const page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
+  const calls: Call[] = [];
+  await page.exposeFunction('hostCallTool', async (name: string, args: Record<string, unknown> | undefined) => {
+    calls.push({ name, args: args ?? {} });
+    return client.callTool({ name, arguments: args ?? {} });
+  });
+  await page.setContent(`<!doctype html><html><body><script>${await host()}</script></body></html>`);
+  const context = { theme: o.theme ?? 'light', locale: o.locale ?? 'en-US', ...(o.timeZone && { timeZone: o.timeZone }), toolInfo: { tool: tools.find((t) => t.name === o.tool) } };
+  const start: { html: string; context: unknown } = { html, context };
+  await page.evaluate((s) => (globalThis as unknown as { startHost(h: string, c: unknown): Promise<void> }).startHost(s.html, s.context), start);
+  await page.evaluate((r) => (globalThis as unknown as { sendResult(r: unknown): Promise<void> }).sendResult(r), result);
+  await mkdir(SCREENSHOTS, { recursive: true });
+  return {
+    page,
+    client,
+    calls,
+    result,
+    view: () => page.frameLocator('iframe'),
+    close: async () => {
+      await page.close();
+      await client.close();
+    },
+  };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}
