@@ -59,6 +59,8 @@ export function formatDate(iso: string | undefined, view: ViewHandle): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '—';
+  // A date-only value (DateOnly columns) is a calendar day: no time, and no time zone to shift it.
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return new Intl.DateTimeFormat(view.locale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(d);
   const zone = view.timeZone();
   return new Intl.DateTimeFormat(view.locale(), { dateStyle: 'medium', timeStyle: 'short', ...(zone && { timeZone: zone }) }).format(d);
 }

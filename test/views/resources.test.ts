@@ -37,11 +37,15 @@ describe('which tools link which view, per agent', () => {
   const ranking = URI;
   const list = 'ui://dataverse-mcp/case-list.html';
   const card = 'ui://dataverse-mcp/case-card.html';
+  const lead = 'ui://dataverse-mcp/lead-card.html';
+  const account = 'ui://dataverse-mcp/account-briefing.html';
+  const quote = 'ui://dataverse-mcp/opportunity-quote.html';
   it.each([
-    ['sales', 'alice', { D365_Sales_PrioritizeLeads: ranking }],
+    ['sales', 'alice', { D365_Sales_PrioritizeLeads: ranking, D365_Sales_InvokeLeadSummary: lead, get_opportunity_summary: quote }],
+    ['sales-cx', 'alice', { D365_Sales_PrioritizeLeads: ranking, get_lead_summary: lead, get_opportunity_summary: quote, get_account_summary: account }],
     ['service', 'bob', { D365_CustomerService_ListCases: list, query_cases_by_sla_status: list, get_case: card }],
-    ['service-cx', 'bob', { list_cases: list, query_cases_by_sla_status: list, get_case: card }],
-    ['insights', 'rita', { D365_Sales_PrioritizeLeads: ranking, D365_CustomerService_ListCases: list }],
+    ['service-cx', 'bob', { list_cases: list, query_cases_by_sla_status: list, get_case: card, summarize_account: account }],
+    ['insights', 'rita', { D365_Sales_PrioritizeLeads: ranking, D365_Sales_InvokeLeadSummary: lead, get_opportunity_summary: quote, D365_CustomerService_ListCases: list }],
     ['dataverse', 'dana', {}],
   ])('%s', async (agent, user, links) => {
     const client = await open(agent, user);

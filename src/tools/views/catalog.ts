@@ -50,6 +50,33 @@ export const VIEWS: readonly ViewSpec[] = [
     tools: ['get_case'],
     calls: { draftTool: 'D365_CustomerService_DraftEmailResponse', saveDraftTool: 'draft_email', closeTool: 'close_case', closeClassicTool: 'D365_CustomerService_CloseCase' },
   },
+  {
+    name: 'lead-card',
+    entry: 'leadCard.ts',
+    uri: `${VIEW_URI_PREFIX}lead-card.html`,
+    title: 'Lead card',
+    description: 'The grounded lead summary sentence by sentence with its fields, the next step, a draft outreach, and qualify (the server asks first).',
+    tools: ['D365_Sales_InvokeLeadSummary'],
+    calls: { qualifyTool: 'D365_Sales_QualifyLeadToOpportunity', draftTool: 'D365_Sales_DraftOutreachEmail' },
+  },
+  {
+    name: 'account-briefing',
+    entry: 'accountBriefing.ts',
+    uri: `${VIEW_URI_PREFIX}account-briefing.html`,
+    title: 'Account briefing',
+    description: 'An account with its brief, open opportunities, contacts, open cases and child accounts; open an opportunity.',
+    tools: ['get_account_summary', 'summarize_account'],
+    calls: { opportunityTool: 'get_opportunity_summary' },
+  },
+  {
+    name: 'opportunity-quote',
+    entry: 'opportunityQuote.ts',
+    uri: `${VIEW_URI_PREFIX}opportunity-quote.html`,
+    title: 'Opportunity and its quotes',
+    description: 'An opportunity with its product lines and quotes: create a quote, activate a draft, convert an active quote to an order (the server asks first).',
+    tools: ['get_opportunity_summary'],
+    calls: { createQuoteTool: 'create_quote_from_opportunity', activateTool: 'set_quote_active', convertTool: 'convert_quote_to_order', summaryTool: 'get_opportunity_summary' },
+  },
 ];
 
 /** Where the built pages may be: dist/views seen from the compiled sources, from the sources (tests), or from the Functions bundle's entries and chunks. */

@@ -24,7 +24,7 @@ function pageFor(view: ViewSpec, ctx: SurfaceContext): string {
 
 /** The MCP Apps pages (`ui://`, text/html;profile=mcp-app) of the tools this agent serves. */
 export const viewResources: ResourceSource = {
-  toolsets: ['sales', 'service', 'casework'],
+  toolsets: ['sales', 'service', 'casework', 'engagement', 'people', 'pipeline'],
   templates: [],
   async list(ctx) {
     return served(ctx).map((v): Resource => ({ uri: v.uri, name: v.name, title: v.title, description: v.description, mimeType: RESOURCE_MIME_TYPE, _meta: UI_META }));
