@@ -26,9 +26,9 @@ export const PAGE_BUDGET = 800 * 1024;
 /** Nothing from anywhere: inline script and styles only, images as data: URIs. */
 const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'";
 
-async function bundle(contents: string | undefined, entry: string | undefined): Promise<string> {
+async function bundle(root: string, contents: string | undefined, entry: string | undefined): Promise<string> {
   const result = await build({
-    ...(entry ? { entryPoints: [entry] } : { stdin: { contents: contents ?? '', resolveDir: join(ROOT, 'views'), loader: 'ts' } }),
+    ...(entry ? { entryPoints: [entry] } : { stdin: { contents: contents ?? '', resolveDir: root, loader: 'ts' } }),
     bundle: true,
     minify: true,
     format: 'iife',
@@ -71,10 +71,10 @@ export interface BuiltView {
 export async function buildViews(root = ROOT): Promise<BuiltView[]> {
   const out = join(root, VIEWS_OUT);
   await mkdir(out, { recursive: true });
-  const bridge = (await bundle("import { App } from '@modelcontextprotocol/ext-apps'; new App({ name: 'x', version: '1' }).connect();", undefined)).length;
+  const bridge = (await bundle(root, "import { App } from '@modelcontextprotocol/ext-apps'; new App({ name: 'x', version: '1' }).connect();", undefined)).length;
   const built: BuiltView[] = [];
   for (const view of VIEWS) {
-    const html = page(view, await bundle(undefined, join(root, 'views', view.entry)));
+    const html = page(view, await bundle(root, undefined, join(root, 'views', view.entry)));
     const bytes = Buffer.byteLength(html);
     const ownBytes = Math.max(0, bytes - bridge);
     if (ownBytes > VIEW_CODE_BUDGET || bytes > PAGE_BUDGET) {

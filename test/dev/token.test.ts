@@ -26,7 +26,7 @@ const shownDataDir = 'data';
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'dvmcp-token-'));
-  for (const entry of ['src', 'functions', 'scripts', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'agents.json', 'agents.schema.json']) {
+  for (const entry of ['src', 'functions', 'scripts', 'views', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'agents.json', 'agents.schema.json']) {
     await cp(resolve(entry), join(project, entry), { recursive: true });
   }
   await symlink(resolve('node_modules'), join(project, 'node_modules'), 'dir');
