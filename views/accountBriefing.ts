@@ -3,7 +3,7 @@
  * contacts, open opportunities (with their value in the host's locale), open cases and child
  * accounts, and the grounded brief. "Open" on an opportunity asks the host for its summary.
  */
-import { CHIP_CSS, callThroughHost, el, formatDate, formatNumber, page, resultText, startView, viewConfig, type ViewHandle } from './kit.js';
+import { CHIP_CSS, callThroughHost, el, formatDate, formatMoney, page, resultText, startView, viewConfig, type ViewHandle } from './kit.js';
 
 interface Briefing {
   account: { accountId: string; name: string; industry?: string; owner?: string; primaryContact?: string; parentAccount?: string };
@@ -32,7 +32,7 @@ function render(b: Briefing, view: ViewHandle): void {
   main.append(facts, el('section', { 'aria-labelledby': 'b-h' }, el('h2', { id: 'b-h' }, 'Brief'), el('p', {}, b.summary), el('p', { class: 'muted' }, `Written by ${b.source}.`)));
   main.append(
     list('o-h', 'Open opportunities', b.openOpportunities, (o) => {
-      const parts: Array<Node | string> = [el('strong', {}, o.name), ` ${formatNumber(o.estimatedRevenue, view, 0)}`, o.estimatedCloseDate ? `, closing ${formatDate(o.estimatedCloseDate, view)}` : ''];
+      const parts: Array<Node | string> = [el('strong', {}, o.name), ` ${formatMoney(o.estimatedRevenue, view)}`, o.estimatedCloseDate ? `, closing ${formatDate(o.estimatedCloseDate, view)}` : ''];
       if (config.opportunityTool) {
         const tool = config.opportunityTool;
         const open = el('button', { type: 'button', class: 'action', 'aria-label': `Open ${o.name}` }, 'Open');

@@ -65,6 +65,13 @@ export function formatDate(iso: string | undefined, view: ViewHandle): string {
   return new Intl.DateTimeFormat(view.locale(), { dateStyle: 'medium', timeStyle: 'short', ...(zone && { timeZone: zone }) }).format(d);
 }
 
+/** An amount in the org's base currency (told to the page by the server), in the host's locale; a plain number where the currency is unknown. */
+export function formatMoney(value: number | undefined, view: ViewHandle): string {
+  const currency = viewConfig<{ currency?: string }>().currency;
+  if (value === undefined) return '—';
+  return currency ? new Intl.NumberFormat(view.locale(), { style: 'currency', currency }).format(value) : formatNumber(value, view, 2);
+}
+
 export function formatNumber(value: number | undefined, view: ViewHandle, digits = 0): string {
   return value === undefined ? '—' : new Intl.NumberFormat(view.locale(), { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(value);
 }

@@ -4,7 +4,7 @@
  * draft, "Convert to order" an active one, each after the server's preview and the user's Confirm.
  * Which buttons a quote gets is decided on its state number, never on the label.
  */
-import { CHIP_CSS, confirmThroughHost, el, formatDate, formatNumber, page, resultText, startView, viewConfig, type ViewHandle } from './kit.js';
+import { CHIP_CSS, confirmThroughHost, el, formatDate, formatMoney, formatNumber, page, resultText, startView, viewConfig, type ViewHandle } from './kit.js';
 
 const QUOTE_DRAFT = 0;
 const QUOTE_ACTIVE = 1;
@@ -52,15 +52,15 @@ function render(s: Summary, view: ViewHandle): void {
   for (const [k, v] of [
     ['Customer', o.customer?.name],
     ['State', o.state],
-    ['Estimated revenue', o.estimatedRevenue === undefined ? undefined : formatNumber(o.estimatedRevenue, view, 2)],
+    ['Estimated revenue', o.estimatedRevenue === undefined ? undefined : formatMoney(o.estimatedRevenue, view)],
     ['Expected close', o.estimatedCloseDate ? formatDate(o.estimatedCloseDate, view) : undefined],
     ['Price list', o.priceList?.name],
   ] as const) if (v) facts.append(el('dt', {}, k), el('dd', {}, v));
   main.append(facts);
   // The opportunity's total is Dataverse's (CalculatePrice); until it has one, the lines' sum is shown as such.
   const linesTotal = s.lines.reduce((sum, l) => sum + (l.extendedAmount ?? 0), 0);
-  const total = o.totalAmount !== undefined ? `total ${formatNumber(o.totalAmount, view, 2)}` : `lines total ${formatNumber(linesTotal, view, 2)}`;
-  main.append(table(`${s.lines.length} product line(s); ${total}.`, ['Product', 'Quantity', 'Price per unit', 'Amount'], s.lines.map((l) => [l.product, `${formatNumber(l.quantity, view, 2)}${l.unit ? ` ${l.unit}` : ''}`, formatNumber(l.pricePerUnit, view, 2), formatNumber(l.extendedAmount, view, 2)]), new Set([1, 2, 3])));
+  const total = o.totalAmount !== undefined ? `total ${formatMoney(o.totalAmount, view)}` : `lines total ${formatMoney(linesTotal, view)}`;
+  main.append(table(`${s.lines.length} product line(s); ${total}.`, ['Product', 'Quantity', 'Price per unit', 'Amount'], s.lines.map((l) => [l.product, `${formatNumber(l.quantity, view, 2)}${l.unit ? ` ${l.unit}` : ''}`, formatMoney(l.pricePerUnit, view), formatMoney(l.extendedAmount, view)]), new Set([1, 2, 3])));
   const quoteRows = s.quotes.map((q) => {
     const actions = el('span', { class: 'actions' });
     if (q.stateCode === QUOTE_DRAFT && config.activateTool) {
@@ -75,7 +75,7 @@ function render(s: Summary, view: ViewHandle): void {
       b.addEventListener('click', () => void confirmThroughHost(view, status, tool, { quoteId: q.quoteId }, b, (d) => refresh(view, o.opportunityId, ok(d) ? `${q.quoteNumber} became an order.` : resultText(d))));
       actions.append(b);
     }
-    return [`${q.quoteNumber} rev. ${q.revision}`, q.state, formatNumber(q.totalAmount, view, 2), actions];
+    return [`${q.quoteNumber} rev. ${q.revision}`, q.state, formatMoney(q.totalAmount, view), actions];
   });
   main.append(table(`${s.quotes.length} quote(s).`, ['Quote', 'State', 'Total', 'Action'], quoteRows, new Set([2])));
   if (config.createQuoteTool) {

@@ -74,9 +74,11 @@ export class MetadataCaches {
   readonly privileges: TtlCache<ReadonlyMap<string, string>>;
   readonly users: TtlCache<CurrentUser>;
   readonly bulkMessages: TtlCache<ReadonlySet<BulkMessage>>;
+  readonly currencies: TtlCache<string | null>;
 
   constructor(now: Clock, ttlMs = 10 * 60_000, onLookup?: (hit: boolean) => void) {
     this.bulkMessages = new TtlCache(ttlMs, now, undefined, onLookup);
+    this.currencies = new TtlCache(ttlMs, now, undefined, onLookup);
     this.tableLists = new TtlCache(ttlMs, now, undefined, onLookup);
     this.definitions = new TtlCache(ttlMs, now, undefined, onLookup);
     this.lookups = new TtlCache(ttlMs, now, undefined, onLookup);
@@ -210,6 +212,18 @@ export class OrgMetadata {
       });
       const names = page.rows.map((r) => (r['sdkmessageid'] as { name?: unknown } | null | undefined)?.name);
       return new Set(BULK_MESSAGES.filter((m) => names.includes(m)));
+    });
+  }
+
+  /**
+   * The ISO code of the org's base currency (organization.basecurrencyid → transactioncurrency),
+   * in which its amounts are kept; null where the org does not say. One request per org, cached.
+   */
+  baseCurrency(): Promise<string | null> {
+    return this.caches.currencies.get(this.org, async () => {
+      const page = await this.dataverse.list('organizations', { select: ['organizationid'], expand: [{ nav: 'basecurrencyid', select: ['isocurrencycode'] }], top: 1 });
+      const code = (page.rows[0]?.['basecurrencyid'] as { isocurrencycode?: unknown } | null | undefined)?.isocurrencycode;
+      return typeof code === 'string' && /^[A-Z]{3}$/.test(code) ? code : null;
     });
   }
 

@@ -16,6 +16,7 @@ import { seedCopilotApis } from './seed/copilotApis.js';
 import { seedKnowledgeBase } from './seed/knowledgeBase.js';
 import { seedEngagement } from './seed/engagement.js';
 import { seedSalesPipeline } from './seed/salesPipeline.js';
+import { seedOrganizationRow } from './seed/organizationRow.js';
 import { seedSdkMessages } from './seed/sdkMessages.js';
 import { seedServiceDesk } from './seed/serviceDesk.js';
 import { SearchIndex } from './search/searchIndex.js';
@@ -160,6 +161,7 @@ export class EmulatorCore {
       seedEngagement(store, model, anchor);
       seedServiceDesk(store, model, anchor);
       seedSdkMessages(store, model);
+      seedOrganizationRow(store, model, core.organizationId);
     } else {
       const anchor = opts.anchorTime ?? new Date(source());
       const seed = opts.seed ?? DEFAULT_SEED;
@@ -176,6 +178,7 @@ export class EmulatorCore {
       seedEngagement(store, model, anchor);
       seedServiceDesk(store, model, anchor);
       seedSdkMessages(store, model);
+      seedOrganizationRow(store, model, info.organizationId);
       for (const t of model.allTables()) store.createIndexes(t);
       store.createCompositeIndexes();
       store.run('ANALYZE');

@@ -54,8 +54,8 @@ describe('which tools link which view, per agent', () => {
   });
 
   it.each([
-    ['service', 'bob', { draftTool: 'D365_CustomerService_DraftEmailResponse', saveDraftTool: 'draft_email', closeClassicTool: 'D365_CustomerService_CloseCase' }],
-    ['service-cx', 'bob', { draftTool: 'D365_CustomerService_DraftEmailResponse', saveDraftTool: 'draft_email', closeTool: 'close_case' }],
+    ['service', 'bob', { draftTool: 'D365_CustomerService_DraftEmailResponse', saveDraftTool: 'draft_email', closeClassicTool: 'D365_CustomerService_CloseCase', currency: 'USD' }],
+    ['service-cx', 'bob', { draftTool: 'D365_CustomerService_DraftEmailResponse', saveDraftTool: 'draft_email', closeTool: 'close_case', currency: 'USD' }],
   ])('the case card on %s is told the tools it may call as the agent serves them', async (agent, user, calls) => {
     const client = await open(agent, user);
     expect(configOf(((await client.readResource({ uri: card })).contents[0] as { text: string }).text)).toEqual(calls);
@@ -64,10 +64,10 @@ describe('which tools link which view, per agent', () => {
 
 describe('the lead ranking view', () => {
   it.each([
-    ['sales', 'alice', { rankTool: 'D365_Sales_PrioritizeLeads', qualifyTool: 'D365_Sales_QualifyLeadToOpportunity' }],
-    ['sales-cx', 'alice', { rankTool: 'D365_Sales_PrioritizeLeads', qualifyTool: 'qualify_lead' }],
+    ['sales', 'alice', { rankTool: 'D365_Sales_PrioritizeLeads', qualifyTool: 'D365_Sales_QualifyLeadToOpportunity', currency: 'USD' }],
+    ['sales-cx', 'alice', { rankTool: 'D365_Sales_PrioritizeLeads', qualifyTool: 'qualify_lead', currency: 'USD' }],
     // Read-only: the page gets no qualify tool, so it shows no qualify button.
-    ['insights', 'rita', { rankTool: 'D365_Sales_PrioritizeLeads' }],
+    ['insights', 'rita', { rankTool: 'D365_Sales_PrioritizeLeads', currency: 'USD' }],
   ])('is listed on %s with the MCP Apps type, linked from the ranking tool, and told the tools as the agent serves them', async (agent, user, calls) => {
     const client = await open(agent, user);
     const listed = (await client.listResources()).resources.find((r) => r.uri === URI);

@@ -89,6 +89,10 @@ describe.skipIf(!BROWSER_AVAILABLE)('sales views in Chromium', () => {
         await h.view().getByRole('button', { name: /^Confirm: / }).click();
         await expect.poll(() => h.view().getByRole('status').innerText()).toMatch(done);
       };
+      // Amounts in the org's base currency (USD), written as the host's locale writes them.
+      const line = (h.result.structuredContent['lines'] as Array<{ extendedAmount: number }>)[0]!;
+      const amount = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'USD' }).format(line.extendedAmount);
+      await expect.poll(() => h.view().locator('tbody tr td:nth-child(4)').first().innerText()).toBe(amount);
       await confirm('Create quote', /^A draft quote was created/);
       await confirm(/^Activate /, / is active\.$/);
       await shot(h, 'opportunity-quote');

@@ -1,3 +1,4 @@
+import { ORGANIZATION_TABLES } from './organizationTables.js';
 import { SDK_MESSAGE_TABLES } from './sdkMessageTables.js';
 import { ACTIVE_INACTIVE, type ColumnSpec, col, defineTable } from './defineTable.js';
 import { ACCOUNT_FILE_COLUMNS, CONTACT_IMAGE_COLUMNS } from './fileColumns.js';
@@ -1000,6 +1001,7 @@ export const STANDARD_TABLES: readonly TableDef[] = [
   ...ENGAGEMENT_TABLES,
   ...SERVICE_DESK_TABLES,
   ...SDK_MESSAGE_TABLES,
+  ...ORGANIZATION_TABLES,
 ].map(withGermanLabels);
 
 /** What the Predictive Scoring solution adds to an org: its table, and the lead's lookup to it. */

@@ -32,7 +32,7 @@ function grants(entities: readonly string[], ops: readonly PrivilegeOp[]): strin
 }
 
 // Custom API definitions and the message filters are readable by every role, as metadata is.
-const READ_REFERENCE = grants(['User', 'Team', 'UserSettings', 'BusinessUnit', 'Role', 'Entity', 'Attribute', 'Relationship', 'OptionSet', 'CustomAPI', 'CustomAPIRequestParameter', 'CustomAPIResponseProperty', 'SdkMessage', 'SdkMessageFilter'], ['Read']);
+const READ_REFERENCE = grants(['User', 'Team', 'UserSettings', 'BusinessUnit', 'Role', 'Entity', 'Attribute', 'Relationship', 'OptionSet', 'CustomAPI', 'CustomAPIRequestParameter', 'CustomAPIResponseProperty', 'SdkMessage', 'SdkMessageFilter', 'Organization', 'TransactionCurrency'], ['Read']);
 
 const SALES_TABLES = ['Lead', 'Opportunity', 'Account', 'Contact', 'Activity', 'Note'];
 const SALES_MANAGER = new Set<string>([

@@ -12,12 +12,17 @@ function served(ctx: SurfaceContext): ViewSpec[] {
   return VIEWS.filter((v) => v.tools.some((t) => ctx.serves(t)) && viewHtml(v) !== undefined);
 }
 
-/** The page with the tools it may call, named as this agent serves them (a tool the agent does not list is left out). */
-function pageFor(view: ViewSpec, ctx: SurfaceContext): string {
-  const config = Object.fromEntries(Object.entries(view.calls).flatMap(([key, tool]) => {
+/**
+ * The page with the tools it may call, named as this agent serves them (a tool the agent does not
+ * list is left out), and the org's base currency for amounts (left out where it cannot be read).
+ */
+async function pageFor(view: ViewSpec, ctx: SurfaceContext): Promise<string> {
+  const calls = Object.entries(view.calls).flatMap(([key, tool]) => {
     const name = ctx.servedName(tool);
-    return name ? [[key, name]] : [];
-  }));
+    return name ? [[key, name] as const] : [];
+  });
+  const currency = await ctx.metadata.baseCurrency().catch(() => null);
+  const config = Object.fromEntries([...calls, ...(currency ? [['currency', currency] as const] : [])]);
   // JSON inside <script>: `<` escaped so no value can close the element.
   return viewHtml(view)!.replace(VIEW_CONFIG_PLACEHOLDER, JSON.stringify(config).replace(/</g, '\\u003c'));
 }
@@ -32,6 +37,6 @@ export const viewResources: ResourceSource = {
   async read(uri, ctx) {
     const view = served(ctx).find((v) => v.uri === uri);
     if (!view) return undefined;
-    return { contents: [{ uri, mimeType: RESOURCE_MIME_TYPE, text: pageFor(view, ctx), _meta: UI_META }] };
+    return { contents: [{ uri, mimeType: RESOURCE_MIME_TYPE, text: await pageFor(view, ctx), _meta: UI_META }] };
   },
 };
