@@ -92,3 +92,30 @@ export async function hostView(server: TestServer, browser: Browser, o: HostOpti
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }
+
+/**
+ * Text in the view whose contrast with its background is below WCAG AA (4.5:1): each visible
+ * element with its own text, its computed colour, and the first opaque background behind it.
+ * Runs in the view's frame (a string, so it needs no DOM types here).
+ */
+const CONTRAST_CHECK = `(() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const bg = (el) => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length >= 3 && (c[3] === undefined || c[3] > 0.5)) return c; } return [255, 255, 255]; };
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const style = getComputedStyle(el);
+    if (!own || style.visibility === 'hidden' || style.display === 'none' || el.closest('[disabled]')) continue;
+    const [a, b] = [lum(rgb(style.color)), lum(bg(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) out.push(el.tagName.toLowerCase() + '.' + el.className + ' "' + el.textContent.trim().slice(0, 30) + '" ' + ratio.toFixed(2));
+  }
+  return out;
+})()`;
+
+export async function contrastProblems(h: HostedView): Promise<string[]> {
+  const frame = h.page.frames().find((f) => f !== h.page.mainFrame());
+  if (!frame) throw new Error('the view frame is not there');
+  return (await frame.evaluate(CONTRAST_CHECK)) as string[];
+}

@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestServer, type TestServer } from '../helpers/harness.js';
-import { BROWSER_AVAILABLE, type HostedView, hostView, launchChromium, SCREENSHOTS } from './browserHost.js';
+import { BROWSER_AVAILABLE, contrastProblems, type HostedView, hostView, launchChromium, SCREENSHOTS } from './browserHost.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const shot = async (h: HostedView, name: string) => {
@@ -47,6 +47,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('case views in Chromium', () => {
       expect(await h.view().locator('tbody tr').first().locator('.chip').count()).toBeGreaterThan(0);
       const tree = await h.view().locator('body').ariaSnapshot();
       for (const label of ['combobox "State"', 'combobox "Priority"', 'searchbox "Search"', 'combobox "SLA state"']) expect(tree).toContain(label);
+      expect(await contrastProblems(h)).toEqual([]);
       await shot(h, 'case-list');
 
       const first = h.view().locator('tbody tr').first();
@@ -69,6 +70,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('case views in Chromium', () => {
       await expect.poll(() => h.view().locator('h1').innerText()).toContain(card.case.title);
       expect(await h.view().locator('section[aria-labelledby="sla-h"] .chip').count()).toBeGreaterThan(0);
       for (const heading of ['SLA', 'Latest notes', 'Latest emails']) expect(await h.view().getByRole('heading', { name: heading }).count()).toBe(1);
+      expect(await contrastProblems(h)).toEqual([]);
       await shot(h, 'case-card');
 
       await h.view().getByRole('button', { name: 'Reply' }).click();

@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestServer, type TestServer } from '../helpers/harness.js';
-import { BROWSER_AVAILABLE, type HostedView, hostView, launchChromium, SCREENSHOTS } from './browserHost.js';
+import { BROWSER_AVAILABLE, contrastProblems, type HostedView, hostView, launchChromium, SCREENSHOTS } from './browserHost.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 type Ranking = { ranked: Array<{ leadId: string; fullName: string }>; dataAsOf: string };
@@ -42,6 +42,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('lead ranking view in Chromium', () => {
     expect(tree).toContain('table');
     expect(tree).toContain(`button "Qualify ${ranking.ranked[0]!.fullName}"`);
     for (const weight of ['Score', 'Recency', 'Interactions', 'Value']) expect(tree).toContain(`spinbutton "${weight}"`);
+    expect(await contrastProblems(h)).toEqual([]);
     await h.page.screenshot({ path: join(SCREENSHOTS, 'lead-ranking.png') });
     if (process.env['UPDATE_SCREENSHOTS']) await copyFile(join(SCREENSHOTS, 'lead-ranking.png'), join(ROOT, 'docs', 'screenshots', 'lead-ranking.png'));
   });

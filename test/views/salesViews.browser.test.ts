@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startTestServer, type TestServer } from '../helpers/harness.js';
-import { BROWSER_AVAILABLE, type HostedView, hostView, launchChromium, SCREENSHOTS } from './browserHost.js';
+import { BROWSER_AVAILABLE, contrastProblems, type HostedView, hostView, launchChromium, SCREENSHOTS } from './browserHost.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const shot = async (h: HostedView, name: string) => {
@@ -50,6 +50,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('sales views in Chromium', () => {
       await h.view().getByRole('button', { name: 'Draft outreach' }).click();
       await expect.poll(() => h.view().getByRole('status').innerText()).toBe('Draft ready: nothing was sent.');
       expect(await h.view().getByLabel('Message').inputValue()).not.toBe('');
+      expect(await contrastProblems(h)).toEqual([]);
       await shot(h, 'lead-card');
       await h.view().getByRole('button', { name: 'Qualify' }).click();
       await h.view().getByRole('button', { name: /^Confirm: / }).click();
@@ -68,6 +69,7 @@ describe.skipIf(!BROWSER_AVAILABLE)('sales views in Chromium', () => {
       const briefing = h.result.structuredContent as { account: { name: string }; openOpportunities: Array<{ opportunityId: string; name: string }> };
       await expect.poll(() => h.view().locator('h1').innerText()).toBe(briefing.account.name);
       for (const heading of [/^Open opportunities \(\d+\)$/, /^Contacts \(\d+\)$/, /^Child accounts \(\d+\)$/]) expect(await h.view().getByRole('heading', { name: heading }).count()).toBe(1);
+      expect(await contrastProblems(h)).toEqual([]);
       await shot(h, 'account-briefing');
       const first = briefing.openOpportunities[0]!;
       await h.view().getByRole('button', { name: `Open ${first.name}` }).click();
