@@ -3,7 +3,7 @@ import { stableGuid } from '../ids.js';
 import type { MetadataModel } from '../metadata/metadataModel.js';
 import type { Store } from '../store/store.js';
 import { afterEngagementCreate } from '../write/engagementRules.js';
-import { additionContext, type Values } from './seedOrganisation.js';
+import { additionContext, type Value, type Values } from './seedOrganisation.js';
 
 /**
  * Sample data of the engagement tables: the stakeholder connection roles, the Lead to Opportunity
@@ -50,12 +50,9 @@ export function seedEngagement(store: Store, model: MetadataModel, anchor: Date)
   if (!model.table('processstage') || !model.table('connection')) return;
   const { ins, admin, exists, stamp } = additionContext(store, model, anchor);
   store.transaction(() => {
-    if (!exists('workflow', 'workflowid', LEAD_TO_OPPORTUNITY_PROCESS)) ins.insert('workflow', { workflowid: LEAD_TO_OPPORTUNITY_PROCESS, name: 'Lead to Opportunity Sales Process', uniquename: 'leadtoopportunitysalesprocess', category: 4, primaryentity: 'lead' });
-    for (const [order, s] of STAGES.entries()) {
-      const id = ENGAGEMENT_IDS.stage(s.key);
-      if (!exists('processstage', 'processstageid', id)) ins.insert('processstage', { processstageid: id, stagename: s.name, stagecategory: s.category, primaryentitytypecode: s.entity, processid: LEAD_TO_OPPORTUNITY_PROCESS, stageorder: order });
-    }
-    if (model.table('opportunitysalesprocess')) seedOpportunityProcess(store, model, anchor);
+    const context = { ins, admin, exists };
+    seedProcess(context, LEAD_TO_OPPORTUNITY_PROCESS, 'Lead to Opportunity Sales Process', 'leadtoopportunitysalesprocess', 'lead', ENGAGEMENT_IDS.stage, (s) => s.entity);
+    if (model.table('opportunitysalesprocess')) seedOpportunityProcess(store, context);
     for (const r of CONNECTION_ROLES) {
       const id = ENGAGEMENT_IDS.role(r.key);
       if (!exists('connectionrole', 'connectionroleid', id)) ins.insert('connectionrole', { connectionroleid: id, name: r.name, category: r.category, statecode: 0, statuscode: 1, ...stamp });
@@ -67,7 +64,7 @@ export function seedEngagement(store: Store, model: MetadataModel, anchor: Date)
     for (const l of leads) {
       const id = stableGuid(`bpf:lead:${String(l.leadid)}`);
       if (exists('leadtoopportunitysalesprocess', 'businessprocessflowinstanceid', id)) continue;
-      ins.insert('leadtoopportunitysalesprocess', { businessprocessflowinstanceid: id, name: 'Lead to Opportunity Sales Process', bpf_leadid: l.leadid, activestageid: qualify, activestagestartedon: l.createdon, traversedpath: qualify, processid: LEAD_TO_OPPORTUNITY_PROCESS, statecode: 0, statuscode: 1, createdon: l.createdon, modifiedon: l.createdon, createdby: admin, modifiedby: admin });
+      ins.insert('leadtoopportunitysalesprocess', { ...instance(id, 'Lead to Opportunity Sales Process', LEAD_TO_OPPORTUNITY_PROCESS, [qualify], l.createdon, admin), bpf_leadid: l.leadid });
     }
     const qualified = store.all(`SELECT opportunityid, originatingleadid, createdon, closeprobability FROM opportunity WHERE statecode = 0 AND originatingleadid IS NOT NULL ORDER BY createdon DESC, opportunityid`);
     for (const o of qualified) {
@@ -75,20 +72,9 @@ export function seedEngagement(store: Store, model: MetadataModel, anchor: Date)
       if (exists('leadtoopportunitysalesprocess', 'businessprocessflowinstanceid', id)) continue;
       const late = typeof o.closeprobability === 'number' && o.closeprobability >= 60;
       ins.insert('leadtoopportunitysalesprocess', {
-        businessprocessflowinstanceid: id,
-        name: 'Lead to Opportunity Sales Process',
+        ...instance(id, 'Lead to Opportunity Sales Process', LEAD_TO_OPPORTUNITY_PROCESS, [qualify, develop, ...(late ? [propose] : [])], o.createdon, admin),
         bpf_leadid: o.originatingleadid,
         bpf_opportunityid: o.opportunityid,
-        activestageid: late ? propose : develop,
-        activestagestartedon: o.createdon,
-        traversedpath: [qualify, develop, ...(late ? [propose] : [])].join(','),
-        processid: LEAD_TO_OPPORTUNITY_PROCESS,
-        statecode: 0,
-        statuscode: 1,
-        createdon: o.createdon,
-        modifiedon: o.createdon,
-        createdby: admin,
-        modifiedby: admin,
       });
     }
     // Stakeholders: contacts of the customer account, as decision maker, influencer, technical buyer.
@@ -129,18 +115,51 @@ export function seedEngagement(store: Store, model: MetadataModel, anchor: Date)
   });
 }
 
+type SeedContext = Pick<ReturnType<typeof additionContext>, 'ins' | 'admin' | 'exists'>;
+
+/** A business process flow: its workflow row and its stages in order, each on the table `entityOf` names. */
+function seedProcess(
+  { ins, exists }: SeedContext,
+  processId: string,
+  name: string,
+  uniquename: string,
+  primaryentity: string,
+  stageId: (key: (typeof STAGES)[number]['key']) => string,
+  entityOf: (stage: (typeof STAGES)[number]) => string,
+): void {
+  if (!exists('workflow', 'workflowid', processId)) ins.insert('workflow', { workflowid: processId, name, uniquename, category: 4, primaryentity });
+  for (const [order, s] of STAGES.entries()) {
+    const id = stageId(s.key);
+    if (!exists('processstage', 'processstageid', id)) ins.insert('processstage', { processstageid: id, stagename: s.name, stagecategory: s.category, primaryentitytypecode: entityOf(s), processid: processId, stageorder: order });
+  }
+}
+
+/** A running flow instance: in the last stage of `path`, active since its record was created. */
+function instance(id: string, name: string, processId: string, path: readonly string[], createdon: Value, admin: string | null): Values {
+  return {
+    businessprocessflowinstanceid: id,
+    name,
+    activestageid: path.at(-1)!,
+    activestagestartedon: createdon,
+    traversedpath: path.join(','),
+    processid: processId,
+    statecode: 0,
+    statuscode: 1,
+    createdon,
+    modifiedon: createdon,
+    createdby: admin,
+    modifiedby: admin,
+  };
+}
+
 /**
  * The Opportunity Sales Process: Qualify, Develop, Propose and Close, all on the opportunity, and an
  * instance for each open opportunity created without a lead (those from a lead walk the Lead to
  * Opportunity Sales Process instead). Part of the caller's transaction.
  */
-function seedOpportunityProcess(store: Store, model: MetadataModel, anchor: Date): void {
-  const { ins, admin, exists } = additionContext(store, model, anchor);
-  if (!exists('workflow', 'workflowid', OPPORTUNITY_PROCESS)) ins.insert('workflow', { workflowid: OPPORTUNITY_PROCESS, name: 'Opportunity Sales Process', uniquename: 'opportunitysalesprocess', category: 4, primaryentity: 'opportunity' });
-  for (const [order, s] of STAGES.entries()) {
-    const id = ENGAGEMENT_IDS.opportunityStage(s.key);
-    if (!exists('processstage', 'processstageid', id)) ins.insert('processstage', { processstageid: id, stagename: s.name, stagecategory: s.category, primaryentitytypecode: 'opportunity', processid: OPPORTUNITY_PROCESS, stageorder: order });
-  }
+function seedOpportunityProcess(store: Store, context: SeedContext): void {
+  const { ins, admin, exists } = context;
+  seedProcess(context, OPPORTUNITY_PROCESS, 'Opportunity Sales Process', 'opportunitysalesprocess', 'opportunity', ENGAGEMENT_IDS.opportunityStage, () => 'opportunity');
   const stage = ENGAGEMENT_IDS.opportunityStage;
   const direct = store.all(`SELECT opportunityid, createdon, closeprobability FROM opportunity WHERE statecode = 0 AND originatingleadid IS NULL ORDER BY createdon DESC, opportunityid`);
   for (const o of direct) {
@@ -148,20 +167,6 @@ function seedOpportunityProcess(store: Store, model: MetadataModel, anchor: Date
     if (exists('opportunitysalesprocess', 'businessprocessflowinstanceid', id)) continue;
     const p = typeof o.closeprobability === 'number' ? o.closeprobability : 0;
     const path = [stage('qualify'), ...(p >= 30 ? [stage('develop')] : []), ...(p >= 60 ? [stage('propose')] : [])];
-    ins.insert('opportunitysalesprocess', {
-      businessprocessflowinstanceid: id,
-      name: 'Opportunity Sales Process',
-      bpf_opportunityid: o.opportunityid,
-      activestageid: path.at(-1)!,
-      activestagestartedon: o.createdon,
-      traversedpath: path.join(','),
-      processid: OPPORTUNITY_PROCESS,
-      statecode: 0,
-      statuscode: 1,
-      createdon: o.createdon,
-      modifiedon: o.createdon,
-      createdby: admin,
-      modifiedby: admin,
-    });
+    ins.insert('opportunitysalesprocess', { ...instance(id, 'Opportunity Sales Process', OPPORTUNITY_PROCESS, path, o.createdon, admin), bpf_opportunityid: o.opportunityid });
   }
 }
