@@ -14,9 +14,11 @@ export interface ToolResultLike {
 
 /** What the server put in the page for this agent (tool names as the agent serves them). */
 export function viewConfig<T>(): T {
-  const el = document.getElementById('view-config');
-  return JSON.parse(el?.textContent ?? '{}') as T;
+  // Read once: the page does not change it, and amounts ask for the currency on every render.
+  config ??= JSON.parse(document.getElementById('view-config')?.textContent ?? '{}') as unknown;
+  return config as T;
 }
+let config: unknown;
 
 export interface ViewHandle {
   app: App;

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { describe, expect, it } from 'vitest';
 
 import { parseBatchResponse } from '../../src/dataverse/batch.js';
@@ -58,7 +60,7 @@ const named = async (name: string) => (await org.api<ODataList>('alice', `accoun
 /** $batch (execute-batch-operations-using-web-api). */
 describe('$batch', () => {
   it('runs a change set and the requests after it in order; Content-ID references bind to rows created earlier in the set', async () => {
-    const tag = `B${Date.now().toString(36)}`;
+    const tag = `B${randomUUID().slice(0, 8)}`;
     const r = await batch('alice', [
       [
         { method: 'POST', url: '/api/data/v9.2/accounts', body: { name: `${tag} parent` }, id: '1' },
@@ -81,7 +83,7 @@ describe('$batch', () => {
   });
 
   it('rolls a failed change set back and answers with the failing request only', async () => {
-    const tag = `R${Date.now().toString(36)}`;
+    const tag = `R${randomUUID().slice(0, 8)}`;
     const r = await batch('alice', [
       [
         { method: 'POST', url: 'accounts', body: { name: tag }, id: '1' },
@@ -97,7 +99,7 @@ describe('$batch', () => {
   });
 
   it('with odata.continue-on-error answers 200 with every response, the failure in its place', async () => {
-    const tag = `C${Date.now().toString(36)}`;
+    const tag = `C${randomUUID().slice(0, 8)}`;
     const r = await batch('alice', [{ method: 'POST', url: 'accounts', body: { name: tag, nosuchcolumn: 1 } }, { method: 'POST', url: 'accounts', body: { name: tag } }], { prefer: 'odata.continue-on-error' });
     expect(r.status).toBe(200);
     expect(r.parts.map((p) => p.status)).toEqual([400, 204]);
