@@ -159,7 +159,7 @@ export class DataverseClient {
     const res = await this.request<Row>('POST', `${checkName(entitySet)}${qs}`, body, {
       prefer: options.select ? ['return=representation'] : [],
     });
-    const fromHeader = /\(([0-9a-fA-F-]{36})\)\s*$/.exec(res.headers.get('odata-entityid') ?? '')?.[1];
+    const fromHeader = recordIdOf(res.headers.get('odata-entityid'));
     const row = options.select ? res.body : undefined;
     const fromRow = options.primaryId ? row?.[options.primaryId] : undefined;
     const id = fromHeader ?? (typeof fromRow === 'string' ? fromRow : findId(row));
@@ -507,6 +507,11 @@ function consistency(read: MetadataRead): { strong?: boolean } {
 /** `odata.maxpagesize` within what Dataverse honours: 1 to 5000 (larger requests are ignored; page-results doc). */
 function maxPageSize(rows: number): string {
   return `odata.maxpagesize=${Math.max(1, Math.min(5000, Math.floor(rows)))}`;
+}
+
+/** The row id at the end of an `OData-EntityId` (`…/accounts(<id>)`), as Dataverse writes it after a create. */
+export function recordIdOf(entityId: string | null | undefined): string | undefined {
+  return /\(([0-9a-fA-F-]{36})\)\s*$/.exec(entityId ?? '')?.[1];
 }
 
 function checkName(name: string): string {

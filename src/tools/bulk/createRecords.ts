@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { recordIdOf } from '../../dataverse/client.js';
 import { defineTool } from '../defineTool.js';
 import { article } from '../shared.js';
 import { allowedTable, writePrivileges } from '../dataverse/recordData.js';
@@ -50,7 +51,7 @@ export const createRecords = defineTool({
             created = Array.isArray(res?.Ids) ? res.Ids.map((id) => String(id).toLowerCase()) : [];
           } else {
             const answers = await ctx.dataverse.changeSet(targets.map(({ '@odata.type': _type, ...body }) => ({ method: 'POST' as const, path: info.entitySetName, body })));
-            created = answers.flatMap((a) => /\(([0-9a-fA-F-]{36})\)\s*$/.exec(a.headers.get('odata-entityid') ?? '')?.[1]?.toLowerCase() ?? []);
+            created = answers.flatMap((a) => recordIdOf(a.headers.get('odata-entityid'))?.toLowerCase() ?? []);
           }
         } catch (err) {
           bulkFailure(err, { action: viaBulk ? 'CreateMultiple' : '$batch change set', verb: 'created', rows: n, replayed: ids.some(Boolean) });
