@@ -42,45 +42,53 @@ export function changeSetBody(requests: readonly ChangeSetRequest[], apiPath: st
   return { contentType: `multipart/mixed; boundary="${batch}"`, body: lines.join('\r\n') };
 }
 
-function boundaryOf(contentType: string | null | undefined): string | undefined {
-  if (!contentType || !/^\s*multipart\/mixed/i.test(contentType)) return undefined;
-  const m = /boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+/** The boundary of a multipart/mixed Content-Type (RFC 2046), or undefined. */
+export function multipartBoundary(contentType: string | null | undefined): string | undefined {
+  if (!contentType || !/^\s*multipart\/mixed\s*(;|$)/i.test(contentType)) return undefined;
+  const m = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
   return m?.[1] ?? m?.[2];
 }
 
-function headerBlock(lines: readonly string[], from: number): { headers: Map<string, string>; next: number } {
+/**
+ * The header lines of a part from `from` up to the blank line, names lower-cased; `malformed` is
+ * told of a line that is not a header (the emulator refuses it, the client skips it).
+ */
+export function partHeaders(lines: readonly string[], from = 0, malformed?: (line: string) => void): { headers: Map<string, string>; next: number } {
   const headers = new Map<string, string>();
   let i = from;
   for (; i < lines.length && lines[i]!.trim() !== ''; i++) {
     const colon = lines[i]!.indexOf(':');
     if (colon > 0) headers.set(lines[i]!.slice(0, colon).trim().toLowerCase(), lines[i]!.slice(colon + 1).trim());
+    else malformed?.(lines[i]!);
   }
   return { headers, next: i + 1 };
 }
 
-function sections(text: string, boundary: string): string[][] {
-  const out: string[][] = [];
+/** The lines of each part between the boundaries (preamble and epilogue dropped), and whether the closing boundary came. */
+export function multipartSections(text: string, boundary: string): { sections: string[][]; closed: boolean } {
+  const sections: string[][] = [];
   let current: string[] | undefined;
   for (const line of text.split(/\r?\n/)) {
     const t = line.trimEnd();
     if (t === `--${boundary}` || t === `--${boundary}--`) {
-      if (current) out.push(current);
-      current = t === `--${boundary}` ? [] : undefined;
+      if (current) sections.push(current);
+      if (t !== `--${boundary}`) return { sections, closed: true };
+      current = [];
       continue;
     }
     current?.push(line);
   }
-  return out;
+  return { sections, closed: false };
 }
 
 /** Every response of a batch answer, change sets flattened, in order; undefined when the text is not one. */
 export function parseBatchResponse(text: string, contentType: string | null | undefined): BatchPartResponse[] | undefined {
-  const boundary = boundaryOf(contentType);
+  const boundary = multipartBoundary(contentType);
   if (!boundary) return undefined;
   const out: BatchPartResponse[] = [];
-  for (const section of sections(text, boundary)) {
-    const { headers, next } = headerBlock(section, 0);
-    const nested = boundaryOf(headers.get('content-type'));
+  for (const section of multipartSections(text, boundary).sections) {
+    const { headers, next } = partHeaders(section);
+    const nested = multipartBoundary(headers.get('content-type'));
     if (nested) {
       out.push(...(parseBatchResponse(section.slice(next).join('\r\n'), headers.get('content-type')) ?? []));
       continue;
@@ -89,7 +97,7 @@ export function parseBatchResponse(text: string, contentType: string | null | un
     const start = rest.findIndex((l) => l.trim() !== '');
     const status = /^HTTP\/1\.1\s+(\d{3})/.exec(rest[start]?.trim() ?? '')?.[1];
     if (!status) continue;
-    const inner = headerBlock(rest, start + 1);
+    const inner = partHeaders(rest, start + 1);
     const bodyText = rest.slice(inner.next).join('\n').trim();
     let body: unknown;
     if (bodyText) {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { EmulatorCore } from '../emulatorCore.js';
 import { DataverseError, ErrorCode } from '../dataverseError.js';
 import type { Principal } from '../security/roles.js';
+import { multipartBoundary, multipartSections, partHeaders } from '../../dataverse/batch.js';
 import { type ApiRequest, type ApiResponse, parsePrefer } from './apiTypes.js';
 
 /**
@@ -53,49 +54,19 @@ interface InnerResponse {
 
 const bad = (message: string) => new DataverseError(400, ErrorCode.InvalidArgument, message);
 
-/** The boundary of a multipart/mixed Content-Type, or undefined. */
-export function boundaryOf(contentType: string | undefined): string | undefined {
-  if (!contentType || !/^\s*multipart\/mixed\s*(;|$)/i.test(contentType)) return undefined;
-  const m = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  return m?.[1] ?? m?.[2];
-}
-
-/** Splits a multipart body on its boundary (RFC 2046): the preamble and epilogue are dropped. */
+/** Splits a multipart body on its boundary (RFC 2046); a body without its closing boundary is refused. */
 function parts(body: string, boundary: string): Part[] {
-  const delimiter = `--${boundary}`;
-  const lines = body.split(/\r?\n/);
-  const out: Part[] = [];
-  let current: string[] | undefined;
-  let closed = false;
-  for (const line of lines) {
-    const trimmed = line.trimEnd();
-    if (trimmed === delimiter || trimmed === `${delimiter}--`) {
-      if (current) out.push(parsePart(current));
-      current = trimmed === delimiter ? [] : undefined;
-      if (trimmed !== delimiter) {
-        closed = true;
-        break;
-      }
-      continue;
-    }
-    current?.push(line);
-  }
+  const { sections, closed } = multipartSections(body, boundary);
   if (!closed) throw bad(`The multipart body does not end with '--${boundary}--'.`);
-  return out;
+  return sections.map(parsePart);
 }
 
-/** Headers, a blank line, then the content. */
-function parsePart(lines: string[]): Part {
-  const headers = new Map<string, string>();
-  let i = 0;
-  for (; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') break;
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw bad(`The batch part header '${line.slice(0, 80)}' is not a header.`);
-    headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-  }
-  return { headers, body: lines.slice(i + 1).join('\r\n') };
+/** Headers, a blank line, then the content; a line that is no header is refused. */
+function parsePart(lines: readonly string[]): Part {
+  const { headers, next } = partHeaders(lines, 0, (line) => {
+    throw bad(`The batch part header '${line.slice(0, 80)}' is not a header.`);
+  });
+  return { headers, body: lines.slice(next).join('\r\n') };
 }
 
 /** An application/http part: request line, headers, blank line, body. */
@@ -119,12 +90,12 @@ export function executeBatch(
   input: { body: string; contentType: string | undefined; principal: Principal; prefer: string | undefined; origin: string; apiPrefix: string },
   run: RunRequest,
 ): { status: number; headers: Record<string, string>; text: string } {
-  const boundary = boundaryOf(input.contentType);
+  const boundary = multipartBoundary(input.contentType);
   if (!boundary) throw bad("A $batch request needs 'Content-Type: multipart/mixed; boundary=batch_<id>'.");
   const continueOnError = /(^|,)\s*odata\.continue-on-error\b/i.test(input.prefer ?? '');
   const top = parts(input.body, boundary);
   const plan = top.map((p) => {
-    const nested = boundaryOf(p.headers.get('content-type'));
+    const nested = multipartBoundary(p.headers.get('content-type'));
     if (!nested) return { changeSet: false, requests: [innerRequest(p)] };
     const requests = parts(p.body, nested).map(innerRequest);
     const get = requests.find((r) => r.method === 'GET');
