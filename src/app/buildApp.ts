@@ -20,9 +20,10 @@ import { PrivilegeCaches } from '../dataverse/privileges.js';
 import type { AgentRoute, FileOutcome, McpApp } from '../http/mcpApp.js';
 import { QueueHop, receiveFromPeers } from '../http/queueHop.js';
 import { LegacyStreams, type StreamTimers } from '../http/sseStreams.js';
-import { createServer, type ServerDeps } from '../mcp/createServer.js';
+import { createServer, createSharedModernServer, type ServerDeps } from '../mcp/createServer.js';
 import type { SignedState } from '../mcp/exchange.js';
 import { fromAuthInfo } from '../mcp/requestContext.js';
+import { SharedModernServers } from '../mcp/sharedServers.js';
 import { deriveKey, openDownloadLink, referenceService } from '../mcp/secrets.js';
 import { ServerRequestRelay } from '../mcp/serverRequests.js';
 import { DiscoveryFilter } from '../mcp/discovery.js';
@@ -231,6 +232,7 @@ export async function buildApp({
   const onerror = (err: Error) => log.debug('mcp transport', { error: err.message });
   const modern = createMcpHandler(factory, { legacy: 'reject', maxRequestBodySize: config.maxBodyBytes, onerror });
   const legacy = legacyStatelessFallback(factory, onerror, { maxRequestBodySize: config.maxBodyBytes });
+  const shared = config.sharedServers ? new SharedModernServers((agent) => createSharedModernServer(agent, deps), onerror) : undefined;
 
   return {
     config,
@@ -244,6 +246,7 @@ export async function buildApp({
     tables,
     verifier,
     modern,
+    shared,
     legacy,
     relay,
     streams,
@@ -251,6 +254,7 @@ export async function buildApp({
     close: async () => {
       await streams.close();
       await modern.close();
+      await shared?.close();
       await mailbox.close();
       await telemetry.flush();
     },

@@ -28,6 +28,7 @@ const EnvSchema = z.object({
   PUBLIC_BASE_URL: url.optional(),
   WEBSITE_HOSTNAME: z.string().optional(),
   MCP_ENABLED: bool(true),
+  MCP_SHARED_SERVERS: bool(true),
   /** `all` lists every agent tool to everyone, overriding agents' privilege-filtered discovery. */
   TOOL_DISCOVERY: z.enum(['privileges', 'all']).default('privileges'),
   ENABLE_TEST_AGENTS: bool(false),
@@ -136,6 +137,8 @@ export interface AuthConfig {
 export interface AppConfig {
   publicBaseUrl: string;
   mcpEnabled: boolean;
+  /** Plain 2026-07-28 requests go to one long-lived server per agent route (src/mcp/sharedServers.ts). */
+  sharedServers: boolean;
   /** `privileges`: each agent's `discovery` applies; `all`: every tool is listed to everyone. */
   toolDiscovery: 'privileges' | 'all';
   enableTestAgents: boolean;
@@ -240,6 +243,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return {
     publicBaseUrl,
     mcpEnabled: e.MCP_ENABLED,
+    sharedServers: e.MCP_SHARED_SERVERS,
     toolDiscovery: e.TOOL_DISCOVERY,
     enableTestAgents: e.ENABLE_TEST_AGENTS,
     agents,

@@ -4,7 +4,6 @@ import {
   hostHeaderValidationResponse,
   isInitializeRequest,
   isJsonContentType,
-  isLegacyRequest,
   oauthMetadataResponse,
   originValidationResponse,
   readRequestBody,
@@ -16,6 +15,7 @@ import { type Principal, principalKey, samePrincipal } from '../auth/principal.j
 import { type RequestContext, toAuthInfo } from '../mcp/requestContext.js';
 import { paramHeaderMismatch } from '../mcp/paramHeaders.js';
 import { isClientResponse } from '../mcp/serverRequests.js';
+import { classifyPost, sharedServable } from '../mcp/sharedServers.js';
 import { paramHeadersFor } from '../mcp/toolInventory.js';
 import { ToolsListCache, toolsListKey } from '../mcp/toolsListCache.js';
 import { StorageUnavailableError } from '../sessions/tableStorage.js';
@@ -141,9 +141,17 @@ async function handle(
   }
 
   const requestContext: RequestContext = { requestId, agent: route.agent, principal, assertion: auth.token, era: 'modern', session: undefined, log };
-  const legacy = await isLegacyRequest(request, body, { maxRequestBodySize: app.config.maxBodyBytes });
+  // The SDK's own classification, once (its handler would repeat it; the shared server does not).
+  const headers = request.headers;
+  const outcome = classifyPost(body, headers);
+  const legacy = outcome.kind === 'legacy';
   currentExchange()?.describe(body, legacy ? 'legacy' : 'modern', { has: (name) => route.agent.tools.has(name) || route.agent.raw.has(name) });
   if (!legacy) {
+    const authInfo = toAuthInfo(requestContext);
+    // A plain modern request goes to the route's long-lived server; anything else to the SDK's
+    // per-request handler, which decides it (the two answer alike: test/mcp/sharedServers.test.ts).
+    const modern = (): Promise<Response> =>
+      app.shared && sharedServable(outcome, headers) ? app.shared.serve(route.config.id, route.agent, outcome, request, authInfo) : app.modern.fetch(request, { authInfo, parsedBody: body });
     const mismatch = paramHeaderProblem(body, route, request.headers);
     if (mismatch) return jsonRpcError(400, -32020, mismatch, requestIdOf(body));
     const list = ToolsListCache.candidate(body, request.headers);
@@ -158,12 +166,12 @@ async function handle(
       const known = discovery ? discovery.digestOf(userKey) : undefined;
       const cached = !discovery || known !== undefined ? cache.answer(keyOf(known), list.id) : undefined;
       if (cached) return cached;
-      const response = await app.modern.fetch(request, { authInfo: toAuthInfo(requestContext), parsedBody: body });
+      const response = await modern();
       if (!discovery) return cache.remember(keyOf(undefined), response);
       const decided = discovery.digestOf(userKey);
       return decided === undefined ? response : cache.remember(keyOf(decided), response);
     }
-    return app.modern.fetch(request, { authInfo: toAuthInfo(requestContext), parsedBody: body });
+    return modern();
   }
   return legacyPost(request, body, route, { ...requestContext, era: 'legacy' }, app);
 }

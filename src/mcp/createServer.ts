@@ -4,6 +4,7 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   Server,
+  SUPPORTED_PROTOCOL_VERSIONS,
   type ServerCapabilities,
   type ServerContext,
   type ServerOptions,
@@ -16,11 +17,11 @@ import { type MetadataCaches, OrgMetadata } from '../dataverse/metadata.js';
 import { PrivilegeChecker, type PrivilegeCaches } from '../dataverse/privileges.js';
 import type { LogLevel, SessionRecord } from '../sessions/sessionStore.js';
 import { currentExchange } from '../telemetry/telemetry.js';
-import type { ToolContext, ToolServiceFactory } from '../tools/defineTool.js';
+import type { CallServices, CursorSealer, ToolContext, ToolServiceFactory } from '../tools/defineTool.js';
 import type { SurfaceContext } from '../tools/surface.js';
 import { dispatch, type DispatchDeps, errorResult } from './dispatch.js';
 import { exchangeFor, withInput } from './exchange.js';
-import type { RequestContext } from './requestContext.js';
+import { fromAuthInfo, type RequestContext } from './requestContext.js';
 import { cursorSealer } from './secrets.js';
 import type { ServerRequestRelay } from './serverRequests.js';
 import { readThrough, registerSurface, type SurfaceDeps } from './surfaceHandlers.js';
@@ -78,9 +79,29 @@ function capabilitiesOf(agent: AgentTools, era: RequestContext['era']): ServerCa
  * per-request instance only gets two small handlers plus the shared JSON Schema validator.
  */
 export function createServer(agent: AgentTools, request: RequestContext, deps: ServerDeps): Server {
+  return buildServer(agent, request, () => request, deps);
+}
+
+/**
+ * One long-lived 2026-07-28 server for an agent route (see ModernMultiplexer): each call's user,
+ * request id and log come from the call's own `authInfo`, never from the instance. It lists the
+ * modern revision so that connecting it to a per-request transport binds it to that era.
+ */
+export function createSharedModernServer(agent: AgentTools, deps: ServerDeps): Server {
+  const versions = SUPPORTED_PROTOCOL_VERSIONS.includes(MODERN_VERSION) ? SUPPORTED_PROTOCOL_VERSIONS : [...SUPPORTED_PROTOCOL_VERSIONS, MODERN_VERSION];
+  return buildServer(agent, { era: 'modern', session: undefined }, (serverContext) => fromAuthInfo(serverContext.http?.authInfo), deps, versions);
+}
+
+function buildServer(
+  agent: AgentTools,
+  scope: Pick<RequestContext, 'era' | 'session'> & Partial<RequestContext>,
+  requestOf: (serverContext: ServerContext) => RequestContext,
+  deps: ServerDeps,
+  supportedProtocolVersions?: string[],
+): Server {
   const info = { name: SERVER_NAME, version: SERVER_VERSION, title: `Dynamics 365 & Dataverse: ${agent.title}` };
   const options: ServerOptions = {
-    capabilities: capabilitiesOf(agent, request.era),
+    capabilities: capabilitiesOf(agent, scope.era),
     cacheHints: CACHE_HINTS,
     ...(agent.instructions !== undefined && { instructions: agent.instructions }),
     jsonSchemaValidator: deps.validator,
@@ -89,23 +110,39 @@ export function createServer(agent: AgentTools, request: RequestContext, deps: S
     // The SDK's shim needs the client's capabilities in the instance (per-request instances never
     // see initialize); withInput asks 2025-era clients itself, with the capabilities stored at initialize.
     inputRequired: { legacyShim: false },
+    ...(supportedProtocolVersions && { supportedProtocolVersions }),
   };
-  const session = request.session;
-  const server = session
-    ? new SessionServer(info, options, (transport) => deps.relay.wrap(transport, session.id, principalKey(request.principal)))
-    : new Server(info, options);
+  const session = scope.session;
+  const principal = scope.principal;
+  const server =
+    session && principal
+      ? new SessionServer(info, options, (transport) => deps.relay.wrap(transport, session.id, principalKey(principal)))
+      : new Server(info, options);
 
   /** The context of one call: Dataverse as the user, cut off by the client's cancel or the deadline. */
   const contextFor = (label: string, serverContext: ServerContext, timeoutMs = deps.toolTimeoutMs): SurfaceContext => {
+    const request = requestOf(serverContext);
     const protocolVersion =
       request.era === 'legacy'
         ? (request.session?.protocolVersion ?? '2025-03-26')
         : (envelopeString(serverContext.mcpReq.envelope, PROTOCOL_VERSION_META_KEY) ?? MODERN_VERSION);
-    // The client's cancellation, or the deadline: whichever comes first stops every Dataverse call and wait.
-    const signal = AbortSignal.any([serverContext.mcpReq.signal, AbortSignal.timeout(timeoutMs)]);
-    const dataverse = deps.dataverse(request, signal);
-    const metadata = new OrgMetadata(dataverse, deps.metadataCaches);
     const userKey = principalKey(request.principal);
+    const now = () => new Date(deps.now());
+    // Built on first use: a call that never reaches Dataverse (or the deadline) pays for none of it.
+    // The deadline still counts from the call's start.
+    const started = performance.now();
+    let signal: AbortSignal | undefined;
+    let dataverse: DataverseClient | undefined;
+    let metadata: OrgMetadata | undefined;
+    let privileges: PrivilegeChecker | undefined;
+    let services: CallServices | undefined;
+    let cursors: CursorSealer | undefined;
+    // The client's cancellation, or the deadline: whichever comes first stops every Dataverse call and wait.
+    const signalOf = () => (signal ??= AbortSignal.any([serverContext.mcpReq.signal, AbortSignal.timeout(Math.max(0, Math.ceil(timeoutMs - (performance.now() - started))))]));
+    const dataverseOf = () => (dataverse ??= deps.dataverse(request, signalOf()));
+    const metadataOf = () => (metadata ??= new OrgMetadata(dataverseOf(), deps.metadataCaches));
+    const servicesOf = () =>
+      (services ??= deps.callServices({ principal: request.principal, agent: agent.settings, dataverse: dataverseOf(), signal: signalOf(), now, log: request.log }));
     const ctx: SurfaceContext = {
       principal: request.principal,
       agent: agent.settings,
@@ -113,16 +150,37 @@ export function createServer(agent: AgentTools, request: RequestContext, deps: S
       protocolVersion,
       requestId: request.requestId,
       log: request.log.child({ call: label }),
-      signal,
-      dataverse,
-      privileges: new PrivilegeChecker(dataverse, metadata, deps.privilegeCaches, userKey),
-      metadata,
-      user: () => metadata.currentUser(userKey),
-      cursors: cursorSealer(deps.cursorKey, request.principal, agent.settings.id, label, deps.now),
-      now: () => new Date(deps.now()),
+      get signal() {
+        return signalOf();
+      },
+      get dataverse() {
+        return dataverseOf();
+      },
+      get privileges() {
+        return (privileges ??= new PrivilegeChecker(dataverseOf(), metadataOf(), deps.privilegeCaches, userKey));
+      },
+      get metadata() {
+        return metadataOf();
+      },
+      user: () => metadataOf().currentUser(userKey),
+      get cursors() {
+        return (cursors ??= cursorSealer(deps.cursorKey, request.principal, agent.settings.id, label, deps.now));
+      },
+      now,
       // Set by dispatch for the confirmed round of a write.
       confirmedId: () => undefined,
-      ...deps.callServices({ principal: request.principal, agent: agent.settings, dataverse, signal, now: () => new Date(deps.now()), log: request.log }),
+      get copilot() {
+        return servicesOf().copilot;
+      },
+      get decisions() {
+        return servicesOf().decisions;
+      },
+      get references() {
+        return servicesOf().references;
+      },
+      get chats() {
+        return servicesOf().chats;
+      },
       serves: (tool) => agent.tools.has(tool) || agent.servedNames.has(tool),
       servedName: (tool) => agent.servedNames.get(tool),
       readResource: (uri) => readThrough(agent, uri, ctx),
@@ -138,7 +196,7 @@ export function createServer(agent: AgentTools, request: RequestContext, deps: S
     // Only the tools the user's security roles let them run; without their privileges, no list (fails closed).
     const ctx = contextFor('tools/list', serverContext);
     try {
-      return (await agent.discovery.listFor(principalKey(request.principal), ctx.privileges, ctx.metadata)).list;
+      return (await agent.discovery.listFor(principalKey(ctx.principal), ctx.privileges, ctx.metadata)).list;
     } catch (err) {
       ctx.log.warn('tools/list could not read the privileges', { error: err instanceof Error ? err.name : 'unknown' });
       throw new ProtocolError(ProtocolErrorCode.InternalError, 'The tools you may use could not be determined: your Dataverse privileges could not be read. Try again shortly.');
@@ -166,10 +224,12 @@ export function createServer(agent: AgentTools, request: RequestContext, deps: S
   });
 
   /** A call that may need the client's input: returned as input_required, or asked on the stream (2025 era). */
-  const interact: SurfaceDeps['interact'] = (call, meta, serverContext, run, refuse) =>
-    withInput(run, exchangeFor(call, meta, serverContext, request, deps.stateCodec), serverContext, request, deps.stateCodec, call, refuse);
+  const interact: SurfaceDeps['interact'] = (call, meta, serverContext, run, refuse) => {
+    const request = requestOf(serverContext);
+    return withInput(run, exchangeFor(call, meta, serverContext, request, deps.stateCodec), serverContext, request, deps.stateCodec, call, refuse);
+  };
 
-  registerSurface(server, agent, request, { contextFor, setLogLevel: deps.setLogLevel, interact });
+  registerSurface(server, agent, scope, { contextFor, setLogLevel: deps.setLogLevel, interact });
 
   return server;
 }

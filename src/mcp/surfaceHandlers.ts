@@ -48,7 +48,7 @@ export interface SurfaceDeps {
  * user (their Dataverse privileges apply) with the agent's allowlists; what a user or model can
  * fix is a -32602 with the reason, a transient failure a -32603 that says to retry.
  */
-export function registerSurface(server: Server, agent: AgentTools, request: RequestContext, deps: SurfaceDeps): void {
+export function registerSurface(server: Server, agent: AgentTools, request: Pick<RequestContext, 'era' | 'session'>, deps: SurfaceDeps): void {
   if (agent.prompts.size > 0) {
     server.setRequestHandler('prompts/list', (message) => {
       singlePage(message.params?.cursor, 'prompt');

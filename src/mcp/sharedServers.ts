@@ -1,0 +1,115 @@
+import { type AuthInfo, classifyInboundRequest, type InboundClassificationOutcome, type InboundModernRoute, type JSONRPCRequest, type Server } from '@modelcontextprotocol/server';
+
+import { MODERN_CLASSIFICATION, ModernMultiplexer } from './multiplexer.js';
+import type { AgentTools } from './toolInventory.js';
+
+/**
+ * Methods a shared server answers. None needs a client capability the SDK's entry checks before
+ * dispatch, and none is a stream (`subscriptions/listen`). Anything else, and anything unusual about
+ * a request, goes to the SDK's per-request handler, which decides it (and every rejection).
+ */
+const SHARED_METHODS = new Set([
+  'tools/call',
+  'tools/list',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/read',
+  'resources/templates/list',
+  'completion/complete',
+]);
+
+/** Where a method's `Mcp-Name` header value comes from in the body (SEP-2243). */
+const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+
+type ModernRequestRoute = InboundModernRoute & { messageKind: 'request'; message: JSONRPCRequest };
+
+/** The SDK's classification of a POST body with its standard headers (SEP-2243): era, revision, message kind. */
+export function classifyPost(body: unknown, headers: Headers): InboundClassificationOutcome {
+  return classifyInboundRequest({
+    httpMethod: 'POST',
+    body,
+    protocolVersionHeader: headers.get('mcp-protocol-version') ?? undefined,
+    mcpMethodHeader: headers.get('mcp-method') ?? undefined,
+    mcpNameHeader: headers.get('mcp-name') ?? undefined,
+  });
+}
+
+/**
+ * Whether a classified request is one the shared server may take: a 2026-07-28 request of a method
+ * above whose standard headers plainly pass the SDK's checks (`MCP-Protocol-Version` and
+ * `Mcp-Method` present, which classification already compared with the body, and `Mcp-Name` equal
+ * to the body's name or URI, with no encoding or surrounding whitespace to interpret). It only routes:
+ * a request that does not qualify is not refused here, the SDK's handler answers it.
+ */
+export function sharedServable(outcome: InboundClassificationOutcome, headers: Headers): outcome is ModernRequestRoute {
+  if (outcome.kind !== 'modern' || outcome.messageKind !== 'request') return false;
+  if (outcome.classification.revision !== MODERN_CLASSIFICATION.revision) return false;
+  const method = outcome.message.method;
+  if (!SHARED_METHODS.has(method)) return false;
+  if (headers.get('mcp-protocol-version') === null || headers.get('mcp-method') === null) return false;
+  const field = NAME_SOURCE[method];
+  if (!field) return true;
+  const value = (outcome.message.params as Record<string, unknown> | undefined)?.[field];
+  if (typeof value !== 'string' || value.length === 0 || value.startsWith('=?') || value.trim() !== value) return false;
+  return headers.get('mcp-name') === value;
+}
+
+/**
+ * One long-lived 2026-07-28 server per agent route, each behind a ModernMultiplexer. Building a
+ * server, its handlers and a transport per request (and the SDK's error object built on every
+ * close) was most of a trivial call's cost; here a call costs the SDK's dispatch and its own
+ * per-request transport only. The user, request id and log of each call travel in its `authInfo`.
+ */
+export class SharedModernServers {
+  private readonly servers = new Map<string, Promise<ModernMultiplexer>>();
+  private readonly started = new Map<string, ModernMultiplexer>();
+  private closed = false;
+
+  constructor(
+    private readonly build: (agent: AgentTools) => Server,
+    private readonly onerror: (error: Error) => void,
+  ) {}
+
+  async serve(routeId: string, agent: AgentTools, route: ModernRequestRoute, request: Request, authInfo: AuthInfo): Promise<Response> {
+    const mux = await this.muxFor(routeId, agent);
+    return mux.serve(route.message, { request, authInfo });
+  }
+
+  private muxFor(routeId: string, agent: AgentTools): Promise<ModernMultiplexer> {
+    if (this.closed) throw new Error('This MCP handler has been closed');
+    let mux = this.servers.get(routeId);
+    if (!mux) {
+      const server = this.build(agent);
+      server.onerror = this.onerror;
+      const transport = new ModernMultiplexer();
+      mux = server.connect(transport).then(() => {
+        this.started.set(routeId, transport);
+        return transport;
+      });
+      // A failed start is not cached: the next request tries again.
+      mux.catch(() => this.servers.delete(routeId));
+      this.servers.set(routeId, mux);
+    }
+    return mux;
+  }
+
+  /** Routes with a running server, exchanges they served, and exchanges still open. */
+  stats(): { routes: number; served: number; open: number } {
+    let served = 0;
+    let open = 0;
+    for (const mux of this.started.values()) {
+      served += mux.served;
+      open += mux.open;
+    }
+    return { routes: this.started.size, served, open };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.servers.values()];
+    this.servers.clear();
+    this.started.clear();
+    await Promise.all(all.map(async (mux) => (await mux.catch(() => undefined))?.close()));
+  }
+}
