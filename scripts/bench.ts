@@ -8,7 +8,7 @@
  * prints ratios measured in the same run, not a test.
  *
  * Run: npm run bench [-- --quick] [-- --only raw,sdk,fastmcp,mcp-use,ours-call,ours-legacy,ours-list,ours-leads,ours-extra,coldstart]
- *      [-- --duration S] [-- --rounds N] [-- --cpu-prof DIR (a CPU profile of our server process)]
+ *      [-- --duration S] [-- --rounds N] [-- --cpu-prof DIR (a CPU profile of our server process during the measured rounds)]
  */
 import { type ChildProcess, execFile, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -61,8 +61,8 @@ class ServerProcess {
     readonly ready: ServerReady,
   ) {}
 
-  static async start(kind: ServerKind, execPath = process.execPath, cpuProf = false): Promise<ServerProcess> {
-    const execArgv = ['--expose-gc', ...(cpuProf && CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [])];
+  static async start(kind: ServerKind, execPath = process.execPath): Promise<ServerProcess> {
+    const execArgv = ['--expose-gc'];
     const child = fork(join(ROOT, 'dist', 'scripts', 'benchServers.js'), [kind], {
       cwd: ROOT,
       execPath,
@@ -85,7 +85,7 @@ class ServerProcess {
     return new ServerProcess(child, JSON.parse(line) as ServerReady);
   }
 
-  private ask<T>(type: 'stats' | 'reset'): Promise<T> {
+  private ask<T>(type: 'stats' | 'reset' | 'profile-start' | 'profile-stop', extra: object = {}): Promise<T> {
     return new Promise((resolve) => {
       const onMessage = (m: { type: string; stats?: T }) => {
         if (m.type !== type) return;
@@ -93,7 +93,7 @@ class ServerProcess {
         resolve(m.stats as T);
       };
       this.child.on('message', onMessage);
-      this.child.send({ type });
+      this.child.send({ type, ...extra });
     });
   }
 
@@ -103,6 +103,15 @@ class ServerProcess {
 
   async reset(): Promise<void> {
     await this.ask('reset');
+  }
+
+  async startProfile(): Promise<void> {
+    await this.ask('profile-start');
+  }
+
+  /** Stops the profile started last; resolves with the file it was written to. */
+  stopProfile(dir: string): Promise<string> {
+    return this.ask<string>('profile-stop', { dir });
   }
 
   async stop(): Promise<void> {
@@ -266,7 +275,8 @@ async function main(): Promise<void> {
   }
 
   const oursKeys = ['ours-call', 'ours-legacy', 'ours-list', 'ours-leads', 'ours-extra'];
-  const ours = oursKeys.some(wanted) ? await ServerProcess.start('ours', process.execPath, true) : undefined;
+  const ours = oursKeys.some(wanted) ? await ServerProcess.start('ours') : undefined;
+  let profile: string | undefined;
   try {
     const token = ours?.ready.token ?? '';
     const url = (agent: string) => `${ours?.ready.url}/mcp/${agent}`;
@@ -287,6 +297,7 @@ async function main(): Promise<void> {
 
     for (const s of scenarios) await cannon(s.load, { duration: WARMUP });
     const runs = new Map<string, Row[]>();
+    if (CPU_PROF) await ours?.startProfile();
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of scenarios) {
         const { result, bad } = await cannon(s.load, { duration: DURATION });
@@ -294,6 +305,7 @@ async function main(): Promise<void> {
         runs.set(s.name, [...(runs.get(s.name) ?? []), row]);
       }
     }
+    if (CPU_PROF) profile = await ours?.stopProfile(CPU_PROF);
     const rows = scenarios.map((s) => medianRow(runs.get(s.name)!));
     await Promise.all(peers.map((p) => p.stop()));
     printTable(rows, skipped);
@@ -350,7 +362,7 @@ async function main(): Promise<void> {
     await Promise.all(peers.map((p) => p.stop()));
     await ours?.stop();
   }
-  if (CPU_PROF && ours) console.log(`\n${summariseCpuProfile(CPU_PROF)}`);
+  if (profile) console.log(`\n${summariseCpuProfile(profile)}`);
 
   if (wanted('coldstart')) {
     console.log(`\nCold start (bundled Functions entry, median of ${COLD_RUNS} process starts; npm run bench:coldstart has the detail)`);

@@ -3,14 +3,16 @@
  * node:http ceiling, the peers in their documented stateless HTTP set-up with one echo tool (the
  * SDK's example, FastMCP, mcp-use) and ours (`npm start`'s composition with the test-only
  * conformance route). Each prints one JSON line `{ url, ... }` on stdout when it listens, and answers
- * `{ type: 'stats' | 'reset' | 'stop' }` on its IPC channel.
+ * `{ type: 'stats' | 'reset' | 'stop' | 'profile-start' | 'profile-stop' }` on its IPC channel.
  *
  * Run: node dist/scripts/benchServers.js raw|sdk|fastmcp|mcp-use|ours
  */
 import { channel } from 'node:diagnostics_channel';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { Socket } from 'node:net';
+import { join } from 'node:path';
 
 import { freePort } from '../src/dev/azurite.js';
 
@@ -35,7 +37,7 @@ export interface ServerReady {
   token?: string;
 }
 
-type Message = { type: 'stats' | 'reset' | 'stop' };
+type Message = { type: 'stats' | 'reset' | 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; dir: string };
 
 const ECHO_TEXT = 'This is a simple text response for testing.';
 
@@ -163,7 +165,30 @@ async function main(): Promise<void> {
   else if (kind === 'ours') ready = (extra = await ours()).ready;
   else throw new Error(`unknown server kind ${String(kind)}`);
 
+  // A CPU profile of the measured rounds only (start-up and seeding left out), through the inspector.
+  let profiler: Session | undefined;
+  const profile = async (message: Extract<Message, { type: 'profile-start' | 'profile-stop' }>): Promise<void> => {
+    if (message.type === 'profile-start') {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      process.send?.({ type: 'profile-start' });
+      return;
+    }
+    const { profile: taken } = (await profiler!.post('Profiler.stop')) as { profile: object };
+    profiler!.disconnect();
+    mkdirSync(message.dir, { recursive: true });
+    const file = join(message.dir, `${kind}-${process.pid}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(taken));
+    process.send?.({ type: 'profile-stop', stats: file });
+  };
+
   process.on('message', (message: Message) => {
+    if (message.type === 'profile-start' || message.type === 'profile-stop') {
+      void profile(message);
+      return;
+    }
     if (message.type === 'stop') {
       void (extra?.close() ?? Promise.resolve()).finally(() => process.exit(0));
       return;

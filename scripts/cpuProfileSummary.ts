@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 
 interface ProfileNode {
   id: number;
+  parent?: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
 }
@@ -29,7 +30,8 @@ function categoryOf(frame: ProfileNode['callFrame']): string {
   if (!url) return `native ${functionName || '(anonymous)'}`;
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
-  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
+  // node:internal/<subsystem> (webstreams, abort_controller, streams, http…) says more than node:internal.
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/').slice(0, url.startsWith('node:internal/') ? 2 : 1).join('/')}`;
   const ours = /\/dist\/(src\/[^/]+|scripts|functions)\//.exec(url);
   return ours ? `ours ${ours[1]}` : url;
 }
@@ -46,7 +48,9 @@ export function summariseCpuProfile(path: string, rows = 15): string {
     : path;
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  for (const n of profile.nodes) for (const c of n.children ?? []) nodes.get(c)!.parent = n.id;
   const byCategory = new Map<string, number>();
+  const onStack = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let busy = 0;
   profile.samples.forEach((id, i) => {
@@ -59,6 +63,10 @@ export function summariseCpuProfile(path: string, rows = 15): string {
     const where = node.callFrame.url ? ` ${node.callFrame.url.split('/').slice(-2).join('/')}:${node.callFrame.lineNumber + 1}` : '';
     const fn = `${node.callFrame.functionName || '(anonymous)'}${where}`;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + dt);
+    // Inclusive: each category counted once per sample if any of its frames is on the stack.
+    const seen = new Set<string>();
+    for (let at: ProfileNode | undefined = node; at; at = at.parent === undefined ? undefined : nodes.get(at.parent)) seen.add(categoryOf(at.callFrame));
+    for (const c of seen) onStack.set(c, (onStack.get(c) ?? 0) + dt);
   });
   const pct = (v: number) => `${((v / busy) * 100).toFixed(1).padStart(5)} %`;
   const top = (m: Map<string, number>) =>
@@ -67,9 +75,11 @@ export function summariseCpuProfile(path: string, rows = 15): string {
       .slice(0, rows)
       .map(([k, v]) => `  ${pct(v)}  ${k}`);
   return [
-    `CPU profile ${file}: ${(busy / 1e6).toFixed(1)} s of non-idle samples (includes start-up and the emulator in the same process)`,
+    `CPU profile ${file}: ${(busy / 1e6).toFixed(1)} s of non-idle samples (the emulator and identity provider share the process)`,
     ' self time by package / subsystem:',
     ...top(byCategory),
+    ' on the stack (inclusive) by package / subsystem:',
+    ...top(onStack),
     ' functions with the most self time:',
     ...top(byFunction),
   ].join('\n');

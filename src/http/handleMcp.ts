@@ -22,13 +22,14 @@ import { StorageUnavailableError } from '../sessions/tableStorage.js';
 import type { Logger } from '../telemetry/log.js';
 import { currentExchange } from '../telemetry/telemetry.js';
 import type { AgentRoute, McpApp } from './mcpApp.js';
-import { httpError, jsonRpcError, requestIdOf, withHeaders } from './responses.js';
+import { clientClosed, httpError, jsonRpcError, requestIdOf, withHeaders } from './responses.js';
 
 /**
  * A body the host already read (the node host reads it off the socket directly, which is cheaper
- * than going through a web stream); `'too-large'` when it stopped at the size limit.
+ * than going through a web stream); `'too-large'` when it stopped at the size limit,
+ * `'client-closed'` when the client hung up before sending all of it.
  */
-export type PreReadBody = string | 'too-large';
+export type PreReadBody = string | 'too-large' | 'client-closed';
 
 export interface HandleOptions {
   /** Reads the body off the host's own stream; called only once the request is authenticated. */
@@ -126,6 +127,11 @@ async function handle(
   if (text === undefined) {
     const read = await readRequestBody(request, app.config.maxBodyBytes);
     text = read.tooLarge ? 'too-large' : read.text;
+  }
+  if (text === 'client-closed') {
+    // Nobody is left to answer, and nothing went wrong here.
+    log.info('the client closed the connection before its body arrived');
+    return clientClosed();
   }
   if (text === 'too-large') {
     return jsonRpcError(413, -32000, `Request body too large: the limit is ${app.config.maxBodyBytes} bytes.`);

@@ -12,7 +12,7 @@ import type { Logger } from '../telemetry/log.js';
 import { currentExchange } from '../telemetry/telemetry.js';
 import type { HandleOptions } from './handleMcp.js';
 import type { AgentRoute, McpApp } from './mcpApp.js';
-import { httpError, jsonRpcError, requestIdOf, withHeaders } from './responses.js';
+import { clientClosed, httpError, jsonRpcError, requestIdOf, withHeaders } from './responses.js';
 
 /**
  * The HTTP+SSE transport of protocol revision 2024-11-05, for clients that predate Streamable HTTP:
@@ -170,6 +170,7 @@ async function acceptMessage(request: Request, agentId: string, app: McpApp, opt
     const read = await readRequestBody(request, app.config.maxBodyBytes);
     text = read.tooLarge ? 'too-large' : read.text;
   }
+  if (text === 'client-closed') return { response: clientClosed() };
   if (text === 'too-large') return { response: jsonRpcError(413, -32000, `Request body too large: the limit is ${app.config.maxBodyBytes} bytes.`) };
   let body: unknown;
   try {

@@ -5,6 +5,11 @@ export function httpError(status: number, error: string, message: string, header
   return Response.json({ error, message }, { status, headers });
 }
 
+/** The client hung up first: 499 (nginx's "client closed request", as the SDK answers), never sent. */
+export function clientClosed(): Response {
+  return new Response(null, { status: 499 });
+}
+
 /** A JSON-RPC error response, echoing the request id when it could be read. */
 export function jsonRpcError(
   status: number,

@@ -35,6 +35,8 @@ export async function startTestServer(
     /** Legacy SSE keep-alive and maximum-duration timers, driven by the test (see ManualTimers). */
     streamTimers?: EmbeddedOptions['streamTimers'];
     queues?: EmbeddedOptions['queues'];
+    /** Where the server logs (default: nowhere). */
+    log?: EmbeddedOptions['log'];
   } = {},
 ): Promise<TestServer> {
   const clock = options.clock ?? new TestClock();
@@ -48,7 +50,7 @@ export async function startTestServer(
     ...(options.appCredentials && { appCredentials: options.appCredentials }),
     ...(options.streamTimers && { streamTimers: options.streamTimers }),
     queues: { poll: TEST_QUEUE_POLL, ...options.queues },
-    log: silentLogger,
+    log: options.log ?? silentLogger,
   });
   const url = embedded.host.url;
   return {

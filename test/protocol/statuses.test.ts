@@ -1,11 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { createLogger } from '../../src/telemetry/log.js';
 import { mcpHeaders, modernHeaders, modernRequest, readJsonRpc, startTestServer, type TestServer } from '../helpers/harness.js';
 
 let server: TestServer;
 let token: string;
+/** What the server logged at info level and above. */
+const logged: string[] = [];
 beforeAll(async () => {
   server = await startTestServer({
+    log: createLogger('info', {}, { write: (_level, line) => void logged.push(line) }),
     env: {
       AGENTS_JSON: JSON.stringify({
         agents: [
@@ -61,6 +65,29 @@ function leaksNothing(text: string) {
 }
 
 describe('HTTP statuses before JSON-RPC', () => {
+  it('a client that hangs up halfway through its body costs nothing: no error logged, the server serves on', async () => {
+    const { connect } = await import('node:net');
+    const u = new URL(server.url);
+    const before = logged.length;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(u.port), u.hostname, () => {
+        socket.write(
+          `POST /mcp/sales HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+            `Accept: application/json, text/event-stream\r\nContent-Length: 500\r\n\r\n{"jsonrpc":"2.0",`,
+          () => socket.destroy(),
+        );
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    // Whether it hung up while the token was checked or while the body was awaited, the request ends.
+    await vi.waitFor(() => expect(logged.slice(before).join('\n')).toContain('the client closed the connection before its body arrived'));
+    const res = await post(initialize());
+    expect(res.status).toBe(200);
+    await res.text();
+    expect(logged.slice(before).filter((l) => l.includes('"level":"error"'))).toEqual([]);
+  });
+
   it('404 with a JSON body for an unknown agent', async () => {
     const res = await post(initialize(), mcpHeaders(token), 'nope');
     expect(res.status).toBe(404);
