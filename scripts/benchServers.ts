@@ -28,6 +28,8 @@ export interface ServerStats {
   connections: Record<string, number>;
   /** Requests the Dataverse emulator served (ours only). */
   dataverseRequests: number;
+  /** HTTP requests this process sent to Table Storage (Azurite), counted at node:http (ours only). */
+  tableRequests: number;
 }
 
 /** What a server process prints once it listens. */
@@ -103,7 +105,7 @@ async function mcpUse(): Promise<ServerReady> {
 
 interface Ours {
   ready: ServerReady;
-  stats(): Pick<ServerStats, 'connections' | 'dataverseRequests'>;
+  stats(): Pick<ServerStats, 'connections' | 'dataverseRequests' | 'tableRequests'>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -120,6 +122,13 @@ async function ours(): Promise<Ours> {
   channel('net.client.socket').subscribe((message) => {
     const socket = (message as { socket: Socket }).socket;
     socket.once('connect', () => opened.set(socket.remotePort ?? 0, (opened.get(socket.remotePort ?? 0) ?? 0) + 1));
+  });
+
+  // Every HTTP request this process sends through node:http (the Table client's transport), by port.
+  const sent = new Map<number, number>();
+  channel('http.client.request.start').subscribe((message) => {
+    const port = Number((message as { request: { socket?: Socket; getHeader(name: string): unknown } }).request.getHeader('host')?.toString().split(':')[1] ?? 0);
+    sent.set(port, (sent.get(port) ?? 0) + 1);
   });
 
   const product = JSON.parse(readFileSync('agents.json', 'utf8')) as { agents: unknown[] };
@@ -144,10 +153,12 @@ async function ours(): Promise<Ours> {
     stats: () => {
       const connections: Record<string, number> = {};
       for (const [port, count] of opened) connections[named.get(port) ?? 'other'] = (connections[named.get(port) ?? 'other'] ?? 0) + count;
-      return { connections, dataverseRequests: embedded.emulator!.requests.length };
+      const tableRequests = embedded.azurite ? (sent.get(embedded.azurite.port) ?? 0) : 0;
+      return { connections, dataverseRequests: embedded.emulator!.requests.length, tableRequests };
     },
     reset: () => {
       opened.clear();
+      sent.clear();
       embedded.emulator!.clearRequests();
     },
     close: () => embedded.close(),
@@ -201,7 +212,7 @@ async function main(): Promise<void> {
     // Measured after a full collection, so the figure is what stays, not garbage not yet collected.
     (globalThis as { gc?: () => void }).gc?.();
     const mem = process.memoryUsage();
-    const stats: ServerStats = { rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, connections: {}, dataverseRequests: 0, ...extra?.stats() };
+    const stats: ServerStats = { rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, connections: {}, dataverseRequests: 0, tableRequests: 0, ...extra?.stats() };
     process.send?.({ type: 'stats', stats });
   });
   process.stdout.write(`${JSON.stringify(ready)}\n`);
