@@ -285,7 +285,9 @@ class LiveExchange implements Exchange {
 
   finish(response: Response): Response {
     const status = response.status;
-    if (!response.body) {
+    // A whole answer (JSON) is complete already: the span ends now. Wrapping its body in another
+    // stream and Response cost more than the rest of a small call's telemetry.
+    if (!response.body || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
       this.end(status);
       return response;
     }

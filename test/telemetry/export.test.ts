@@ -151,6 +151,20 @@ describe('telemetry export', () => {
     expect(loads).toBe(1);
   });
 
+  it('a JSON answer is passed on as it is and recorded at once; an SSE answer when its last byte is read', async () => {
+    const records: TelemetryRecord[] = [];
+    const telemetry = createTelemetry({ sinks: [{ emit: (r) => records.push(r), flush: async () => undefined }], agents: ['sales'], tools: TOOLS });
+    const json = Response.json({ jsonrpc: '2.0', id: 1, result: {} });
+    expect(telemetry.exchange('sales', REQUEST_ID).finish(json)).toBe(json);
+    expect(records.filter((r) => r.type === 'request')).toHaveLength(1);
+    const sse = new Response('event: message\ndata: {}\n\n', { headers: { 'content-type': 'text/event-stream' } });
+    const streamed = telemetry.exchange('sales', REQUEST_ID).finish(sse);
+    expect(streamed).not.toBe(sse);
+    expect(records.filter((r) => r.type === 'request')).toHaveLength(1);
+    await streamed.text();
+    expect(records.filter((r) => r.type === 'request')).toHaveLength(2);
+  });
+
   it('costs nothing when off: no sink, no span wrapping', async () => {
     const telemetry = createTelemetry({ sinks: [], agents: ['sales'], tools: TOOLS });
     expect(telemetry.enabled).toBe(false);
