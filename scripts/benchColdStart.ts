@@ -1,9 +1,9 @@
 /**
  * Cold-start benchmark of the Azure Functions entries: 10 fresh node processes, each importing the
  * entries the way the Functions worker does (scripts/functionsHost.ts) and answering one
- * 2026-07-28 `tools/list` through the registered `mcp` handler, against Azurite and the local
- * identity provider on loopback (so the first request pays for start-up: config, Table Storage
- * tables, JWKS, token check). Prints medians for the esbuild bundle (what deploys) and, for
+ * 2026-07-28 `tools/list` through the registered `mcp` handler, against Azurite, the local
+ * identity provider and the Dataverse emulator on loopback (so the first request pays for start-up:
+ * config, Table Storage tables, JWKS, token check, the on-behalf-of exchange and the user's privileges). Prints medians for the esbuild bundle (what deploys) and, for
  * comparison, the tsc output of the same entries. A benchmark that prints figures, not a test.
  *
  * Run: npm run bench:coldstart   (targets: import ≤ 250 ms, first tools/list ≤ 400 ms after process start)
@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
-import { generateSigningKey, startLocalIdp } from '../src/auth/localIdp.js';
+import { generateSigningKey, type LocalIdp, startLocalIdp } from '../src/auth/localIdp.js';
 import { LOCAL_APP_CLIENT_ID, LOCAL_APP_ID_URI } from '../src/dev/embedded.js';
 import { startAzurite } from '../src/dev/azurite.js';
+import { type EmulatorHandle, startEmulator } from '../src/emulator/index.js';
 import { LOCAL_TENANT_ID, LOCAL_USERS } from '../src/emulator/users.js';
 import { bundleFunctions, functionEntries, ROOT } from './bundleFunctions.js';
 import type { HostReport } from './functionsHost.js';
@@ -51,12 +52,21 @@ export async function measureColdStart(options: { runs?: number; bundleOnly?: bo
   const azurite = await startAzurite();
   const key = await generateSigningKey();
   const clientSecret = randomBytes(24).toString('base64url');
-  const idp = await startLocalIdp({
+  // The sales route lists the tools the user's privileges allow: the first tools/list reads them
+  // from Dataverse (the emulator, warm in this process), on behalf of the user, as on a real org.
+  let idp: LocalIdp | undefined;
+  const emulator: EmulatorHandle = await startEmulator({
+    verifyToken: async (token) => {
+      if (!idp) throw new Error('identity provider not ready');
+      return idp.verifyDownstreamToken(token, emulator.url);
+    },
+  });
+  idp = await startLocalIdp({
     tenantId: LOCAL_TENANT_ID,
     key,
     users: LOCAL_USERS,
     clients: [{ clientId: LOCAL_APP_CLIENT_ID, clientSecret, audiences: [LOCAL_APP_ID_URI, LOCAL_APP_CLIENT_ID] }],
-    resources: [],
+    resources: [emulator.url],
   });
   try {
     const token = await idp.mintUserToken(LOCAL_USERS[0]!, { audience: LOCAL_APP_ID_URI, scopes: ['access_as_user'] });
@@ -82,6 +92,7 @@ export async function measureColdStart(options: { runs?: number; bundleOnly?: bo
       AUTH_CLIENT_ID: LOCAL_APP_CLIENT_ID,
       AUTH_APP_ID_URI: LOCAL_APP_ID_URI,
       AUTH_CLIENT_SECRET: clientSecret,
+      DATAVERSE_URL: emulator.url,
       AGENTS_FILE: join(ROOT, 'agents.json'),
       PUBLIC_BASE_URL: 'http://127.0.0.1:7071',
       MCP_HOST_INVOKE: body,
@@ -127,6 +138,7 @@ export async function measureColdStart(options: { runs?: number; bundleOnly?: bo
     return { bundled, ...(compiled && { compiled }) };
   } finally {
     await idp.close();
+    await emulator.close();
     await azurite.close();
   }
 }
