@@ -187,15 +187,16 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
   if (!(headers['content-type'] ?? '').toString().startsWith('text/event-stream')) {
     // A whole answer (JSON): one write with Content-Length instead of chunk after chunk of a stream,
     // which cost a writev per chunk and most of this function's time under load.
-    let body: string;
+    // As bytes: decoding the body to a string only for node:http to encode it again cost a tenth of
+    // a large answer's time (a 90 KB tools/list). The head and the body still go in one writev.
+    let body: Buffer;
     try {
-      body = await response.text();
+      body = Buffer.from(await response.arrayBuffer());
     } catch {
       res.destroy();
       return;
     }
-    // As text, node:http sends the head and the body in one write.
-    headers['content-length'] = String(Buffer.byteLength(body));
+    headers['content-length'] = String(body.byteLength);
     res.writeHead(response.status, headers).end(body);
     return;
   }
