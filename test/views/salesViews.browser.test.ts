@@ -99,8 +99,8 @@ describe.skipIf(!BROWSER_AVAILABLE)('sales views in Chromium', () => {
       await confirm(/^Activate /, / is active\.$/);
       await shot(h, 'opportunity-quote');
       await confirm(/^Convert .* to an order$/, / became an order\.$/);
-      const names = h.calls.map((c) => c.name);
-      expect(names).toEqual(['create_quote_from_opportunity', 'create_quote_from_opportunity', 'get_opportunity_summary', 'set_quote_active', 'set_quote_active', 'get_opportunity_summary', 'convert_quote_to_order', 'convert_quote_to_order', 'get_opportunity_summary']);
+      // The view refreshes the summary after it shows the outcome: wait for that last call too.
+      await expect.poll(() => h.calls.map((c) => c.name)).toEqual(['create_quote_from_opportunity', 'create_quote_from_opportunity', 'get_opportunity_summary', 'set_quote_active', 'set_quote_active', 'get_opportunity_summary', 'convert_quote_to_order', 'convert_quote_to_order', 'get_opportunity_summary']);
       const quotes = (await call('get_opportunity_summary', { opportunityId }))['quotes'] as Array<{ stateCode: number }>;
       expect(quotes.map((q) => q.stateCode)).toContain(2);
     } finally {
