@@ -160,7 +160,7 @@ async function handle(
       app.shared && sharedServable(outcome, headers) ? app.shared.serve(route.config.id, route.agent, outcome, request, authInfo) : app.modern.fetch(request, { authInfo, parsedBody: body });
     const mismatch = paramHeaderProblem(body, route, request.headers);
     if (mismatch) return jsonRpcError(400, -32020, mismatch, requestIdOf(body));
-    const list = ToolsListCache.candidate(body, request.headers);
+    const list = ToolsListCache.candidate(outcome, headers);
     if (list) {
       // Discovery is the same for every caller of the route with the same listed tools (the digest of
       // the user's privilege-filtered set joins the key): the SDK answers once per key, later calls get

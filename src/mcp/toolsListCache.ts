@@ -1,4 +1,4 @@
-import { classifyInboundRequest } from '@modelcontextprotocol/server';
+import type { InboundClassificationOutcome } from '@modelcontextprotocol/server';
 
 /**
  * What a tools/list answer depends on. Today the list is a function of the agent route and the
@@ -47,27 +47,20 @@ export class ToolsListCache {
   private readonly answers = new Map<string, Answer>();
   hits = 0;
 
-  /** The request as the cache sees it, when it is one the cache may answer (else the SDK answers). */
-  static candidate(body: object, headers: Headers): ListRequest | undefined {
-    const m = body as { method?: unknown; params?: unknown };
-    if (m.method !== 'tools/list' || !isRecord(m.params)) return undefined;
+  /**
+   * The request as the cache sees it, when it is one the cache may answer (else the SDK answers).
+   * `outcome` is the SDK's classification of this body with its headers (classifyPost).
+   */
+  static candidate(outcome: InboundClassificationOutcome, headers: Headers): ListRequest | undefined {
+    if (outcome.kind !== 'modern' || outcome.messageKind !== 'request' || outcome.message.method !== 'tools/list') return undefined;
+    const params = outcome.message.params;
+    if (!isRecord(params)) return undefined;
     // A cursor (refused by the handler) or anything else in params: the SDK decides.
-    for (const k of Object.keys(m.params)) if (k !== '_meta') return undefined;
-    const protocolVersionHeader = headers.get('mcp-protocol-version') ?? undefined;
-    const mcpMethodHeader = headers.get('mcp-method') ?? undefined;
+    for (const k of Object.keys(params)) if (k !== '_meta') return undefined;
     // The SDK refuses a modern request without these; such requests get its refusal.
-    if (protocolVersionHeader === undefined || mcpMethodHeader === undefined) return undefined;
-    const mcpNameHeader = headers.get('mcp-name') ?? undefined;
-    const route = classifyInboundRequest({
-      httpMethod: 'POST',
-      body,
-      protocolVersionHeader,
-      mcpMethodHeader,
-      ...(mcpNameHeader !== undefined && { mcpNameHeader }),
-    });
-    if (route.kind !== 'modern' || route.messageKind !== 'request') return undefined;
-    const revision = route.classification.revision;
-    return revision === undefined ? undefined : { revision, id: route.message.id };
+    if (headers.get('mcp-protocol-version') === null || headers.get('mcp-method') === null) return undefined;
+    const revision = outcome.classification.revision;
+    return revision === undefined ? undefined : { revision, id: outcome.message.id };
   }
 
   /** The remembered answer for `key`, addressed to this request's id, or undefined. */
