@@ -155,8 +155,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<PreReadBody> {
     };
     req.on('data', onData);
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
-    // A client that hangs up mid-body: the request is dropped (its abort signal fires too).
-    // A client that hangs up mid-body ('error' is ECONNRESET "aborted").
+    // A client that hangs up mid-body ('error' is ECONNRESET "aborted"; its abort signal fires too).
     req.once('error', () => resolve('client-closed'));
     req.once('close', () => {
       if (!req.complete) resolve('client-closed');
