@@ -2,8 +2,9 @@
  * Cold-start benchmark of the Azure Functions entries: 10 fresh node processes, each importing the
  * entries the way the Functions worker does (scripts/functionsHost.ts) and answering one
  * 2026-07-28 `tools/list` through the registered `mcp` handler, against Azurite, the local
- * identity provider and the Dataverse emulator on loopback (so the first request pays for start-up:
- * config, Table Storage tables, JWKS, token check, the on-behalf-of exchange and the user's privileges). Prints medians for the esbuild bundle (what deploys) and, for
+ * identity provider and the Dataverse emulator on loopback (so the first request pays for
+ * start-up: config, Table Storage tables, JWKS, token check, the on-behalf-of exchange and the
+ * user's privileges). Prints medians for the esbuild bundle (what deploys) and, for
  * comparison, the tsc output of the same entries. A benchmark that prints figures, not a test.
  *
  * Run: npm run bench:coldstart   (targets: import ≤ 250 ms, first tools/list ≤ 400 ms after process start)

@@ -9,7 +9,7 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { type ClientRequest, createServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -127,7 +127,7 @@ async function ours(): Promise<Ours> {
   // Every HTTP request this process sends through node:http (the Table client's transport), by port.
   const sent = new Map<number, number>();
   channel('http.client.request.start').subscribe((message) => {
-    const port = Number((message as { request: { socket?: Socket; getHeader(name: string): unknown } }).request.getHeader('host')?.toString().split(':')[1] ?? 0);
+    const port = Number((message as { request: ClientRequest }).request.getHeader('host')?.toString().split(':')[1] ?? 0);
     sent.set(port, (sent.get(port) ?? 0) + 1);
   });
 

@@ -1,5 +1,7 @@
 import type { InboundClassificationOutcome } from '@modelcontextprotocol/server';
 
+import { carriesStandardHeaders } from './sharedServers.js';
+
 /**
  * What a tools/list answer depends on. Today the list is a function of the agent route and the
  * protocol revision; once discovery is filtered by the caller's privileges, a digest of the
@@ -23,10 +25,10 @@ export function toolsListKey(key: ToolsListKey): string {
  */
 interface Answer {
   head: Buffer;
-  tail: Buffer;
   headers: ReadonlyArray<readonly [string, string]>;
 }
 
+/** What follows the id in every answer. */
 const TAIL = Buffer.from('}');
 
 /** A request the cache may answer: which revision it names, and its JSON-RPC id. */
@@ -57,8 +59,7 @@ export class ToolsListCache {
     if (!isRecord(params)) return undefined;
     // A cursor (refused by the handler) or anything else in params: the SDK decides.
     for (const k of Object.keys(params)) if (k !== '_meta') return undefined;
-    // The SDK refuses a modern request without these; such requests get its refusal.
-    if (headers.get('mcp-protocol-version') === null || headers.get('mcp-method') === null) return undefined;
+    if (!carriesStandardHeaders(headers)) return undefined;
     const revision = outcome.classification.revision;
     return revision === undefined ? undefined : { revision, id: outcome.message.id };
   }
@@ -69,7 +70,7 @@ export class ToolsListCache {
     if (!answer) return undefined;
     this.hits++;
     // The member order the SDK writes, so a cached answer is byte-for-byte the SDK's.
-    const body = Buffer.concat([answer.head, Buffer.from(JSON.stringify(id)), answer.tail]);
+    const body = Buffer.concat([answer.head, Buffer.from(JSON.stringify(id)), TAIL]);
     return new Response(body, { status: 200, headers: answer.headers.map(([k, v]) => [k, v]) });
   }
 
@@ -80,7 +81,7 @@ export class ToolsListCache {
     const message = JSON.parse(text) as { result?: unknown; error?: unknown };
     const headers = [...response.headers].filter(([k]) => k !== 'content-length');
     if (message.result !== undefined && message.error === undefined) {
-      this.answers.set(key, { head: Buffer.from(`{"result":${JSON.stringify(message.result)},"jsonrpc":"2.0","id":`), tail: TAIL, headers });
+      this.answers.set(key, { head: Buffer.from(`{"result":${JSON.stringify(message.result)},"jsonrpc":"2.0","id":`), headers });
     }
     return new Response(text, { status: response.status, headers });
   }
