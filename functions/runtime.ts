@@ -3,6 +3,7 @@ import azureFunctions, { type HttpRequest, type HttpResponseInit } from '@azure/
 import { buildApp } from '../src/app/buildApp.js';
 import { loadConfig } from '../src/config/config.js';
 import type { McpApp } from '../src/http/mcpApp.js';
+import { type Answer, PreparedAnswer } from '../src/mcp/answer.js';
 import { createLogger } from '../src/telemetry/log.js';
 
 /** The Functions host: streamed bodies on, so SSE responses flow as they are written. */
@@ -51,8 +52,9 @@ export function toWebRequest(req: HttpRequest): Request {
   } as RequestInit);
 }
 
-/** Web Response → Functions response; a streamed body (SSE) is handed over as a stream. */
-export function toResponseInit(response: Response): HttpResponseInit {
+/** Web Response → Functions response; a streamed body (SSE) is handed over as a stream, a prepared one as its bytes. */
+export function toResponseInit(response: Answer): HttpResponseInit {
+  if (response instanceof PreparedAnswer) return { status: response.status, headers: { ...response.headers }, body: response.body };
   const headers: Record<string, string> = {};
   response.headers.forEach((value, key) => {
     headers[key] = value;

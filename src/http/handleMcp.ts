@@ -12,6 +12,7 @@ import {
 
 import { authenticate } from '../auth/authenticate.js';
 import { type Principal, principalKey, samePrincipal } from '../auth/principal.js';
+import type { Answer } from '../mcp/answer.js';
 import { type RequestContext, toAuthInfo } from '../mcp/requestContext.js';
 import { paramHeaderMismatch } from '../mcp/paramHeaders.js';
 import { isClientResponse } from '../mcp/serverRequests.js';
@@ -34,6 +35,12 @@ export type PreReadBody = string | 'too-large' | 'client-closed';
 export interface HandleOptions {
   /** Reads the body off the host's own stream; called only once the request is authenticated. */
   readBody?: () => Promise<PreReadBody>;
+  /**
+   * The client's hang-up, when the host left it off the Request (the node host does for 2026-07-28
+   * requests: a Request following a signal cost as much again as one without). Requests that go to
+   * the SDK's handler get it back on a copy.
+   */
+  signal?: AbortSignal;
   /** Origins/hosts to allow, decided by the host (loopback names in development). */
   allowedOrigins?: readonly string[];
   allowedHosts?: readonly string[];
@@ -45,7 +52,7 @@ const SESSION_HEADER = 'mcp-session-id';
  * The one MCP entry point: `functions/mcp.ts`, the node dev host and the tests all call this.
  * HTTP-level problems are answered with HTTP statuses before any JSON-RPC processing.
  */
-export async function handleMcp(request: Request, agentId: string, app: McpApp, options: HandleOptions = {}): Promise<Response> {
+export async function handleMcp(request: Request, agentId: string, app: McpApp, options: HandleOptions = {}): Promise<Answer> {
   const requestId = randomUUID();
   const exchange = app.telemetry.exchange(agentId, requestId);
   const log = app.log.child({ requestId, agent: agentId });
@@ -76,7 +83,7 @@ async function handle(
   options: HandleOptions,
   requestId: string,
   log: Logger,
-): Promise<Response> {
+): Promise<Answer> {
   if (!app.config.mcpEnabled) {
     return httpError(403, 'mcp_disabled', 'MCP access is not enabled for this service. An administrator must enable the MCP feature for the subscription before any agent can be used.');
   }
@@ -156,8 +163,10 @@ async function handle(
     const authInfo = toAuthInfo(requestContext);
     // A plain modern request goes to the route's long-lived server; anything else to the SDK's
     // per-request handler, which decides it (the two answer alike: test/mcp/sharedServers.test.ts).
-    const modern = (): Promise<Response> =>
-      app.shared && sharedServable(outcome, headers) ? app.shared.serve(route.config.id, route.agent, outcome, request, authInfo) : app.modern.fetch(request, { authInfo, parsedBody: body });
+    const modern = (): Promise<Answer> =>
+      app.shared && sharedServable(outcome, headers)
+        ? app.shared.serve(route.config.id, route.agent, outcome, request, authInfo, options.signal)
+        : app.modern.fetch(withSignal(request, options.signal), { authInfo, parsedBody: body });
     const mismatch = paramHeaderProblem(body, route, request.headers);
     if (mismatch) return jsonRpcError(400, -32020, mismatch, requestIdOf(body));
     const list = ToolsListCache.candidate(outcome, headers);
@@ -179,7 +188,7 @@ async function handle(
     }
     return modern();
   }
-  return legacyPost(request, body, route, { ...requestContext, era: 'legacy' }, app);
+  return legacyPost(withSignal(request, options.signal), body, route, { ...requestContext, era: 'legacy' }, app);
 }
 
 /**
@@ -278,6 +287,11 @@ function paramHeaderProblem(body: object, route: AgentRoute, headers: Headers): 
   if (m.method !== 'tools/call' || typeof m.params?.name !== 'string') return undefined;
   const declared = paramHeadersFor(route.agent, m.params.name);
   return declared.length ? paramHeaderMismatch(declared, m.params.arguments, headers) : undefined;
+}
+
+/** `request` following the client's hang-up signal, when the host kept the signal apart. */
+function withSignal(request: Request, signal: AbortSignal | undefined): Request {
+  return signal ? new Request(request, { signal }) : request;
 }
 
 /** Revision the spec says to assume when a 2025-era request has no `MCP-Protocol-Version` and no session. */

@@ -1,5 +1,7 @@
 /** Small response builders so every status carries the same JSON shapes. */
 
+import { type Answer, PreparedAnswer } from '../mcp/answer.js';
+
 /** A plain HTTP error (before any JSON-RPC processing): `{ error, message }`. */
 export function httpError(status: number, error: string, message: string, headers: Record<string, string> = {}): Response {
   return Response.json({ error, message }, { status, headers });
@@ -32,10 +34,16 @@ export function requestIdOf(body: unknown): string | number | null {
 /**
  * `response` with extra headers (bodies stream through untouched). The caller hands the response
  * over: its headers are set in place when they are mutable (every Response built here or by the
- * SDK), which spares a Response and a Headers copy per request; a fetched response's immutable
- * headers are copied.
+ * SDK, and every prepared answer), which spares a Response and a Headers copy per request; a fetched
+ * response's immutable headers are copied.
  */
-export function withHeaders(response: Response, headers: Record<string, string>): Response {
+export function withHeaders(response: Response, headers: Record<string, string>): Response;
+export function withHeaders(response: Answer, headers: Record<string, string>): Answer;
+export function withHeaders(response: Answer, headers: Record<string, string>): Answer {
+  if (response instanceof PreparedAnswer) {
+    for (const [k, v] of Object.entries(headers)) response.headers[k.toLowerCase()] = v;
+    return response;
+  }
   try {
     for (const [k, v] of Object.entries(headers)) response.headers.set(k, v);
     return response;

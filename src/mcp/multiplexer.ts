@@ -10,6 +10,11 @@ import {
   type TransportSendOptions,
 } from '@modelcontextprotocol/server';
 
+import { type Answer, jsonAnswer, type PreparedAnswer } from './answer.js';
+
+/** nginx's "client closed request", as the SDK's handler answers a request whose client hung up. */
+const CLIENT_CLOSED = 499;
+
 /** The era a shared server serves; the SDK binds an instance to it when it connects to a per-request transport. */
 export const MODERN_CLASSIFICATION: MessageClassification = { era: 'modern', revision: '2026-07-28' };
 
@@ -18,6 +23,13 @@ interface Exchange {
   /** The client's own id, restored on everything sent back. */
   id: RequestId;
   answered: boolean;
+  /** A notification went out first: the SDK's transport answers with an SSE stream. */
+  streaming: boolean;
+  /** Settles the exchange with a JSON result, sparing the SDK's transport its Response. */
+  settle: (answer: PreparedAnswer) => void;
+  prepared?: PreparedAnswer;
+  /** The host kept the hang-up signal apart from the Request. */
+  detached: boolean;
 }
 
 /**
@@ -44,11 +56,16 @@ export class ModernMultiplexer extends PerRequestHTTPServerTransport {
   override async start(): Promise<void> {}
 
   /** Serves one classified modern request; resolves with the HTTP answer the SDK's transport shaped. */
-  async serve(message: JSONRPCRequest, extra: PerRequestMessageExtra): Promise<Response> {
+  async serve(message: JSONRPCRequest, extra: PerRequestMessageExtra & { signal?: AbortSignal }): Promise<Answer> {
     if (this.closed) throw new SdkError(SdkErrorCode.ConnectionClosed, 'The server is shutting down');
+    // The host's hang-up signal, when the Request does not carry one (the SDK's transport listens to the Request's).
+    const { signal, ...forwarded } = extra;
+    if (signal?.aborted) return new Response(null, { status: CLIENT_CLOSED });
     const internal = ++this.nextId;
     const transport = new PerRequestHTTPServerTransport({ classification: MODERN_CLASSIFICATION });
-    const exchange: Exchange = { transport, id: message.id, answered: false };
+    let settle: (answer: PreparedAnswer) => void = () => undefined;
+    const settled = new Promise<PreparedAnswer>((resolve) => (settle = resolve));
+    const exchange: Exchange = { transport, id: message.id, answered: false, streaming: false, settle, detached: signal !== undefined };
     transport.onmessage = (inbound, info) => this.onmessage?.({ ...inbound, id: internal } as JSONRPCMessage, info);
     transport.onerror = (error) => this.onerror?.(error);
     transport.onclose = () => {
@@ -58,12 +75,18 @@ export class ModernMultiplexer extends PerRequestHTTPServerTransport {
     };
     await transport.start();
     this.exchanges.set(internal, exchange);
+    const onAbort = () => void transport.close();
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await transport.handleMessage(message, extra);
+      return await Promise.race([transport.handleMessage(message, forwarded), settled]);
     } catch (error) {
+      // Settled with a prepared result, then closed: the result stands.
+      if (exchange.prepared) return exchange.prepared;
       // The same answer the SDK's handler gives a request whose client hung up first.
-      if (error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) return new Response(null, { status: 499 });
+      if (error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) return new Response(null, { status: CLIENT_CLOSED });
       throw error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 
@@ -78,8 +101,26 @@ export class ModernMultiplexer extends PerRequestHTTPServerTransport {
     }
     if (response) {
       exchange.answered = true;
-      return exchange.transport.send({ ...message, id: exchange.id } as JSONRPCMessage);
+      const answer = { ...message, id: exchange.id } as JSONRPCMessage;
+      if (!exchange.streaming && 'result' in answer) {
+        // A result before any notification: the SDK's transport would answer 200 with
+        // Response.json(answer) (its statuses are for errors; a stream only once a notification
+        // went first). The same bytes as a prepared answer; errors and streams stay the SDK's.
+        exchange.prepared = jsonAnswer(answer);
+        exchange.settle(exchange.prepared);
+        if (exchange.detached) {
+          // Closing would reject its pending answer with an error built only to be dropped; with
+          // the hang-up signal kept apart, nothing outlives the exchange (the SDK's abort listener
+          // sits on the Request's own signal, which goes with the Request).
+          this.exchanges.delete(internal as number);
+          return;
+        }
+        await exchange.transport.close();
+        return;
+      }
+      return exchange.transport.send(answer);
     }
+    exchange.streaming = true;
     return exchange.transport.send(message, { ...options, relatedRequestId: exchange.id });
   }
 

@@ -1,5 +1,6 @@
 import { type AuthInfo, classifyInboundRequest, type InboundClassificationOutcome, type InboundModernRoute, type JSONRPCRequest, type Server } from '@modelcontextprotocol/server';
 
+import type { Answer } from './answer.js';
 import { MODERN_CLASSIFICATION, ModernMultiplexer } from './multiplexer.js';
 import type { AgentTools } from './toolInventory.js';
 
@@ -79,9 +80,10 @@ export class SharedModernServers {
     private readonly onerror: (error: Error) => void,
   ) {}
 
-  async serve(routeId: string, agent: AgentTools, route: ModernRequestRoute, request: Request, authInfo: AuthInfo): Promise<Response> {
+  /** `signal` is the client's hang-up, when `request` does not carry it. */
+  async serve(routeId: string, agent: AgentTools, route: ModernRequestRoute, request: Request, authInfo: AuthInfo, signal?: AbortSignal): Promise<Answer> {
     const mux = await this.muxFor(routeId, agent);
-    return mux.serve(route.message, { request, authInfo });
+    return mux.serve(route.message, { request, authInfo, ...(signal && { signal }) });
   }
 
   private muxFor(routeId: string, agent: AgentTools): Promise<ModernMultiplexer> {

@@ -1,5 +1,6 @@
 import type { InboundClassificationOutcome } from '@modelcontextprotocol/server';
 
+import { type Answer, PreparedAnswer } from './answer.js';
 import { carriesStandardHeaders } from './sharedServers.js';
 
 /**
@@ -23,7 +24,7 @@ export function toolsListKey(key: ToolsListKey): string {
  * JSON-RPC id, and the response headers. (A 90 KB list as a string cost a USV scan, an encode into
  * the Response and a decode out of it per call.)
  */
-interface Answer {
+interface Remembered {
   head: Buffer;
   headers: ReadonlyArray<readonly [string, string]>;
 }
@@ -46,7 +47,7 @@ export interface ListRequest {
  * Authentication, Origin/Host and media-type checks run before this is consulted.
  */
 export class ToolsListCache {
-  private readonly answers = new Map<string, Answer>();
+  private readonly answers = new Map<string, Remembered>();
   hits = 0;
 
   /**
@@ -65,25 +66,27 @@ export class ToolsListCache {
   }
 
   /** The remembered answer for `key`, addressed to this request's id, or undefined. */
-  answer(key: string, id: string | number): Response | undefined {
+  answer(key: string, id: string | number): PreparedAnswer | undefined {
     const answer = this.answers.get(key);
     if (!answer) return undefined;
     this.hits++;
     // The member order the SDK writes, so a cached answer is byte-for-byte the SDK's.
     const body = Buffer.concat([answer.head, Buffer.from(JSON.stringify(id)), TAIL]);
-    return new Response(body, { status: 200, headers: answer.headers.map(([k, v]) => [k, v]) });
+    return new PreparedAnswer(200, Object.fromEntries(answer.headers), body);
   }
 
   /** Remembers the SDK's answer for `key` if it is a successful JSON result; returns an equivalent response. */
-  async remember(key: string, response: Response): Promise<Response> {
-    if (response.status !== 200 || !(response.headers.get('content-type') ?? '').startsWith('application/json')) return response;
-    const text = await response.text();
+  async remember(key: string, response: Answer): Promise<Answer> {
+    const prepared = response instanceof PreparedAnswer;
+    const headers = (prepared ? Object.entries(response.headers) : [...response.headers]).filter(([k]) => k !== 'content-length');
+    const json = (headers.find(([k]) => k === 'content-type')?.[1] ?? '').startsWith('application/json');
+    if (response.status !== 200 || !json) return response;
+    const text = prepared ? Buffer.from(response.body).toString('utf8') : await response.text();
     const message = JSON.parse(text) as { result?: unknown; error?: unknown };
-    const headers = [...response.headers].filter(([k]) => k !== 'content-length');
     if (message.result !== undefined && message.error === undefined) {
       this.answers.set(key, { head: Buffer.from(`{"result":${JSON.stringify(message.result)},"jsonrpc":"2.0","id":`), headers });
     }
-    return new Response(text, { status: response.status, headers });
+    return prepared ? response : new Response(text, { status: response.status, headers });
   }
 }
 

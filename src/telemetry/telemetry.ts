@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 import type { DataverseCall } from '../dataverse/client.js';
+import type { Answer } from '../mcp/answer.js';
 import type { Logger } from './log.js';
 
 /**
@@ -116,6 +117,7 @@ export interface Exchange {
   toolResult(result: unknown): void;
   /** Ends the span when the response body has been sent (or at once without a body); returns the response to send. */
   finish(response: Response): Response;
+  finish(response: Answer): Answer;
 }
 
 export interface Telemetry {
@@ -283,11 +285,13 @@ class LiveExchange implements Exchange {
     this.toolOutcome = toolOutcomeOf(result);
   }
 
-  finish(response: Response): Response {
+  finish(response: Response): Response;
+  finish(response: Answer): Answer;
+  finish(response: Answer): Answer {
     const status = response.status;
     // A whole answer (JSON) is complete already: the span ends now. Wrapping its body in another
     // stream and Response cost more than the rest of a small call's telemetry.
-    if (!response.body || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    if (!(response instanceof Response) || !response.body || !(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
       this.end(status);
       return response;
     }
@@ -502,7 +506,9 @@ class NoExchange implements Exchange {
   set(): void {}
   describe(): void {}
   toolResult(): void {}
-  finish(response: Response): Response {
+  finish(response: Response): Response;
+  finish(response: Answer): Answer;
+  finish(response: Answer): Answer {
     return response;
   }
 }

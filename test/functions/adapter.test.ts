@@ -2,7 +2,7 @@ import { HttpRequest, InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { mcpFunction } from '../../functions/mcp.js';
-import { readJsonRpc, startTestServer, type TestServer } from '../helpers/harness.js';
+import { modernHeaders, modernRequest, readJsonRpc, startTestServer, type TestServer } from '../helpers/harness.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -48,6 +48,28 @@ describe('Azure Functions adapter', () => {
     expect(call.status).toBe(200);
     const result = await readJsonRpc(new Response(call.body as ReadableStream, { headers: call.headers as Record<string, string> }));
     expect(JSON.stringify(result)).toContain('alice@contoso.example');
+  });
+
+  it('hands a shared server\'s prepared 2026-07-28 answer over as its bytes, with its length', async () => {
+    const handler = mcpFunction(async () => server.app);
+    const served = server.app.shared!.stats().served;
+    const res = await handler(
+      new HttpRequest({
+        method: 'POST',
+        url: server.mcpUrl('sales'),
+        headers: modernHeaders(await server.token('alice'), 'tools/call', 'whoami'),
+        params: { agentId: 'sales' },
+        body: { string: JSON.stringify(modernRequest('tools/call', { name: 'whoami', arguments: {} }, 7)) },
+      }),
+      context(),
+    );
+    expect(server.app.shared!.stats().served).toBe(served + 1);
+    expect(res.status).toBe(200);
+    expect(res.headers).toMatchObject({ 'content-type': 'application/json' });
+    expect(res.body).toBeInstanceOf(Uint8Array);
+    const message = JSON.parse(Buffer.from(res.body as Uint8Array).toString('utf8')) as Record<string, unknown>;
+    expect(message).toMatchObject({ jsonrpc: '2.0', id: 7 });
+    expect(JSON.stringify(message['result'])).toContain('alice@contoso.example');
   });
 
   it('answers 404 for an unknown agent and 503 while the app cannot start', async () => {

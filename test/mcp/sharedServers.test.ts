@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { type JSONRPCRequest, Server } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { toResponse } from '../../src/mcp/answer.js';
 import { ModernMultiplexer } from '../../src/mcp/multiplexer.js';
 import { classifyPost, sharedServable } from '../../src/mcp/sharedServers.js';
 import { CONFORMANCE_AGENT } from '../../src/tools/conformance/index.js';
@@ -33,7 +34,12 @@ interface Answer {
   contentType: string;
   /** The JSON-RPC messages carried, in order (one for JSON, each event's data for SSE). */
   messages: unknown[];
+  /** A JSON answer byte for byte (a prepared answer must be the SDK's own bytes), and the headers sent with it. */
+  json?: { text: string; headers: Record<string, string> };
 }
+
+/** Headers that differ per response whoever answers. */
+const PER_RESPONSE = new Set(['date', 'x-request-id', 'keep-alive']);
 
 async function answer(server: TestServer, agent: string, body: unknown, headers: (token: string) => Record<string, string>): Promise<Answer> {
   const res = await fetch(server.mcpUrl(agent), { method: 'POST', headers: headers(await server.token('alice')), body: JSON.stringify(body) });
@@ -48,7 +54,8 @@ async function answer(server: TestServer, agent: string, body: unknown, headers:
       : text
         ? [JSON.parse(text) as unknown]
         : [];
-  return { status: res.status, contentType, messages };
+  const json = contentType === 'application/json' ? { text, headers: Object.fromEntries([...res.headers].filter(([k]) => !PER_RESPONSE.has(k))) } : undefined;
+  return { status: res.status, contentType, messages, ...(json && { json }) };
 }
 
 /** Sends one request to both servers; returns the shared one's answer after checking both agree, and whether the shared server took it. */
@@ -242,7 +249,7 @@ describe('ModernMultiplexer', () => {
   it('gives each exchange its own answer under the client id', async () => {
     const { server, mux } = await waitingServer();
     const answers = await Promise.all(
-      ['a', 'b', 'c'].map(async (text) => (await mux.serve(call('echo', { text }, 42) as unknown as JSONRPCRequest, { request: request() })).json()),
+      ['a', 'b', 'c'].map(async (text) => toResponse(await mux.serve(call('echo', { text }, 42) as unknown as JSONRPCRequest, { request: request() })).json()),
     );
     expect(answers).toEqual(['a', 'b', 'c'].map((text) => expect.objectContaining({ id: 42, result: expect.objectContaining({ content: [{ type: 'text', text }] }) })));
     expect(mux.open).toBe(0);
@@ -262,7 +269,23 @@ describe('ModernMultiplexer', () => {
     expect(mux.open).toBe(0);
     // The server goes on serving others.
     const next = await mux.serve(call('echo', { text: 'still here' }) as unknown as JSONRPCRequest, { request: request() });
-    expect(await next.json()).toMatchObject({ result: { content: [{ text: 'still here' }] } });
+    expect(await toResponse(next).json()).toMatchObject({ result: { content: [{ text: 'still here' }] } });
+    await server.close();
+  });
+
+  it('hears a hang-up signal passed apart from the Request (as the node host passes it)', async () => {
+    const { server, mux, aborted, running } = await waitingServer();
+    const hangUp = new AbortController();
+    const pending = mux.serve(call('wait') as unknown as JSONRPCRequest, { request: request(), signal: hangUp.signal });
+    await running;
+    hangUp.abort();
+    expect((await pending).status).toBe(499);
+    await vi.waitFor(() => expect(aborted).toEqual(['wait']));
+    expect(mux.open).toBe(0);
+    // Already gone when it arrives: not dispatched at all.
+    const gone = mux.serve(call('wait') as unknown as JSONRPCRequest, { request: request(), signal: hangUp.signal });
+    expect((await gone).status).toBe(499);
+    expect(mux.served).toBe(1);
     await server.close();
   });
 
