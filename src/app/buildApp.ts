@@ -20,10 +20,10 @@ import { PrivilegeCaches } from '../dataverse/privileges.js';
 import type { AgentRoute, FileOutcome, McpApp } from '../http/mcpApp.js';
 import { QueueHop, receiveFromPeers } from '../http/queueHop.js';
 import { LegacyStreams, type StreamTimers } from '../http/sseStreams.js';
-import { createServer, createSharedModernServer, type ServerDeps } from '../mcp/createServer.js';
+import { createServer, createSharedLegacyServer, createSharedModernServer, type ServerDeps } from '../mcp/createServer.js';
 import type { SignedState } from '../mcp/exchange.js';
 import { fromAuthInfo } from '../mcp/requestContext.js';
-import { SharedModernServers } from '../mcp/sharedServers.js';
+import { SharedLegacyServers, SharedModernServers } from '../mcp/sharedServers.js';
 import { deriveKey, openDownloadLink, referenceService } from '../mcp/secrets.js';
 import { ServerRequestRelay } from '../mcp/serverRequests.js';
 import { DiscoveryFilter } from '../mcp/discovery.js';
@@ -233,6 +233,7 @@ export async function buildApp({
   const modern = createMcpHandler(factory, { legacy: 'reject', maxRequestBodySize: config.maxBodyBytes, onerror });
   const legacy = legacyStatelessFallback(factory, onerror, { maxRequestBodySize: config.maxBodyBytes });
   const shared = config.sharedServers ? new SharedModernServers((agent) => createSharedModernServer(agent, deps), onerror) : undefined;
+  const sharedLegacy = config.sharedServers ? new SharedLegacyServers((agent) => createSharedLegacyServer(agent, deps), onerror, config.maxBodyBytes) : undefined;
 
   return {
     config,
@@ -247,6 +248,7 @@ export async function buildApp({
     verifier,
     modern,
     shared,
+    sharedLegacy,
     legacy,
     relay,
     streams,
@@ -255,6 +257,7 @@ export async function buildApp({
       await streams.close();
       await modern.close();
       await shared?.close();
+      await sharedLegacy?.close();
       await mailbox.close();
       await telemetry.flush();
     },

@@ -137,7 +137,7 @@ export interface AuthConfig {
 export interface AppConfig {
   publicBaseUrl: string;
   mcpEnabled: boolean;
-  /** Plain 2026-07-28 requests go to one long-lived server per agent route (src/mcp/sharedServers.ts). */
+  /** Plain 2026-07-28 and single 2025-era requests go to long-lived servers per agent route (src/mcp/sharedServers.ts). */
   sharedServers: boolean;
   /** `privileges`: each agent's `discovery` applies; `all`: every tool is listed to everyone. */
   toolDiscovery: 'privileges' | 'all';

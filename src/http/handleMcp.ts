@@ -16,7 +16,7 @@ import type { Answer } from '../mcp/answer.js';
 import { type RequestContext, toAuthInfo } from '../mcp/requestContext.js';
 import { paramHeaderMismatch } from '../mcp/paramHeaders.js';
 import { isClientResponse } from '../mcp/serverRequests.js';
-import { classifyPost, sharedServable } from '../mcp/sharedServers.js';
+import { classifyPost, sharedLegacyServable, sharedServable } from '../mcp/sharedServers.js';
 import { paramHeadersFor } from '../mcp/toolInventory.js';
 import { ToolsListCache, toolsListKey } from '../mcp/toolsListCache.js';
 import { StorageUnavailableError } from '../sessions/tableStorage.js';
@@ -36,9 +36,9 @@ export interface HandleOptions {
   /** Reads the body off the host's own stream; called only once the request is authenticated. */
   readBody?: () => Promise<PreReadBody>;
   /**
-   * The client's hang-up, when the host left it off the Request (the node host does for 2026-07-28
-   * requests: a Request following a signal cost as much again as one without). Requests that go to
-   * the SDK's handler get it back on a copy.
+   * The client's hang-up, when the host left it off the Request (the node host does for
+   * /mcp/{agentId}: a Request following a signal cost as much again as one without). Requests that
+   * go to the SDK's handlers get it back on a copy.
    */
   signal?: AbortSignal;
   /** Origins/hosts to allow, decided by the host (loopback names in development). */
@@ -188,24 +188,33 @@ async function handle(
     }
     return modern();
   }
-  return legacyPost(withSignal(request, options.signal), body, route, { ...requestContext, era: 'legacy' }, app);
+  return legacyPost(request, body, route, { ...requestContext, era: 'legacy' }, app, options.signal);
 }
 
 /**
  * 2025-era POST: initialize opens a stored session; a request naming a session must present a live
  * one; a request without `Mcp-Session-Id` is served statelessly (see "Testing with curl" in README.md).
  */
-async function legacyPost(request: Request, parsed: object, route: AgentRoute, requestContext: RequestContext, app: McpApp): Promise<Response> {
+async function legacyPost(request: Request, parsed: object, route: AgentRoute, requestContext: RequestContext, app: McpApp, signal: AbortSignal | undefined): Promise<Response> {
   const body = Array.isArray(parsed) ? parsed : withInitializeDefaults(parsed);
   const messages: unknown[] = Array.isArray(body) ? body : [body];
   const id = requestIdOf(body);
   if (messages.length === 0) return jsonRpcError(400, -32600, 'Invalid Request: empty batch.');
-  const sdkRequest = withCanonicalAccept(request);
+  const accepted = withCanonicalAccept(request);
+  const sdkRequest = () => withSignal(accepted, signal);
+  // A single request goes to the route's long-lived 2025-era server; anything else (batches,
+  // notifications) to the SDK's per-request fallback (the two answer alike: test/mcp/sharedServers.test.ts).
+  const serve = (context: RequestContext): Promise<Response> => {
+    const authInfo = toAuthInfo(context);
+    if (!app.sharedLegacy || !sharedLegacyServable(body)) return app.legacy(sdkRequest(), { authInfo, parsedBody: body });
+    const binding = context.session && { relay: app.relay, sessionId: context.session.id, owner: principalKey(context.principal) };
+    return app.sharedLegacy.serve(route.config.id, route.agent, accepted, body, authInfo, binding, signal ?? request.signal);
+  };
 
   const initialize = messages.find((m) => isInitializeRequest(m));
   if (initialize && isInitializeRequest(initialize)) {
     if (messages.length > 1) return jsonRpcError(400, -32600, 'Invalid Request: initialize must be sent on its own.');
-    const response = await app.legacy(sdkRequest, { authInfo: toAuthInfo(requestContext), parsedBody: body });
+    const response = await app.legacy(sdkRequest(), { authInfo: toAuthInfo(requestContext), parsedBody: body });
     if (response.status !== 200) return response;
     const params = initialize.params;
     const requested = params.protocolVersion;
@@ -241,7 +250,7 @@ async function legacyPost(request: Request, parsed: object, route: AgentRoute, r
     if (Array.isArray(body) && version !== '2025-03-26') {
       return jsonRpcError(400, -32600, `Invalid Request: JSON-RPC batches are not part of protocol revision ${version.slice(0, 32)}.`);
     }
-    return app.legacy(sdkRequest, { authInfo: toAuthInfo(requestContext), parsedBody: body });
+    return serve(requestContext);
   }
   // Read once per request, and from this instance's memory while it read it recently for this user.
   const session = await app.sessions.getFor(sessionId, requestContext.principal);
@@ -269,7 +278,7 @@ async function legacyPost(request: Request, parsed: object, route: AgentRoute, r
     // Missing one sliding-expiry refresh is harmless; the next call retries it.
     requestContext.log.warn('session refresh failed', { error: (err as Error).message });
   }
-  return app.legacy(sdkRequest, { authInfo: toAuthInfo({ ...requestContext, session }), parsedBody: body });
+  return serve({ ...requestContext, session });
 }
 
 const listCaches = new WeakMap<McpApp, ToolsListCache>();

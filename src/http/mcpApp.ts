@@ -5,7 +5,7 @@ import type { TokenVerifier } from '../auth/tokenVerifier.js';
 import type { AgentConfig } from '../config/agents.js';
 import type { AppConfig } from '../config/config.js';
 import type { ServerRequestRelay } from '../mcp/serverRequests.js';
-import type { SharedModernServers } from '../mcp/sharedServers.js';
+import type { SharedLegacyServers, SharedModernServers } from '../mcp/sharedServers.js';
 import type { AgentTools } from '../mcp/toolInventory.js';
 import type { Principal } from '../auth/principal.js';
 import type { ChatHistoryStore } from '../sessions/chatHistory.js';
@@ -54,6 +54,8 @@ export interface McpApp {
   modern: McpHttpHandler;
   /** Long-lived 2026-07-28 servers, one per agent route (off when MCP_SHARED_SERVERS=false). */
   shared: SharedModernServers | undefined;
+  /** Long-lived 2025-era servers, one per agent route, for single requests (same switch). */
+  sharedLegacy: SharedLegacyServers | undefined;
   legacy: LegacyHttpHandler;
   /** Where clients' answers to server→client requests go (2025-era sessions). */
   relay: ServerRequestRelay;

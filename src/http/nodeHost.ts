@@ -24,7 +24,6 @@ export interface NodeHost {
   close(): Promise<void>;
 }
 
-const MODERN_REVISION = '2026-07-28';
 const MCP_ROUTE = /^\/mcp\/([^/?#]+)\/?$/;
 /** The legacy HTTP+SSE transport (2024-11-05): the stream, and where its messages are POSTed. */
 const LEGACY_ROUTE = /^\/mcp\/([^/?#]+)\/(sse|message)\/?$/;
@@ -76,9 +75,9 @@ async function route(req: IncomingMessage, res: ServerResponse, app: McpApp, opt
   const mcp = MCP_ROUTE.exec(path);
   const legacy = mcp ? undefined : LEGACY_ROUTE.exec(path);
   if (mcp || legacy) {
-    // A 2026-07-28 request most likely goes to the route's shared server, which takes the hang-up
-    // signal apart: a Request that follows a signal cost twice one that does not.
-    const apart = mcp !== null && req.headers['mcp-protocol-version'] === MODERN_REVISION;
+    // A request to /mcp/{agentId} most likely goes to one of the route's shared servers, which take
+    // the hang-up signal apart: a Request that follows a signal cost twice one that does not.
+    const apart = mcp !== null;
     const request = toWebRequest(req, apart ? undefined : abort.signal);
     const agentId = safeDecode((mcp ?? legacy)?.[1] ?? '');
     const handleOptions = {

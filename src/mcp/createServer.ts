@@ -92,6 +92,15 @@ export function createSharedModernServer(agent: AgentTools, deps: ServerDeps): S
   return buildServer(agent, { era: 'modern', session: undefined }, (serverContext) => fromAuthInfo(serverContext.http?.authInfo), deps, versions);
 }
 
+/**
+ * One long-lived 2025-era server for an agent route (see LegacyMultiplexer): as the shared modern
+ * one, each call's session, user, request id and log come from its own `authInfo`. Server→client
+ * requests get their relay ids from the multiplexer, not from a wrapped transport.
+ */
+export function createSharedLegacyServer(agent: AgentTools, deps: ServerDeps): Server {
+  return buildServer(agent, { era: 'legacy', session: undefined }, (serverContext) => fromAuthInfo(serverContext.http?.authInfo), deps);
+}
+
 function buildServer(
   agent: AgentTools,
   scope: Pick<RequestContext, 'era' | 'session'> & Partial<RequestContext>,
@@ -229,7 +238,7 @@ function buildServer(
     return withInput(run, exchangeFor(call, meta, serverContext, request, deps.stateCodec), serverContext, request, deps.stateCodec, call, refuse);
   };
 
-  registerSurface(server, agent, scope, { contextFor, setLogLevel: deps.setLogLevel, interact });
+  registerSurface(server, agent, scope, { contextFor, setLogLevel: deps.setLogLevel, sessionOf: (serverContext) => requestOf(serverContext).session, interact });
 
   return server;
 }

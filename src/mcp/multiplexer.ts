@@ -13,7 +13,24 @@ import {
 import { type Answer, jsonAnswer, type PreparedAnswer } from './answer.js';
 
 /** nginx's "client closed request", as the SDK's handler answers a request whose client hung up. */
-const CLIENT_CLOSED = 499;
+export const CLIENT_CLOSED = 499;
+
+/**
+ * The exchange a message the server sends belongs to: an answer by its (internal) id, anything
+ * else by the request it relates to. An answer for an exchange that ended is reported.
+ */
+export function exchangeOf<E>(
+  exchanges: ReadonlyMap<number, E>,
+  message: JSONRPCMessage,
+  options: TransportSendOptions | undefined,
+  onerror: ((error: Error) => void) | undefined,
+): { response: boolean; internal: number; exchange: E | undefined } {
+  const response = !('method' in message) && 'id' in message;
+  const id = response ? (message as { id: RequestId }).id : options?.relatedRequestId;
+  const exchange = typeof id === 'number' ? exchanges.get(id) : undefined;
+  if (!exchange && response) onerror?.(new Error('An answer arrived for an exchange that already ended.'));
+  return { response, internal: typeof id === 'number' ? id : -1, exchange };
+}
 
 /** The era a shared server serves; the SDK binds an instance to it when it connects to a per-request transport. */
 export const MODERN_CLASSIFICATION: MessageClassification = { era: 'modern', revision: '2026-07-28' };
@@ -92,13 +109,8 @@ export class ModernMultiplexer extends PerRequestHTTPServerTransport {
 
   /** What the server sends: a call's answer, or a notification (progress, log) related to it. */
   override async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    const response = !('method' in message) && 'id' in message;
-    const internal = response ? (message as { id: RequestId }).id : options?.relatedRequestId;
-    const exchange = typeof internal === 'number' ? this.exchanges.get(internal) : undefined;
-    if (!exchange) {
-      if (response) this.onerror?.(new Error('An answer arrived for an exchange that already ended.'));
-      return;
-    }
+    const { response, internal, exchange } = exchangeOf(this.exchanges, message, options, this.onerror);
+    if (!exchange) return;
     if (response) {
       exchange.answered = true;
       const answer = { ...message, id: exchange.id } as JSONRPCMessage;
@@ -112,7 +124,7 @@ export class ModernMultiplexer extends PerRequestHTTPServerTransport {
           // Closing would reject its pending answer with an error built only to be dropped; with
           // the hang-up signal kept apart, nothing outlives the exchange (the SDK's abort listener
           // sits on the Request's own signal, which goes with the Request).
-          this.exchanges.delete(internal as number);
+          this.exchanges.delete(internal);
           return;
         }
         await exchange.transport.close();

@@ -1,6 +1,7 @@
-import { type AuthInfo, classifyInboundRequest, type InboundClassificationOutcome, type InboundModernRoute, type JSONRPCRequest, type Server } from '@modelcontextprotocol/server';
+import { type AuthInfo, classifyInboundRequest, type InboundClassificationOutcome, type InboundModernRoute, type JSONRPCRequest, type Server, type Transport } from '@modelcontextprotocol/server';
 
 import type { Answer } from './answer.js';
+import { LegacyMultiplexer, type RelayBinding } from './legacyMultiplexer.js';
 import { MODERN_CLASSIFICATION, ModernMultiplexer } from './multiplexer.js';
 import type { AgentTools } from './toolInventory.js';
 
@@ -64,35 +65,31 @@ export function sharedServable(outcome: InboundClassificationOutcome, headers: H
   return headers.get('mcp-name') === value;
 }
 
-/**
- * One long-lived 2026-07-28 server per agent route, each behind a ModernMultiplexer. Building a
- * server, its handlers and a transport per request was the largest share of a trivial call's cost
- * in process (347 -> ~270 µs); here a call costs the SDK's dispatch and its own per-request
- * transport only. The user, request id and log of each call travel in its `authInfo`.
- */
-export class SharedModernServers {
-  private readonly servers = new Map<string, Promise<ModernMultiplexer>>();
-  private readonly started = new Map<string, ModernMultiplexer>();
+/** A transport one long-lived server is connected to, multiplexing many exchanges. */
+interface Multiplexer extends Transport {
+  readonly open: number;
+  readonly served: number;
+}
+
+/** One long-lived server per agent route, each connected to its own multiplexer. */
+class ServerPool<M extends Multiplexer> {
+  private readonly servers = new Map<string, Promise<M>>();
+  private readonly started = new Map<string, M>();
   private closed = false;
 
   constructor(
     private readonly build: (agent: AgentTools) => Server,
+    private readonly transport: () => M,
     private readonly onerror: (error: Error) => void,
   ) {}
 
-  /** `signal` is the client's hang-up, when `request` does not carry it. */
-  async serve(routeId: string, agent: AgentTools, route: ModernRequestRoute, request: Request, authInfo: AuthInfo, signal?: AbortSignal): Promise<Answer> {
-    const mux = await this.muxFor(routeId, agent);
-    return mux.serve(route.message, { request, authInfo, ...(signal && { signal }) });
-  }
-
-  private muxFor(routeId: string, agent: AgentTools): Promise<ModernMultiplexer> {
+  protected muxFor(routeId: string, agent: AgentTools): Promise<M> {
     if (this.closed) throw new Error('This MCP handler has been closed');
     let mux = this.servers.get(routeId);
     if (!mux) {
       const server = this.build(agent);
       server.onerror = this.onerror;
-      const transport = new ModernMultiplexer();
+      const transport = this.transport();
       mux = server.connect(transport).then(() => {
         this.started.set(routeId, transport);
         return transport;
@@ -121,5 +118,56 @@ export class SharedModernServers {
     this.servers.clear();
     this.started.clear();
     await Promise.all(all.map(async (mux) => (await mux.catch(() => undefined))?.close()));
+  }
+}
+
+/**
+ * One long-lived 2026-07-28 server per agent route, each behind a ModernMultiplexer. Building a
+ * server, its handlers and a transport per request was the largest share of a trivial call's cost
+ * in process (347 -> ~270 µs); here a call costs the SDK's dispatch and its own per-request
+ * transport only. The user, request id and log of each call travel in its `authInfo`.
+ */
+export class SharedModernServers extends ServerPool<ModernMultiplexer> {
+  constructor(build: (agent: AgentTools) => Server, onerror: (error: Error) => void) {
+    super(build, () => new ModernMultiplexer(), onerror);
+  }
+
+  /** `signal` is the client's hang-up, when `request` does not carry it. */
+  async serve(routeId: string, agent: AgentTools, route: ModernRequestRoute, request: Request, authInfo: AuthInfo, signal?: AbortSignal): Promise<Answer> {
+    const mux = await this.muxFor(routeId, agent);
+    return mux.serve(route.message, { request, authInfo, ...(signal && { signal }) });
+  }
+}
+
+/**
+ * Methods a shared 2025-era server answers: none touches the instance (initialize would store the
+ * client's capabilities in it), and each is a request with one answer.
+ */
+const SHARED_LEGACY_METHODS = new Set([...SHARED_METHODS, 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
+
+/**
+ * Whether a 2025-era body is one the shared server may take: a single JSON-RPC request of a method
+ * above. Batches, notifications, client responses and initialize go to the SDK's per-request
+ * fallback, which decides them.
+ */
+export function sharedLegacyServable(body: unknown): body is JSONRPCRequest {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return false;
+  const m = body as Record<string, unknown>;
+  return m['jsonrpc'] === '2.0' && typeof m['method'] === 'string' && SHARED_LEGACY_METHODS.has(m['method']) && (typeof m['id'] === 'string' || typeof m['id'] === 'number');
+}
+
+/**
+ * One long-lived 2025-era server per agent route, each behind a LegacyMultiplexer: a call spares
+ * building a server and its handlers and connecting them, which was most of what a 2025-era call
+ * cost beyond a 2026-07-28 one. The SSE answer is still the SDK transport's.
+ */
+export class SharedLegacyServers extends ServerPool<LegacyMultiplexer> {
+  constructor(build: (agent: AgentTools) => Server, onerror: (error: Error) => void, maxRequestBodySize: number) {
+    super(build, () => new LegacyMultiplexer(maxRequestBodySize), onerror);
+  }
+
+  async serve(routeId: string, agent: AgentTools, request: Request, message: JSONRPCRequest, authInfo: AuthInfo, binding: RelayBinding | undefined, signal: AbortSignal): Promise<Response> {
+    const mux = await this.muxFor(routeId, agent);
+    return mux.serve(request, message, authInfo, binding, signal);
   }
 }

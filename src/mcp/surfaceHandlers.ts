@@ -33,6 +33,8 @@ export interface SurfaceDeps {
   contextFor(label: string, serverContext: ServerContext, timeoutMs?: number): SurfaceContext;
   /** Stores a 2025-era session's `logging/setLevel`. */
   setLogLevel(session: SessionRecord, level: LogLevel): Promise<void>;
+  /** The 2025-era session a call belongs to, if any (a shared server learns it per call). */
+  sessionOf(serverContext: ServerContext): SessionRecord | undefined;
   /** Runs a call that may need the client's input (see withInput). */
   interact<R>(
     call: string,
@@ -48,7 +50,7 @@ export interface SurfaceDeps {
  * user (their Dataverse privileges apply) with the agent's allowlists; what a user or model can
  * fix is a -32602 with the reason, a transient failure a -32603 that says to retry.
  */
-export function registerSurface(server: Server, agent: AgentTools, request: Pick<RequestContext, 'era' | 'session'>, deps: SurfaceDeps): void {
+export function registerSurface(server: Server, agent: AgentTools, request: Pick<RequestContext, 'era'>, deps: SurfaceDeps): void {
   if (agent.prompts.size > 0) {
     server.setRequestHandler('prompts/list', (message) => {
       singlePage(message.params?.cursor, 'prompt');
@@ -141,11 +143,12 @@ export function registerSurface(server: Server, agent: AgentTools, request: Pick
   }
 
   if (request.era === 'legacy') {
-    server.setRequestHandler('logging/setLevel', async (message) => {
+    server.setRequestHandler('logging/setLevel', async (message, serverContext) => {
       const level = message.params.level;
       if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown log level "${String(level).slice(0, 32)}"; use one of ${LOG_LEVELS.join(', ')}.`);
       // Without a session there is nothing to remember it on; log notifications stay off.
-      if (request.session) await deps.setLogLevel(request.session, level);
+      const session = deps.sessionOf(serverContext);
+      if (session) await deps.setLogLevel(session, level);
       return {};
     });
   }

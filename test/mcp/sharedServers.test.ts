@@ -1,29 +1,22 @@
-import { readFileSync } from 'node:fs';
-
-import { type JSONRPCRequest, Server } from '@modelcontextprotocol/server';
+import { type JSONRPCRequest } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { toResponse } from '../../src/mcp/answer.js';
 import { ModernMultiplexer } from '../../src/mcp/multiplexer.js';
 import { classifyPost, sharedServable } from '../../src/mcp/sharedServers.js';
-import { CONFORMANCE_AGENT } from '../../src/tools/conformance/index.js';
-import { MODERN, mcpHeaders, modernHeaders, modernRequest, startTestServer, type TestServer } from '../helpers/harness.js';
+import { MODERN, mcpHeaders, modernHeaders, modernRequest, type TestServer } from '../helpers/harness.js';
+import { expectOwnAnswers, startServerPair, waitingServer } from '../helpers/serverPair.js';
 
 /**
  * The shared long-lived server (MCP_SHARED_SERVERS, the default) must answer exactly as the SDK's
  * per-request handler does: the same requests go to one instance of each and the answers are compared.
  */
 
-const productAgents = (JSON.parse(readFileSync('agents.json', 'utf8')) as { agents: unknown[] }).agents;
-const AGENTS_JSON = JSON.stringify({ agents: [...productAgents, CONFORMANCE_AGENT] });
 
 let shared: TestServer;
 let perRequest: TestServer;
 beforeAll(async () => {
-  [shared, perRequest] = await Promise.all([
-    startTestServer({ env: { AGENTS_JSON, ENABLE_TEST_AGENTS: 'true' } }),
-    startTestServer({ env: { AGENTS_JSON, ENABLE_TEST_AGENTS: 'true', MCP_SHARED_SERVERS: 'false' } }),
-  ]);
+  ({ shared, perRequest } = await startServerPair());
 });
 afterAll(async () => {
   await Promise.all([shared?.close(), perRequest?.close()]);
@@ -227,38 +220,17 @@ describe('sharedServable', () => {
 });
 
 describe('ModernMultiplexer', () => {
-  /** A bare SDK server whose one tool waits until its call is cancelled. */
-  async function waitingServer() {
-    const server = new Server({ name: 'mux-test', version: '1.0.0' }, { capabilities: { tools: {} }, supportedProtocolVersions: [MODERN] });
-    const aborted: string[] = [];
-    let started!: () => void;
-    const running = new Promise<void>((resolve) => (started = resolve));
-    server.setRequestHandler('tools/call', async (message, ctx) => {
-      if (message.params.name === 'echo') return { content: [{ type: 'text', text: String(message.params.arguments?.['text']) }] };
-      started();
-      await new Promise<void>((resolve) => ctx.mcpReq.signal.addEventListener('abort', () => resolve(), { once: true }));
-      aborted.push(message.params.name);
-      return { content: [{ type: 'text', text: 'too late' }] };
-    });
-    const mux = new ModernMultiplexer();
-    await server.connect(mux);
-    return { server, mux, aborted, running };
-  }
+  const waiting = () => waitingServer(new ModernMultiplexer(), { supportedProtocolVersions: [MODERN] });
   const request = (signal?: AbortSignal) => new Request('http://127.0.0.1/mcp/x', { method: 'POST', ...(signal && { signal }) });
 
   it('gives each exchange its own answer under the client id', async () => {
-    const { server, mux } = await waitingServer();
-    const answers = await Promise.all(
-      ['a', 'b', 'c'].map(async (text) => toResponse(await mux.serve(call('echo', { text }, 42) as unknown as JSONRPCRequest, { request: request() })).json()),
-    );
-    expect(answers).toEqual(['a', 'b', 'c'].map((text) => expect.objectContaining({ id: 42, result: expect.objectContaining({ content: [{ type: 'text', text }] }) })));
-    expect(mux.open).toBe(0);
-    expect(mux.served).toBe(3);
+    const { server, mux } = await waiting();
+    await expectOwnAnswers(mux, async (text) => toResponse(await mux.serve(call('echo', { text }, 42) as unknown as JSONRPCRequest, { request: request() })).json());
     await server.close();
   });
 
   it('cancels the handler of a client that hangs up, answers 499 and keeps no exchange', async () => {
-    const { server, mux, aborted, running } = await waitingServer();
+    const { server, mux, aborted, running } = await waiting();
     const hangUp = new AbortController();
     const pending = mux.serve(call('wait') as unknown as JSONRPCRequest, { request: request(hangUp.signal) });
     await running;
@@ -274,7 +246,7 @@ describe('ModernMultiplexer', () => {
   });
 
   it('hears a hang-up signal passed apart from the Request (as the node host passes it)', async () => {
-    const { server, mux, aborted, running } = await waitingServer();
+    const { server, mux, aborted, running } = await waiting();
     const hangUp = new AbortController();
     const pending = mux.serve(call('wait') as unknown as JSONRPCRequest, { request: request(), signal: hangUp.signal });
     await running;
@@ -290,7 +262,7 @@ describe('ModernMultiplexer', () => {
   });
 
   it('refuses new exchanges once closed', async () => {
-    const { server, mux } = await waitingServer();
+    const { server, mux } = await waiting();
     await server.close();
     await expect(mux.serve(call('echo', { text: 'x' }) as unknown as JSONRPCRequest, { request: request() })).rejects.toThrow(/shutting down/);
   });
