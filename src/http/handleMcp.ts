@@ -121,7 +121,7 @@ async function handle(
     return jsonRpcError(415, -32000, 'Unsupported Media Type: Content-Type must be application/json.');
   }
   // JSON-RPC bodies are UTF-8 (RFC 8259 §8.1); another declared charset would be misread, not converted.
-  const charset = mediaTypeParameters(contentType ?? '').get('charset');
+  const charset = memo(charsetDecisions, contentType ?? '', () => mediaTypeParameters(contentType ?? '').get('charset'));
   if (charset !== undefined && charset.toLowerCase() !== 'utf-8') {
     const named = TOKEN.test(charset) ? ` (not ${charset.slice(0, 40)})` : '';
     return jsonRpcError(415, -32000, `Unsupported Media Type: the body must be UTF-8 JSON; send Content-Type: application/json; charset=utf-8${named}.`);
@@ -347,8 +347,30 @@ const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/;
 // header, or an empty one, states no preference: anything is acceptable.
 function acceptsMcpResponses(header: string | null): boolean {
   if (header === null || header.trim() === '') return true;
-  const ranges = parseAccept(header);
-  return accepts(ranges, 'application', 'json') && accepts(ranges, 'text', 'event-stream');
+  return memo(acceptDecisions, header, () => {
+    const ranges = parseAccept(header);
+    return accepts(ranges, 'application', 'json') && accepts(ranges, 'text', 'event-stream');
+  });
+}
+
+/**
+ * A client sends the same Accept and Content-Type on every call: their decisions are kept (a few
+ * per cent of a trivial call went to parsing them). Bounded, so headers made up per request cannot
+ * grow it; short values only.
+ */
+const acceptDecisions = new Map<string, boolean>();
+const charsetDecisions = new Map<string, string | undefined>();
+const MEMO_ENTRIES = 64;
+const MEMO_VALUE_LENGTH = 256;
+
+function memo<V>(decisions: Map<string, V>, key: string, decide: () => V): V {
+  if (decisions.has(key)) return decisions.get(key) as V;
+  const value = decide();
+  if (key.length <= MEMO_VALUE_LENGTH) {
+    if (decisions.size >= MEMO_ENTRIES) decisions.clear();
+    decisions.set(key, value);
+  }
+  return value;
 }
 
 interface MediaRange {

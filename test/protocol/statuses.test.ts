@@ -127,6 +127,16 @@ describe('HTTP statuses before JSON-RPC', () => {
     expect(res.status).toBe(406);
   });
 
+  const contentTypeCases: Array<[string, number]> = [
+    ['application/jsonx', 415],
+    ['application/json-patch+json', 415],
+    ['application/json; charset=iso-8859-1', 415],
+    ['application/json; charset="UTF-16"', 415],
+    ['Application/JSON', 200],
+    ['application/json; charset=utf-8', 200],
+    ['application/json;charset="UTF-8"', 200],
+  ];
+
   // Accept is parsed as media ranges (RFC 9110 §12.5.1), not searched for substrings.
   const acceptCases: Array<[string, number]> = [
     ['application/jsonx, text/event-streamy', 406],
@@ -154,6 +164,17 @@ describe('HTTP statuses before JSON-RPC', () => {
     });
   }
 
+  it('the same decisions when each Accept and Content-Type comes again (they are remembered per value)', async () => {
+    const cases: Array<[Record<string, string>, number]> = [
+      ...acceptCases.map(([accept, status]): [Record<string, string>, number] => [{ accept }, status]),
+      ...contentTypeCases.map(([contentType, status]): [Record<string, string>, number] => [{ 'content-type': contentType }, status]),
+    ];
+    for (let round = 0; round < 2; round++) {
+      const got = await Promise.all(cases.map(async ([headers]) => (await post(initialize(), { ...mcpHeaders(token), ...headers })).status));
+      expect(got).toEqual(cases.map(([, status]) => status));
+    }
+  });
+
   it('200 without any Accept header (no preference: both types acceptable)', async () => {
     const { accept: _omitted, ...headers } = mcpHeaders(token);
     const { status, headers: got } = await rawPost(server.mcpUrl('sales'), headers, JSON.stringify(initialize()));
@@ -174,15 +195,6 @@ describe('HTTP statuses before JSON-RPC', () => {
     expect(res.status).toBe(415);
   });
 
-  const contentTypeCases: Array<[string, number]> = [
-    ['application/jsonx', 415],
-    ['application/json-patch+json', 415],
-    ['application/json; charset=iso-8859-1', 415],
-    ['application/json; charset="UTF-16"', 415],
-    ['Application/JSON', 200],
-    ['application/json; charset=utf-8', 200],
-    ['application/json;charset="UTF-8"', 200],
-  ];
   for (const [contentType, status] of contentTypeCases) {
     it(`${status} for Content-Type: ${contentType}`, async () => {
       const res = await post(initialize(), { ...mcpHeaders(token), 'content-type': contentType });
