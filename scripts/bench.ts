@@ -343,12 +343,7 @@ async function main(): Promise<void> {
       console.log(`\nRSS of the server process (after a full GC; the emulator, identity provider and MCP server share it)`);
       const warm = await ours.stats();
       console.log(`  warm                              ${mb(warm.rss)}   (heap ${mb(warm.heapUsed)}, external ${mb(warm.external)})`);
-      const sessions = await cannon(
-        { url: url('conformance'), headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` }, body: initializeBody, expect: '"protocolVersion"' },
-        { amount: SESSIONS },
-      );
-      const afterSessions = await ours.stats();
-      console.log(`  after ${SESSIONS.toLocaleString('en')} sessions opened     ${mb(afterSessions.rss)}   (heap ${mb(afterSessions.heapUsed)}, external ${mb(afterSessions.external)}; ${sessions.bad + sessions.result.errors} errors)`);
+      // Calls first: sessions opened before them would leave freed pages in the RSS the calls are compared against.
       const first = Math.min(10_000, CALLS / 10);
       await cannon(simple, { amount: first });
       const afterFirst = await ours.stats();
@@ -357,8 +352,14 @@ async function main(): Promise<void> {
       const afterAll = await ours.stats();
       const change = ((afterAll.rss - afterFirst.rss) / afterFirst.rss) * 100;
       console.log(
-        `  after ${CALLS.toLocaleString('en')} calls               ${mb(afterAll.rss)}   (heap ${mb(afterAll.heapUsed)}, external ${mb(afterAll.external)}; ${change >= 0 ? '+' : ''}${change.toFixed(1)} % from ${first.toLocaleString('en')} calls; ${rest.bad + rest.result.errors} errors)`,
+        `  after ${CALLS.toLocaleString('en')} calls               ${mb(afterAll.rss)}   (heap ${mb(afterAll.heapUsed)}, external ${mb(afterAll.external)}; ${signed(change)} % from ${first.toLocaleString('en')} calls, heap ${signed(((afterAll.heapUsed - afterFirst.heapUsed) / afterFirst.heapUsed) * 100)} %; ${rest.bad + rest.result.errors} errors)`,
       );
+      const sessions = await cannon(
+        { url: url('conformance'), headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` }, body: initializeBody, expect: '"protocolVersion"' },
+        { amount: SESSIONS },
+      );
+      const afterSessions = await ours.stats();
+      console.log(`  after ${SESSIONS.toLocaleString('en')} sessions opened     ${mb(afterSessions.rss)}   (heap ${mb(afterSessions.heapUsed)}, external ${mb(afterSessions.external)}; ${sessions.bad + sessions.result.errors} errors)`);
     }
   } finally {
     await Promise.all(peers.map((p) => p.stop()));
@@ -375,6 +376,11 @@ async function main(): Promise<void> {
 }
 
 /** The round with the median throughput (its latencies with it); errors of every round. */
+/** A percentage with its sign. */
+function signed(value: number): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
+}
+
 function medianRow(runs: readonly Row[]): Row {
   const sorted = [...runs].sort((a, b) => a.rps - b.rps);
   const mid = sorted[Math.floor((sorted.length - 1) / 2)]!;
