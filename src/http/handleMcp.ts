@@ -203,7 +203,7 @@ async function legacyPost(request: Request, parsed: object, route: AgentRoute, r
   const accepted = withCanonicalAccept(request);
   const sdkRequest = () => withSignal(accepted, signal);
   // A single request goes to the route's long-lived 2025-era server; anything else (batches,
-  // notifications) to the SDK's per-request fallback (the two answer alike: test/mcp/sharedServers.test.ts).
+  // notifications) to the SDK's per-request fallback (the two answer alike: test/mcp/sharedLegacyServers.test.ts).
   const serve = (context: RequestContext): Promise<Response> => {
     const authInfo = toAuthInfo(context);
     if (!app.sharedLegacy || !sharedLegacyServable(body)) return app.legacy(sdkRequest(), { authInfo, parsedBody: body });

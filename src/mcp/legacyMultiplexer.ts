@@ -125,15 +125,7 @@ export class LegacyMultiplexer implements Transport {
     const relatedRequestId = exchange.id;
     if (isJSONRPCRequest(message) && exchange.binding) {
       const { relay, sessionId, owner } = exchange.binding;
-      const { wireId, ready } = relay.expect(sessionId, owner, message.id, (answer) => this.onmessage?.(answer));
-      exchange.issued.add(wireId);
-      try {
-        await ready;
-      } catch (err) {
-        relay.forget(wireId);
-        throw err;
-      }
-      return exchange.transport.send({ ...message, id: wireId } as JSONRPCMessage, { ...options, relatedRequestId });
+      return relay.sendRequest(sessionId, owner, message, (answer) => this.onmessage?.(answer), exchange.issued, (out) => exchange.transport.send(out, { ...options, relatedRequestId }));
     }
     return exchange.transport.send(message, { ...options, relatedRequestId });
   }

@@ -93,6 +93,30 @@ export class ServerRequestRelay {
     return { wireId, ready: held ? held.then(() => undefined) : Promise.resolve() };
   }
 
+  /**
+   * Sends a server→client request of `sessionId` under a relay id once it may leave; the id joins
+   * `issued`, which the caller forgets when its call ends. The answer goes to `deliver` under the
+   * request's own id.
+   */
+  async sendRequest(
+    sessionId: string,
+    owner: string,
+    message: JSONRPCMessage & { id: string | number },
+    deliver: (answer: JSONRPCMessage) => void,
+    issued: Set<string>,
+    send: (message: JSONRPCMessage) => Promise<void>,
+  ): Promise<void> {
+    const { wireId, ready } = this.expect(sessionId, owner, message.id, deliver);
+    issued.add(wireId);
+    try {
+      await ready;
+    } catch (err) {
+      this.forget(wireId);
+      throw err;
+    }
+    return send({ ...message, id: wireId } as JSONRPCMessage);
+  }
+
   /** @internal */
   forget(wireId: string): void {
     const entry = this.pending.get(wireId);
@@ -181,15 +205,8 @@ class RelayedTransport implements Transport {
   send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const m = message as { method?: unknown; id?: unknown };
     if (typeof m.method === 'string' && (typeof m.id === 'string' || typeof m.id === 'number')) {
-      const { wireId, ready } = this.relay.expect(this.session, this.owner, m.id, (answer) => this.onmessage?.(answer));
-      this.issued.add(wireId);
-      return ready.then(
-        () => this.inner.send({ ...message, id: wireId } as JSONRPCMessage, options),
-        (err: unknown) => {
-          this.relay.forget(wireId);
-          throw err;
-        },
-      );
+      const request = message as JSONRPCMessage & { id: string | number };
+      return this.relay.sendRequest(this.session, this.owner, request, (answer) => this.onmessage?.(answer), this.issued, (out) => this.inner.send(out, options));
     }
     return this.inner.send(message, options);
   }

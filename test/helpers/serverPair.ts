@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 import { Server, type ServerOptions, type Transport } from '@modelcontextprotocol/server';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 import { CONFORMANCE_AGENT } from '../../src/tools/conformance/index.js';
 import { startTestServer, type TestServer } from './harness.js';
@@ -9,13 +9,30 @@ import { startTestServer, type TestServer } from './harness.js';
 const productAgents = (JSON.parse(readFileSync('agents.json', 'utf8')) as { agents: unknown[] }).agents;
 const AGENTS_JSON = JSON.stringify({ agents: [...productAgents, CONFORMANCE_AGENT] });
 
+export interface ServerPair {
+  shared: TestServer;
+  perRequest: TestServer;
+}
+
 /** Two servers with the product agents and the conformance fixture: shared long-lived servers (the default), and one built per request. */
-export async function startServerPair(): Promise<{ shared: TestServer; perRequest: TestServer }> {
+export async function startServerPair(): Promise<ServerPair> {
   const [shared, perRequest] = await Promise.all([
     startTestServer({ env: { AGENTS_JSON, ENABLE_TEST_AGENTS: 'true' } }),
     startTestServer({ env: { AGENTS_JSON, ENABLE_TEST_AGENTS: 'true', MCP_SHARED_SERVERS: 'false' } }),
   ]);
   return { shared, perRequest };
+}
+
+/** A server pair for the whole file: started before its tests (handed to `assign`), closed after them. */
+export function useServerPair(assign: (pair: ServerPair) => void): void {
+  let pair: ServerPair | undefined;
+  beforeAll(async () => {
+    pair = await startServerPair();
+    assign(pair);
+  });
+  afterAll(async () => {
+    await Promise.all([pair?.shared.close(), pair?.perRequest.close()]);
+  });
 }
 
 /** A bare SDK server on `transport` whose tool `echo` answers and whose other tools wait until their call is cancelled. */

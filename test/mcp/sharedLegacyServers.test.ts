@@ -1,11 +1,11 @@
 import { type JSONRPCRequest, Server } from '@modelcontextprotocol/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { LegacyMultiplexer } from '../../src/mcp/legacyMultiplexer.js';
 import { ServerRequestRelay } from '../../src/mcp/serverRequests.js';
 import { sharedLegacyServable } from '../../src/mcp/sharedServers.js';
 import { mcpHeaders, type TestServer } from '../helpers/harness.js';
-import { expectOwnAnswers, startServerPair, waitingServer } from '../helpers/serverPair.js';
+import { expectOwnAnswers, useServerPair, waitingServer } from '../helpers/serverPair.js';
 
 /**
  * The shared long-lived 2025-era server (MCP_SHARED_SERVERS, the default) must answer exactly as the
@@ -16,12 +16,7 @@ const VERSION = '2025-11-25';
 
 let shared: TestServer;
 let perRequest: TestServer;
-beforeAll(async () => {
-  ({ shared, perRequest } = await startServerPair());
-});
-afterAll(async () => {
-  await Promise.all([shared?.close(), perRequest?.close()]);
-});
+useServerPair((pair) => ({ shared, perRequest } = pair));
 
 /** Headers that differ per response whoever answers. */
 const PER_RESPONSE = new Set(['date', 'x-request-id', 'keep-alive']);

@@ -1,26 +1,20 @@
 import { type JSONRPCRequest } from '@modelcontextprotocol/server';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { toResponse } from '../../src/mcp/answer.js';
 import { ModernMultiplexer } from '../../src/mcp/multiplexer.js';
 import { classifyPost, sharedServable } from '../../src/mcp/sharedServers.js';
 import { MODERN, mcpHeaders, modernHeaders, modernRequest, type TestServer } from '../helpers/harness.js';
-import { expectOwnAnswers, startServerPair, waitingServer } from '../helpers/serverPair.js';
+import { expectOwnAnswers, useServerPair, waitingServer } from '../helpers/serverPair.js';
 
 /**
  * The shared long-lived server (MCP_SHARED_SERVERS, the default) must answer exactly as the SDK's
  * per-request handler does: the same requests go to one instance of each and the answers are compared.
  */
 
-
 let shared: TestServer;
 let perRequest: TestServer;
-beforeAll(async () => {
-  ({ shared, perRequest } = await startServerPair());
-});
-afterAll(async () => {
-  await Promise.all([shared?.close(), perRequest?.close()]);
-});
+useServerPair((pair) => ({ shared, perRequest } = pair));
 
 interface Answer {
   status: number;
