@@ -51,6 +51,8 @@ interface Row {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time of the server process per answered call, µs. */
+  cpu: number;
   note?: string;
 }
 
@@ -85,7 +87,7 @@ class ServerProcess {
     return new ServerProcess(child, JSON.parse(line) as ServerReady);
   }
 
-  private ask<T>(type: 'stats' | 'reset' | 'profile-start' | 'profile-stop', extra: object = {}): Promise<T> {
+  private ask<T>(type: 'stats' | 'cpu' | 'reset' | 'profile-start' | 'profile-stop', extra: object = {}): Promise<T> {
     return new Promise((resolve) => {
       const onMessage = (m: { type: string; stats?: T }) => {
         if (m.type !== type) return;
@@ -99,6 +101,11 @@ class ServerProcess {
 
   stats(): Promise<ServerStats> {
     return this.ask<ServerStats>('stats');
+  }
+
+  /** CPU time the process has used so far (user + system), µs. */
+  cpu(): Promise<number> {
+    return this.ask<number>('cpu');
   }
 
   async reset(): Promise<void> {
@@ -232,7 +239,7 @@ async function main(): Promise<void> {
     `MCP hot-path benchmark (node ${process.version}, ${cpus().length} CPUs, ${CONNECTIONS} connections; every row ${ROUNDS} × ${DURATION} s, rounds interleaved, median shown, after ${WARMUP} s warm-up${QUICK ? '; --quick' : ''})`,
   );
   const skipped: string[] = [];
-  const scenarios: Array<{ name: string; note?: string; load: Load }> = [];
+  const scenarios: Array<{ name: string; note?: string; load: Load; server: ServerProcess }> = [];
   const peers: ServerProcess[] = [];
 
   // The peers, each in its own process; all stay up so that rounds can interleave (idle ones cost nothing).
@@ -268,7 +275,7 @@ async function main(): Promise<void> {
       const note = [peer.note, execPath !== process.execPath ? `own process on node ${(await run(execPath, ['--version'])).stdout.trim()}: mcp-use 2.x requires node ≥ 22.22.2` : undefined]
         .filter(Boolean)
         .join('; ');
-      scenarios.push({ name: peer.name, load: peer.load(server.ready.url), ...(note && { note }) });
+      scenarios.push({ name: peer.name, load: peer.load(server.ready.url), server, ...(note && { note }) });
     } catch (err) {
       skipped.push(`${peer.name}: not measured: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -289,10 +296,10 @@ async function main(): Promise<void> {
       return legacyCall(url('conformance'), 'test_simple_text', {}, SIMPLE_TEXT, { authorization: `Bearer ${token}`, 'mcp-session-id': session });
     };
     if (ours) {
-      if (wanted('ours-call')) scenarios.push({ name: 'ours: modern tools/call test_simple_text (token validation)', load: simple });
-      if (wanted('ours-legacy')) scenarios.push({ name: 'ours: 2025-11-25 tools/call test_simple_text in a Table Storage session', load: await legacySimple() });
-      if (wanted('ours-list')) scenarios.push({ name: 'ours: modern tools/list, sales agent', load: list });
-      if (wanted('ours-leads')) scenarios.push({ name: 'ours: modern D365_Sales_ListLeads top 25 (emulator)', load: leads });
+      if (wanted('ours-call')) scenarios.push({ name: 'ours: modern tools/call test_simple_text (token validation)', load: simple, server: ours });
+      if (wanted('ours-legacy')) scenarios.push({ name: 'ours: 2025-11-25 tools/call test_simple_text in a Table Storage session', load: await legacySimple(), server: ours });
+      if (wanted('ours-list')) scenarios.push({ name: 'ours: modern tools/list, sales agent', load: list, server: ours });
+      if (wanted('ours-leads')) scenarios.push({ name: 'ours: modern D365_Sales_ListLeads top 25 (emulator)', load: leads, server: ours });
     }
 
     for (const s of scenarios) await cannon(s.load, { duration: WARMUP });
@@ -300,8 +307,10 @@ async function main(): Promise<void> {
     if (CPU_PROF) await ours?.startProfile();
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of scenarios) {
+        const before = await s.server.cpu();
         const { result, bad } = await cannon(s.load, { duration: DURATION });
-        const row: Row = { name: s.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx + bad, ...(s.note && { note: s.note }) };
+        const cpu = ((await s.server.cpu()) - before) / Math.max(1, result.requests.total);
+        const row: Row = { name: s.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx + bad, cpu, ...(s.note && { note: s.note }) };
         runs.set(s.name, [...(runs.get(s.name) ?? []), row]);
       }
     }
@@ -397,15 +406,18 @@ async function sequential(load: Load, count: number): Promise<void> {
 }
 
 function printTable(rows: readonly Row[], skipped: readonly string[]): void {
-  const raw = rows.find((r) => r.name.startsWith('raw'))?.rps;
-  const sdk = rows.find((r) => r.name.startsWith('SDK'))?.rps;
-  const pct = (r: Row) => (raw ? `${((r.rps / raw) * 100).toFixed(1)} %` : '–');
-  const times = (r: Row) => (sdk ? `${(r.rps / sdk).toFixed(2)}×` : '–');
+  const raw = rows.find((r) => r.name.startsWith('raw'));
+  const sdk = rows.find((r) => r.name.startsWith('SDK'));
+  const pct = (r: Row) => (raw ? `${((r.rps / raw.rps) * 100).toFixed(1)} %` : '–');
+  const times = (r: Row) => (sdk ? `${(r.rps / sdk.rps).toFixed(2)}×` : '–');
+  // CPU per call steadies what req/s cannot on a shared machine (the client and neighbours take turns).
+  const cpuPct = (r: Row) => (raw ? `${((raw.cpu / r.cpu) * 100).toFixed(1)} %` : '–');
+  const cpuTimes = (r: Row) => (sdk ? `${(sdk.cpu / r.cpu).toFixed(2)}×` : '–');
   console.log('');
-  console.log('| server / scenario | req/s | p50 ms | p99 ms | errors | % of raw | × SDK example |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| server / scenario | req/s | p50 ms | p99 ms | errors | % of raw | × SDK example | server CPU µs/call | raw CPU / this | SDK CPU / this |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${pct(r)} | ${times(r)} |`);
+    console.log(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${pct(r)} | ${times(r)} | ${r.cpu.toFixed(0)} | ${cpuPct(r)} | ${cpuTimes(r)} |`);
   }
   for (const s of skipped) console.log(`- ${s}`);
 }

@@ -3,7 +3,7 @@
  * node:http ceiling, the peers in their documented stateless HTTP set-up with one echo tool (the
  * SDK's example, FastMCP, mcp-use) and ours (`npm start`'s composition with the test-only
  * conformance route). Each prints one JSON line `{ url, ... }` on stdout when it listens, and answers
- * `{ type: 'stats' | 'reset' | 'stop' | 'profile-start' | 'profile-stop' }` on its IPC channel.
+ * `{ type: 'stats' | 'cpu' | 'reset' | 'stop' | 'profile-start' | 'profile-stop' }` on its IPC channel.
  *
  * Run: node dist/scripts/benchServers.js raw|sdk|fastmcp|mcp-use|ours
  */
@@ -39,7 +39,7 @@ export interface ServerReady {
   token?: string;
 }
 
-type Message = { type: 'stats' | 'reset' | 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; dir: string };
+type Message = { type: 'stats' | 'cpu' | 'reset' | 'stop' } | { type: 'profile-start' } | { type: 'profile-stop'; dir: string };
 
 const ECHO_TEXT = 'This is a simple text response for testing.';
 
@@ -198,6 +198,12 @@ async function main(): Promise<void> {
   process.on('message', (message: Message) => {
     if (message.type === 'profile-start' || message.type === 'profile-stop') {
       void profile(message);
+      return;
+    }
+    if (message.type === 'cpu') {
+      // CPU time this process has used (user + system, µs): the bench divides a round's by its calls.
+      const { user, system } = process.cpuUsage();
+      process.send?.({ type: 'cpu', stats: user + system });
       return;
     }
     if (message.type === 'stop') {
