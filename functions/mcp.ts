@@ -2,6 +2,7 @@ import azureFunctions, { type HttpRequest, type HttpResponseInit, type Invocatio
 
 import { handleFile } from '../src/http/handleFile.js';
 import { handleMcp } from '../src/http/handleMcp.js';
+import { fromWebRequest } from '../src/http/inbound.js';
 import { handleLegacyMessage, handleLegacyStream } from '../src/http/legacySse.js';
 import type { McpApp } from '../src/http/mcpApp.js';
 import { getApp, toResponseInit, toWebRequest, unavailable } from './runtime.js';
@@ -22,7 +23,7 @@ function adapter(app: () => Promise<McpApp>, serve: (request: Request, agentId: 
 }
 
 /** The adapters alone, so tests can drive them with any app. */
-export const mcpFunction = (app: () => Promise<McpApp>) => adapter(app, async (request, agentId, instance) => toResponseInit(await handleMcp(request, agentId, instance)));
+export const mcpFunction = (app: () => Promise<McpApp>) => adapter(app, async (request, agentId, instance) => toResponseInit(await handleMcp(fromWebRequest(request), agentId, instance)));
 
 /**
  * `GET mcp/{agentId}/sse`: the legacy HTTP+SSE stream (2024-11-05), streamed as it is written.

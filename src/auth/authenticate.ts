@@ -9,6 +9,12 @@ import {
 import type { Principal } from './principal.js';
 import { KeysUnavailableError, TokenRejectedError, type TokenVerifier } from './tokenVerifier.js';
 
+/** The header reads a request's checks make. Web `Headers` satisfy it, and so does a view of node:http's own headers. */
+export interface HeaderReader {
+  /** The value of a header (names are case-insensitive), or null when it is absent. */
+  get(name: string): string | null;
+}
+
 /** What one agent route demands of a token. */
 export interface RouteAuthPolicy {
   audiences: readonly string[];
@@ -32,7 +38,7 @@ export function fullScope(scope: string, prefix: string): string {
  * SDK's (`verifyBearerToken`, `bearerAuthChallengeResponse`); the header's shape (the SDK's parser
  * is too lenient) and token validation (`TokenVerifier`) are ours.
  */
-export async function authenticate(request: Request, verifier: TokenVerifier, policy: RouteAuthPolicy): Promise<AuthOutcome> {
+export async function authenticate(request: { readonly url: string; readonly headers: HeaderReader }, verifier: TokenVerifier, policy: RouteAuthPolicy): Promise<AuthOutcome> {
   const requiredScopes = [...policy.requiredScopes];
   const challengeOptions = { requiredScopes, resourceMetadataUrl: policy.resourceMetadataUrl };
 

@@ -8,6 +8,8 @@ import {
   originValidationResponse,
   readRequestBody,
   SUPPORTED_PROTOCOL_VERSIONS,
+  validateHostHeader,
+  validateOriginHeader,
 } from '@modelcontextprotocol/server';
 
 import { authenticate } from '../auth/authenticate.js';
@@ -22,6 +24,7 @@ import { ToolsListCache, toolsListKey } from '../mcp/toolsListCache.js';
 import { StorageUnavailableError } from '../sessions/tableStorage.js';
 import type { Logger } from '../telemetry/log.js';
 import { currentExchange } from '../telemetry/telemetry.js';
+import type { HeaderReader, InboundRequest } from './inbound.js';
 import type { AgentRoute, McpApp } from './mcpApp.js';
 import { clientClosed, httpError, jsonRpcError, requestIdOf, withHeaders } from './responses.js';
 
@@ -36,9 +39,9 @@ export interface HandleOptions {
   /** Reads the body off the host's own stream; called only once the request is authenticated. */
   readBody?: () => Promise<PreReadBody>;
   /**
-   * The client's hang-up, when the host left it off the Request (the node host does for
-   * /mcp/{agentId}: a Request following a signal cost as much again as one without). Requests that
-   * go to the SDK's handlers get it back on a copy.
+   * The client's hang-up, when the host kept it apart from the request (the node host does for
+   * /mcp/{agentId}). The route's shared servers listen to it; requests that go to the SDK's
+   * handlers get it on their web Request.
    */
   signal?: AbortSignal;
   /** Origins/hosts to allow, decided by the host (loopback names in development). */
@@ -52,7 +55,7 @@ const SESSION_HEADER = 'mcp-session-id';
  * The one MCP entry point: `functions/mcp.ts`, the node dev host and the tests all call this.
  * HTTP-level problems are answered with HTTP statuses before any JSON-RPC processing.
  */
-export async function handleMcp(request: Request, agentId: string, app: McpApp, options: HandleOptions = {}): Promise<Answer> {
+export async function handleMcp(request: InboundRequest, agentId: string, app: McpApp, options: HandleOptions = {}): Promise<Answer> {
   const requestId = randomUUID();
   const exchange = app.telemetry.exchange(agentId, requestId);
   const log = app.log.child({ requestId, agent: agentId });
@@ -77,7 +80,7 @@ export async function handleMcp(request: Request, agentId: string, app: McpApp, 
 }
 
 async function handle(
-  request: Request,
+  request: InboundRequest,
   agentId: string,
   app: McpApp,
   options: HandleOptions,
@@ -98,12 +101,16 @@ async function handle(
     return httpError(405, 'method_not_allowed', `${method} is not supported on an MCP endpoint.`, { Allow: 'POST, DELETE' });
   }
 
-  const originRejected = originValidationResponse(request, [...(options.allowedOrigins ?? app.config.allowedOrigins)]);
-  if (originRejected) return originRejected;
+  // The SDK's checks on the header values; a refusal is the SDK's own answer (built from a web Request).
+  const origins = [...(options.allowedOrigins ?? app.config.allowedOrigins)];
+  if (!validateOriginHeader(request.headers.get('origin'), origins).ok) {
+    const refused = originValidationResponse(request.web(), origins);
+    if (refused) return refused;
+  }
   const hosts = options.allowedHosts ?? app.config.allowedHosts;
-  if (hosts.length > 0) {
-    const hostRejected = hostHeaderValidationResponse(request, [...hosts]);
-    if (hostRejected) return hostRejected;
+  if (hosts.length > 0 && !hostAllowed(request.headers.get('host'), hosts)) {
+    const refused = hostHeaderValidationResponse(request.web(), [...hosts]);
+    if (refused) return refused;
   }
 
   const auth = await authenticate(request, app.verifier, route.auth);
@@ -132,7 +139,7 @@ async function handle(
 
   let text = options.readBody ? await options.readBody() : undefined;
   if (text === undefined) {
-    const read = await readRequestBody(request, app.config.maxBodyBytes);
+    const read = await readRequestBody(request.web(), app.config.maxBodyBytes);
     text = read.tooLarge ? 'too-large' : read.text;
   }
   if (text === 'client-closed') {
@@ -165,8 +172,8 @@ async function handle(
     // per-request handler, which decides it (the two answer alike: test/mcp/sharedServers.test.ts).
     const modern = (): Promise<Answer> =>
       app.shared && sharedServable(outcome, headers)
-        ? app.shared.serve(route.config.id, route.agent, outcome, request, authInfo, options.signal)
-        : app.modern.fetch(withSignal(request, options.signal), { authInfo, parsedBody: body });
+        ? app.shared.serve(route.config.id, route.agent, outcome, authInfo, options.signal)
+        : app.modern.fetch(withSignal(request.web(), options.signal), { authInfo, parsedBody: body });
     const mismatch = paramHeaderProblem(body, route, request.headers);
     if (mismatch) return jsonRpcError(400, -32020, mismatch, requestIdOf(body));
     const list = ToolsListCache.candidate(outcome, headers);
@@ -195,20 +202,22 @@ async function handle(
  * 2025-era POST: initialize opens a stored session; a request naming a session must present a live
  * one; a request without `Mcp-Session-Id` is served statelessly (see "Testing with curl" in README.md).
  */
-async function legacyPost(request: Request, parsed: object, route: AgentRoute, requestContext: RequestContext, app: McpApp, signal: AbortSignal | undefined): Promise<Response> {
+async function legacyPost(request: InboundRequest, parsed: object, route: AgentRoute, requestContext: RequestContext, app: McpApp, signal: AbortSignal | undefined): Promise<Response> {
   const body = Array.isArray(parsed) ? parsed : withInitializeDefaults(parsed);
   const messages: unknown[] = Array.isArray(body) ? body : [body];
   const id = requestIdOf(body);
   if (messages.length === 0) return jsonRpcError(400, -32600, 'Invalid Request: empty batch.');
-  const accepted = withCanonicalAccept(request);
-  const sdkRequest = () => withSignal(accepted, signal);
+  // Built only for the SDK's handlers (a client's response to the relay, and refusals, need none).
+  let canonical: Request | undefined;
+  const accepted = () => (canonical ??= withCanonicalAccept(request.web()));
+  const sdkRequest = () => withSignal(accepted(), signal);
   // A single request goes to the route's long-lived 2025-era server; anything else (batches,
   // notifications) to the SDK's per-request fallback (the two answer alike: test/mcp/sharedLegacyServers.test.ts).
   const serve = (context: RequestContext): Promise<Response> => {
     const authInfo = toAuthInfo(context);
     if (!app.sharedLegacy || !sharedLegacyServable(body)) return app.legacy(sdkRequest(), { authInfo, parsedBody: body });
     const binding = context.session && { relay: app.relay, sessionId: context.session.id, owner: principalKey(context.principal) };
-    return app.sharedLegacy.serve(route.config.id, route.agent, accepted, body, authInfo, binding, signal ?? request.signal);
+    return app.sharedLegacy.serve(route.config.id, route.agent, accepted(), body, authInfo, binding, signal ?? accepted().signal);
   };
 
   const initialize = messages.find((m) => isInitializeRequest(m));
@@ -291,7 +300,7 @@ export function toolsListCacheOf(app: McpApp): ToolsListCache {
 }
 
 /** A 2026-07-28 tools/call whose `Mcp-Param-*` headers disagree with its arguments (SEP-2243), or undefined. */
-function paramHeaderProblem(body: object, route: AgentRoute, headers: Headers): string | undefined {
+function paramHeaderProblem(body: object, route: AgentRoute, headers: HeaderReader): string | undefined {
   const m = body as { method?: unknown; params?: { name?: unknown; arguments?: unknown } };
   if (m.method !== 'tools/call' || typeof m.params?.name !== 'string') return undefined;
   const declared = paramHeadersFor(route.agent, m.params.name);
@@ -335,6 +344,15 @@ function withCanonicalAccept(request: Request): Request {
   const headers = new Headers(request.headers);
   headers.set('accept', CANONICAL_ACCEPT);
   return new Request(request.url, { method: request.method, headers, signal: request.signal });
+}
+
+/** The SDK's Host check (it parses the value as a URL), remembered per value for each allowlist. */
+const hostDecisions = new WeakMap<readonly string[], Map<string, boolean>>();
+
+function hostAllowed(host: string | null, allowed: readonly string[]): boolean {
+  let decisions = hostDecisions.get(allowed);
+  if (!decisions) hostDecisions.set(allowed, (decisions = new Map()));
+  return memo(decisions, host ?? '', () => validateHostHeader(host, [...allowed]).ok);
 }
 
 /** RFC 9110 §5.6.2 token characters (media types, parameter names and unquoted values). */
@@ -449,7 +467,7 @@ function splitUnquoted(value: string, separator: ',' | ';'): string[] {
   return parts.filter(Boolean);
 }
 
-async function endSession(request: Request, route: AgentRoute, principal: Principal, app: McpApp): Promise<Response> {
+async function endSession(request: InboundRequest, route: AgentRoute, principal: Principal, app: McpApp): Promise<Response> {
   const sessionId = request.headers.get(SESSION_HEADER);
   if (!sessionId) return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required to end a session.');
   const session = await app.sessions.get(sessionId);

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { type Answer, PreparedAnswer } from '../mcp/answer.js';
 import { handleFile } from './handleFile.js';
 import { handleMcp, handleWellKnown, type PreReadBody } from './handleMcp.js';
+import { fromNodeRequest, webRequestOf } from './inbound.js';
 import { handleLegacyMessage, handleLegacyStream } from './legacySse.js';
 import type { McpApp } from './mcpApp.js';
 import { httpError } from './responses.js';
@@ -70,15 +71,14 @@ async function route(req: IncomingMessage, res: ServerResponse, app: McpApp, opt
   const file = FILE_ROUTE.exec(path);
   if (file) {
     req.resume();
-    return writeResponse(res, await handleFile(toWebRequest(req, abort.signal), safeDecode(file[1] ?? ''), file[2] ?? '', app, options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}));
+    return writeResponse(res, await handleFile(webRequestOf(req, abort.signal), safeDecode(file[1] ?? ''), file[2] ?? '', app, options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}));
   }
   const mcp = MCP_ROUTE.exec(path);
   const legacy = mcp ? undefined : LEGACY_ROUTE.exec(path);
   if (mcp || legacy) {
-    // A request to /mcp/{agentId} most likely goes to one of the route's shared servers, which take
-    // the hang-up signal apart: a Request that follows a signal cost twice one that does not.
+    // A request to /mcp/{agentId} most likely goes to one of the route's shared servers, which read
+    // node's own request and take the hang-up signal apart; only the SDK's handlers get a web Request.
     const apart = mcp !== null;
-    const request = toWebRequest(req, apart ? undefined : abort.signal);
     const agentId = safeDecode((mcp ?? legacy)?.[1] ?? '');
     const handleOptions = {
       // The body is read only after the agent and the token checked out.
@@ -87,12 +87,13 @@ async function route(req: IncomingMessage, res: ServerResponse, app: McpApp, opt
       ...(options.allowedOrigins && { allowedOrigins: options.allowedOrigins }),
       ...(options.allowedHosts && { allowedHosts: options.allowedHosts }),
     };
-    if (mcp) return writeResponse(res, await handleMcp(request, agentId, app, handleOptions));
+    if (mcp) return writeResponse(res, await handleMcp(fromNodeRequest(req), agentId, app, handleOptions));
+    const request = webRequestOf(req, abort.signal);
     if (legacy?.[2] === 'sse') return writeResponse(res, await handleLegacyStream(request, agentId, app, handleOptions));
     // 202 at once; the app tracks the work, which delivers its answers on the stream.
     return writeResponse(res, (await handleLegacyMessage(request, agentId, app, handleOptions)).response);
   }
-  if (path.startsWith('/.well-known/')) return writeResponse(res, handleWellKnown(toWebRequest(req, abort.signal), app));
+  if (path.startsWith('/.well-known/')) return writeResponse(res, handleWellKnown(webRequestOf(req, abort.signal), app));
   if (path === '/health') return writeResponse(res, await health(app, options.healthChecks ?? {}));
   return writeResponse(res, httpError(404, 'not_found', 'Not found. MCP endpoints live at /mcp/{agentId}.'));
 }
@@ -168,16 +169,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<PreReadBody> {
   });
 }
 
-function toWebRequest(req: IncomingMessage, signal: AbortSignal | undefined): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-    else headers.set(name, value);
-  }
-  const host = req.headers.host ?? '127.0.0.1';
-  return new Request(`http://${host}${req.url ?? '/'}`, { method: req.method ?? 'GET', headers, ...(signal && { signal }) });
-}
 
 async function writeResponse(res: ServerResponse, response: Answer): Promise<void> {
   if (response instanceof PreparedAnswer) {

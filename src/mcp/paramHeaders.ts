@@ -6,6 +6,8 @@
  * layer checks it here for our tool descriptors.
  */
 
+import type { HeaderReader } from '../auth/authenticate.js';
+
 export interface ParamHeader {
   /** The top-level argument. */
   argument: string;
@@ -58,7 +60,7 @@ export function paramHeadersOf(schema: Record<string, unknown>, where = 'tool'):
  * Why a call's `Mcp-Param-*` headers do not match its arguments, or undefined when they do. A
  * header counts only for an argument the body carries (null or absent: none expected).
  */
-export function paramHeaderMismatch(declarations: readonly ParamHeader[], args: unknown, headers: Headers): string | undefined {
+export function paramHeaderMismatch(declarations: readonly ParamHeader[], args: unknown, headers: HeaderReader): string | undefined {
   const given = args && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : {};
   for (const d of declarations) {
     const value = given[d.argument];

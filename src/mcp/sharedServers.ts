@@ -3,6 +3,7 @@ import { type AuthInfo, classifyInboundRequest, type InboundClassificationOutcom
 import type { Answer } from './answer.js';
 import { LegacyMultiplexer, type RelayBinding } from './legacyMultiplexer.js';
 import { MODERN_CLASSIFICATION, ModernMultiplexer } from './multiplexer.js';
+import type { HeaderReader } from '../auth/authenticate.js';
 import type { AgentTools } from './toolInventory.js';
 
 /**
@@ -27,7 +28,7 @@ const NAME_SOURCE: Readonly<Record<string, 'name' | 'uri'>> = { 'tools/call': 'n
 type ModernRequestRoute = InboundModernRoute & { messageKind: 'request'; message: JSONRPCRequest };
 
 /** The SDK's classification of a POST body with its standard headers (SEP-2243): era, revision, message kind. */
-export function classifyPost(body: unknown, headers: Headers): InboundClassificationOutcome {
+export function classifyPost(body: unknown, headers: HeaderReader): InboundClassificationOutcome {
   return classifyInboundRequest({
     httpMethod: 'POST',
     body,
@@ -41,7 +42,7 @@ export function classifyPost(body: unknown, headers: Headers): InboundClassifica
  * Whether a modern request carries `MCP-Protocol-Version` and `Mcp-Method` (SEP-2243). The SDK's
  * handler refuses one without them; what answers from elsewhere leaves such requests to its refusal.
  */
-export function carriesStandardHeaders(headers: Headers): boolean {
+export function carriesStandardHeaders(headers: HeaderReader): boolean {
   return headers.get('mcp-protocol-version') !== null && headers.get('mcp-method') !== null;
 }
 
@@ -52,7 +53,7 @@ export function carriesStandardHeaders(headers: Headers): boolean {
  * to the body's name or URI, with no encoding or surrounding whitespace to interpret). It only routes:
  * a request that does not qualify is not refused here, the SDK's handler answers it.
  */
-export function sharedServable(outcome: InboundClassificationOutcome, headers: Headers): outcome is ModernRequestRoute {
+export function sharedServable(outcome: InboundClassificationOutcome, headers: HeaderReader): outcome is ModernRequestRoute {
   if (outcome.kind !== 'modern' || outcome.messageKind !== 'request') return false;
   if (outcome.classification.revision !== MODERN_CLASSIFICATION.revision) return false;
   const method = outcome.message.method;
@@ -132,10 +133,13 @@ export class SharedModernServers extends ServerPool<ModernMultiplexer> {
     super(build, () => new ModernMultiplexer(), onerror);
   }
 
-  /** `signal` is the client's hang-up, when `request` does not carry it. */
-  async serve(routeId: string, agent: AgentTools, route: ModernRequestRoute, request: Request, authInfo: AuthInfo, signal?: AbortSignal): Promise<Answer> {
+  /**
+   * `signal` is the client's hang-up. No web Request goes along: the SDK would only put it in the
+   * handlers' context (`ctx.http.req`), and ours read the call's state from `authInfo`.
+   */
+  async serve(routeId: string, agent: AgentTools, route: ModernRequestRoute, authInfo: AuthInfo, signal?: AbortSignal): Promise<Answer> {
     const mux = await this.muxFor(routeId, agent);
-    return mux.serve(route.message, { request, authInfo, ...(signal && { signal }) });
+    return mux.serve(route.message, { authInfo, ...(signal && { signal }) });
   }
 }
 

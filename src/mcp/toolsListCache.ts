@@ -1,5 +1,6 @@
 import type { InboundClassificationOutcome } from '@modelcontextprotocol/server';
 
+import type { HeaderReader } from '../auth/authenticate.js';
 import { type Answer, PreparedAnswer } from './answer.js';
 import { carriesStandardHeaders } from './sharedServers.js';
 
@@ -54,7 +55,7 @@ export class ToolsListCache {
    * The request as the cache sees it, when it is one the cache may answer (else the SDK answers).
    * `outcome` is the SDK's classification of this body with its headers (classifyPost).
    */
-  static candidate(outcome: InboundClassificationOutcome, headers: Headers): ListRequest | undefined {
+  static candidate(outcome: InboundClassificationOutcome, headers: HeaderReader): ListRequest | undefined {
     if (outcome.kind !== 'modern' || outcome.messageKind !== 'request' || outcome.message.method !== 'tools/list') return undefined;
     const params = outcome.message.params;
     if (!isRecord(params)) return undefined;

@@ -108,18 +108,25 @@ describe('HTTP statuses before JSON-RPC', () => {
     await ok.text();
   });
 
-  it('403 for a foreign Host header', async () => {
+  it('403 for a foreign Host header, the SDK\'s refusal, every time (the decision is remembered per value)', async () => {
     const { request } = await import('node:http');
-    const status = await new Promise<number>((resolve, reject) => {
-      const url = new URL(server.mcpUrl('sales'));
-      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...mcpHeaders(token), host: 'attacker.example' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
+    const url = new URL(server.mcpUrl('sales'));
+    const withHost = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...mcpHeaders(token), host } }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(initialize()));
       });
-      req.on('error', reject);
-      req.end(JSON.stringify(initialize()));
-    });
-    expect(status).toBe(403);
+    for (let i = 0; i < 2; i++) {
+      const foreign = await withHost('attacker.example');
+      expect(foreign.status).toBe(403);
+      expect(JSON.parse(foreign.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32000, message: 'Invalid Host: attacker.example' }, id: null });
+      expect((await withHost(url.host)).status).toBe(200);
+    }
   });
 
   it('406 when Accept does not list both media types', async () => {
