@@ -12,7 +12,7 @@ import {
   validateOriginHeader,
 } from '@modelcontextprotocol/server';
 
-import { authenticate } from '../auth/authenticate.js';
+import { authenticate, type HeaderReader } from '../auth/authenticate.js';
 import { type Principal, principalKey, samePrincipal } from '../auth/principal.js';
 import type { Answer } from '../mcp/answer.js';
 import { type RequestContext, toAuthInfo } from '../mcp/requestContext.js';
@@ -24,7 +24,7 @@ import { ToolsListCache, toolsListKey } from '../mcp/toolsListCache.js';
 import { StorageUnavailableError } from '../sessions/tableStorage.js';
 import type { Logger } from '../telemetry/log.js';
 import { currentExchange } from '../telemetry/telemetry.js';
-import type { HeaderReader, InboundRequest } from './inbound.js';
+import type { InboundRequest } from './inbound.js';
 import type { AgentRoute, McpApp } from './mcpApp.js';
 import { clientClosed, httpError, jsonRpcError, requestIdOf, withHeaders } from './responses.js';
 

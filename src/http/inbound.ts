@@ -2,8 +2,6 @@ import type { IncomingMessage } from 'node:http';
 
 import type { HeaderReader } from '../auth/authenticate.js';
 
-export type { HeaderReader };
-
 /**
  * A request as the MCP entry reads it: method, URL and headers, and a web Request only for the
  * paths that hand the request to the SDK. On plain Node the hot path (a route's shared server, a

@@ -169,7 +169,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<PreReadBody> {
   });
 }
 
-
 async function writeResponse(res: ServerResponse, response: Answer): Promise<void> {
   if (response instanceof PreparedAnswer) {
     res.writeHead(response.status, { ...response.headers, 'content-length': String(response.body.byteLength) }).end(response.body);

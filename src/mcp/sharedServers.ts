@@ -1,9 +1,9 @@
 import { type AuthInfo, classifyInboundRequest, type InboundClassificationOutcome, type InboundModernRoute, type JSONRPCRequest, type Server, type Transport } from '@modelcontextprotocol/server';
 
+import type { HeaderReader } from '../auth/authenticate.js';
 import type { Answer } from './answer.js';
 import { LegacyMultiplexer, type RelayBinding } from './legacyMultiplexer.js';
 import { MODERN_CLASSIFICATION, ModernMultiplexer } from './multiplexer.js';
-import type { HeaderReader } from '../auth/authenticate.js';
 import type { AgentTools } from './toolInventory.js';
 
 /**
