@@ -46,8 +46,8 @@ async function start(args: string[] = []): Promise<string> {
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
+  // Up to a minute of polls, counted rather than read off the clock.
+  for (let poll = 0; poll < 240; poll++) {
     if (child.exitCode !== null) throw new Error(`npm start exited: ${out}`);
     const res = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
     // Healthy first, then the banner is written: wait for both (its last line).

@@ -22,9 +22,9 @@ afterAll(async () => {
 
 /** Polls (the write is debounced and the machine may be busy with other test files). */
 async function waitFor(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('timed out waiting for the data file');
+  // Polls counted rather than read off the clock: the give-up point cannot depend on the hour.
+  for (let polls = Math.ceil(timeoutMs / 50); !check(); polls--) {
+    if (polls <= 0) throw new Error('timed out waiting for the data file');
     await new Promise((r) => setTimeout(r, 50));
   }
 }
