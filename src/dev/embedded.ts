@@ -10,9 +10,9 @@ import type { EmulatorHandle, OrgProfile } from '../emulator/index.js';
 import { LOCAL_TENANT_ID, LOCAL_USERS } from '../emulator/users.js';
 import { type BuildOptions, buildApp } from '../app/buildApp.js';
 import type { McpApp } from '../http/mcpApp.js';
-import { type NodeHost, startNodeHost } from '../http/nodeHost.js';
+import { listenNodeHost, type NodeHost } from '../http/nodeHost.js';
 import { createLogger, type Logger } from '../telemetry/log.js';
-import { type AzuriteHandle, freePort, isAddressInUse, portIsFree, startAzurite } from './azurite.js';
+import { type AzuriteHandle, isAddressInUse, portIsFree, startAzurite } from './azurite.js';
 
 /** The local app registration the embedded issuer knows (stands in for the Entra app). */
 export const LOCAL_APP_CLIENT_ID = 'd1a7a5e0-6d3b-4c1e-9f0a-5e7c0de0c11e';
@@ -155,8 +155,10 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       });
     }
 
-    const hostPort = basePort || (await freePort());
-    env['PUBLIC_BASE_URL'] ??= `http://127.0.0.1:${hostPort}`;
+    // The port is held before the app is built: the app needs its public URL.
+    const listener = await onPort(0, () => listenNodeHost({ port: basePort }));
+    closers.push(() => listener.close());
+    env['PUBLIC_BASE_URL'] ??= listener.url;
     const config = loadConfig(env);
     const app = await buildApp({
       config,
@@ -166,17 +168,14 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       ...(options.queues && { queues: options.queues }),
     });
     closers.push(() => app.close());
-    const host = await onPort(0, () =>
-      startNodeHost(app, {
-        port: hostPort,
-        allowedOrigins: [...LOOPBACK_NAMES, ...config.allowedOrigins],
-        allowedHosts: [...LOOPBACK_NAMES, ...config.allowedHosts],
-        healthChecks: {
-          ...(idp && { identity: () => probe(`${idp.url}/${LOCAL_TENANT_ID}/discovery/v2.0/keys`) }),
-          ...(emulator && { dataverse: () => probe(`${emulator.url}/_emulator/health`) }),
-        },
-      }),
-    );
+    const host = listener.serve(app, {
+      allowedOrigins: [...LOOPBACK_NAMES, ...config.allowedOrigins],
+      allowedHosts: [...LOOPBACK_NAMES, ...config.allowedHosts],
+      healthChecks: {
+        ...(idp && { identity: () => probe(`${idp.url}/${LOCAL_TENANT_ID}/discovery/v2.0/keys`) }),
+        ...(emulator && { dataverse: () => probe(`${emulator.url}/_emulator/health`) }),
+      },
+    });
     closers.push(() => host.close());
     if (dataDir) {
       const runtime: DevHostRuntime = {

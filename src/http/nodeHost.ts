@@ -37,8 +37,30 @@ const FILE_ROUTE = /^\/mcp\/([^/?#]+)\/files\/([^/?#]+)$/;
  * /mcp/{agentId}/files/{token}, the RFC 9728 well-known documents and /health.
  */
 export async function startNodeHost(app: McpApp, options: NodeHostOptions = {}): Promise<NodeHost> {
+  const listener = await listenNodeHost(options);
+  return listener.serve(app, options);
+}
+
+/** A host that holds its port and answers 503 until it is given the app to serve. */
+export interface ListeningHost {
+  url: string;
+  serve(app: McpApp, options?: Omit<NodeHostOptions, 'host' | 'port'>): NodeHost;
+  close(): Promise<void>;
+}
+
+/**
+ * Binds the port first, so the app can be built with its real public URL: probing a free port and
+ * binding it later races every other process on the machine for it (parallel test workers do).
+ */
+export async function listenNodeHost(options: Pick<NodeHostOptions, 'host' | 'port'> = {}): Promise<ListeningHost> {
+  let serving: { app: McpApp; options: NodeHostOptions } | undefined;
   const server = createServer((req, res) => {
-    void route(req, res, app, options).catch((err: unknown) => {
+    if (!serving) {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"error":"starting"}');
+      return;
+    }
+    const { app } = serving;
+    void route(req, res, app, serving.options).catch((err: unknown) => {
       app.log.error('host failure', { error: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"internal_error"}');
       else res.destroy();
@@ -48,16 +70,24 @@ export async function startNodeHost(app: McpApp, options: NodeHostOptions = {}):
   server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  return {
-    server,
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
-    close: async () => {
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  let closing: Promise<void> | undefined;
+  // Once only: the embedded host closes both the listener and the host it became.
+  const close = (app?: McpApp) =>
+    (closing ??= (async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Streams end first (their sessions too), so clients see a clean end rather than a cut socket.
-      await app.streams.close();
+      await app?.streams.close();
       server.closeAllConnections();
       await closed;
+    })());
+  return {
+    url,
+    serve(app, serveOptions = {}) {
+      serving = { app, options: { ...options, ...serveOptions } };
+      return { server, url, close: () => close(app) };
     },
+    close: () => close(serving?.app),
   };
 }
 
