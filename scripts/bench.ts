@@ -9,11 +9,13 @@
  *
  * Run: npm run bench [-- --quick] [-- --only raw,sdk,fastmcp,mcp-use,ours-call,ours-legacy,ours-list,ours-leads,ours-extra,coldstart]
  *      [-- --duration S] [-- --rounds N] [-- --cpu-prof DIR (a CPU profile of our server process during the measured rounds)]
+ *      [-- --compare DIST (our rows again, from another build's dist directory, interleaved round by round:
+ *       an A/B of a change measured in one run, where separate runs drift more than the change)]
  */
 import { type ChildProcess, execFile, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 import autocannon from 'autocannon';
@@ -36,6 +38,7 @@ const WARMUP = QUICK ? 1 : 3;
 const CONNECTIONS = 50;
 const ONLY = option('--only')?.split(',');
 const CPU_PROF = option('--cpu-prof');
+const COMPARE = option('--compare');
 const SESSIONS = QUICK ? 2_000 : 10_000;
 const CALLS = QUICK ? 20_000 : 100_000;
 const COLD_RUNS = QUICK ? 3 : 10;
@@ -63,9 +66,9 @@ class ServerProcess {
     readonly ready: ServerReady,
   ) {}
 
-  static async start(kind: ServerKind, execPath = process.execPath): Promise<ServerProcess> {
+  static async start(kind: ServerKind, execPath = process.execPath, dist = join(ROOT, 'dist')): Promise<ServerProcess> {
     const execArgv = ['--expose-gc'];
-    const child = fork(join(ROOT, 'dist', 'scripts', 'benchServers.js'), [kind], {
+    const child = fork(join(dist, 'scripts', 'benchServers.js'), [kind], {
       cwd: ROOT,
       execPath,
       execArgv,
@@ -234,6 +237,21 @@ async function node22(): Promise<string> {
 const wanted = (key: string) => !ONLY || ONLY.includes(key);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
+/** What our rows send to a server of ours at `base` (its own token: each has its own identity provider). */
+function oursLoads(base: string, token: string) {
+  const url = (agent: string) => `${base}/mcp/${agent}`;
+  return {
+    simple: modernCall(url('conformance'), 'test_simple_text', {}, SIMPLE_TEXT, token),
+    leads: modernCall(url('sales'), 'D365_Sales_ListLeads', { top: 25 }, '"leads"', token),
+    list: modernList(url('sales'), token, '"D365_Sales_ListLeads"'),
+    whoami: modernCall(url('sales'), 'whoami', {}, '"objectId"', token),
+    legacySimple: async () => {
+      const session = await openSession(url('conformance'), token);
+      return legacyCall(url('conformance'), 'test_simple_text', {}, SIMPLE_TEXT, { authorization: `Bearer ${token}`, 'mcp-session-id': session });
+    },
+  };
+}
+
 async function main(): Promise<void> {
   console.log(
     `MCP hot-path benchmark (node ${process.version}, ${cpus().length} CPUs, ${CONNECTIONS} connections; every row ${ROUNDS} × ${DURATION} s, rounds interleaved, median shown, after ${WARMUP} s warm-up${QUICK ? '; --quick' : ''})`,
@@ -283,23 +301,26 @@ async function main(): Promise<void> {
 
   const oursKeys = ['ours-call', 'ours-legacy', 'ours-list', 'ours-leads', 'ours-extra'];
   const ours = oursKeys.some(wanted) ? await ServerProcess.start('ours') : undefined;
+  let compared: ServerProcess | undefined;
   let profile: string | undefined;
   try {
     const token = ours?.ready.token ?? '';
     const url = (agent: string) => `${ours?.ready.url}/mcp/${agent}`;
-    const simple = modernCall(url('conformance'), 'test_simple_text', {}, SIMPLE_TEXT, token);
-    const leads = modernCall(url('sales'), 'D365_Sales_ListLeads', { top: 25 }, '"leads"', token);
-    const list = modernList(url('sales'), token, '"D365_Sales_ListLeads"');
-    const whoami = modernCall(url('sales'), 'whoami', {}, '"objectId"', token);
-    const legacySimple = async () => {
-      const session = await openSession(url('conformance'), token);
-      return legacyCall(url('conformance'), 'test_simple_text', {}, SIMPLE_TEXT, { authorization: `Bearer ${token}`, 'mcp-session-id': session });
-    };
+    const { simple, leads, list, whoami, legacySimple } = oursLoads(ours?.ready.url ?? '', token);
     if (ours) {
-      if (wanted('ours-call')) scenarios.push({ name: 'ours: modern tools/call test_simple_text (token validation)', load: simple, server: ours });
-      if (wanted('ours-legacy')) scenarios.push({ name: 'ours: 2025-11-25 tools/call test_simple_text in a Table Storage session', load: await legacySimple(), server: ours });
-      if (wanted('ours-list')) scenarios.push({ name: 'ours: modern tools/list, sales agent', load: list, server: ours });
-      if (wanted('ours-leads')) scenarios.push({ name: 'ours: modern D365_Sales_ListLeads top 25 (emulator)', load: leads, server: ours });
+      // With --compare, each of our rows is followed by the same row served by the other build.
+      compared = COMPARE ? await ServerProcess.start('ours', process.execPath, resolve(COMPARE)) : undefined;
+      const twin = compared;
+      const add = async (key: string, name: string, load: (server: ServerProcess) => Load | Promise<Load>) => {
+        if (!wanted(key)) return;
+        scenarios.push({ name, load: await load(ours), server: ours });
+        if (twin) scenarios.push({ name: `${name} [${COMPARE}]`, load: await load(twin), server: twin });
+      };
+      const loads = (server: ServerProcess) => oursLoads(server.ready.url, server.ready.token ?? '');
+      await add('ours-call', 'ours: modern tools/call test_simple_text (token validation)', (s) => loads(s).simple);
+      await add('ours-legacy', 'ours: 2025-11-25 tools/call test_simple_text in a Table Storage session', (s) => loads(s).legacySimple());
+      await add('ours-list', 'ours: modern tools/list, sales agent', (s) => loads(s).list);
+      await add('ours-leads', 'ours: modern D365_Sales_ListLeads top 25 (emulator)', (s) => loads(s).leads);
     }
 
     for (const s of scenarios) await cannon(s.load, { duration: WARMUP });
@@ -373,6 +394,7 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(peers.map((p) => p.stop()));
     await ours?.stop();
+    await compared?.stop();
   }
   if (profile) console.log(`\n${summariseCpuProfile(profile)}`);
 
@@ -384,12 +406,12 @@ async function main(): Promise<void> {
   }
 }
 
-/** The round with the median throughput (its latencies with it); errors of every round. */
 /** A percentage with its sign. */
 function signed(value: number): string {
   return `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
 }
 
+/** The round with the median throughput (its latencies with it); errors of every round. */
 function medianRow(runs: readonly Row[]): Row {
   const sorted = [...runs].sort((a, b) => a.rps - b.rps);
   const mid = sorted[Math.floor((sorted.length - 1) / 2)]!;
