@@ -15,6 +15,7 @@ import {
 import { authenticate, type HeaderReader } from '../auth/authenticate.js';
 import { type Principal, principalKey, samePrincipal } from '../auth/principal.js';
 import type { Answer } from '../mcp/answer.js';
+import { type HangUp, hangUpOf } from '../mcp/hangUp.js';
 import { type RequestContext, toAuthInfo } from '../mcp/requestContext.js';
 import { paramHeaderMismatch } from '../mcp/paramHeaders.js';
 import { isClientResponse } from '../mcp/serverRequests.js';
@@ -41,9 +42,9 @@ export interface HandleOptions {
   /**
    * The client's hang-up, when the host kept it apart from the request (the node host does for
    * /mcp/{agentId}). The route's shared servers listen to it; requests that go to the SDK's
-   * handlers get it on their web Request.
+   * handlers get its signal on their web Request.
    */
-  signal?: AbortSignal;
+  hangUp?: HangUp;
   /** Origins/hosts to allow, decided by the host (loopback names in development). */
   allowedOrigins?: readonly string[];
   allowedHosts?: readonly string[];
@@ -172,8 +173,8 @@ async function handle(
     // per-request handler, which decides it (the two answer alike: test/mcp/sharedServers.test.ts).
     const modern = (): Promise<Answer> =>
       app.shared && sharedServable(outcome, headers)
-        ? app.shared.serve(route.config.id, route.agent, outcome, authInfo, options.signal)
-        : app.modern.fetch(withSignal(request.web(), options.signal), { authInfo, parsedBody: body });
+        ? app.shared.serve(route.config.id, route.agent, outcome, authInfo, options.hangUp)
+        : app.modern.fetch(withSignal(request.web(), options.hangUp?.signal), { authInfo, parsedBody: body });
     const mismatch = paramHeaderProblem(body, route, request.headers);
     if (mismatch) return jsonRpcError(400, -32020, mismatch, requestIdOf(body));
     const list = ToolsListCache.candidate(outcome, headers);
@@ -195,14 +196,14 @@ async function handle(
     }
     return modern();
   }
-  return legacyPost(request, body, route, { ...requestContext, era: 'legacy' }, app, options.signal);
+  return legacyPost(request, body, route, { ...requestContext, era: 'legacy' }, app, options.hangUp);
 }
 
 /**
  * 2025-era POST: initialize opens a stored session; a request naming a session must present a live
  * one; a request without `Mcp-Session-Id` is served statelessly (see "Testing with curl" in README.md).
  */
-async function legacyPost(request: InboundRequest, parsed: object, route: AgentRoute, requestContext: RequestContext, app: McpApp, signal: AbortSignal | undefined): Promise<Response> {
+async function legacyPost(request: InboundRequest, parsed: object, route: AgentRoute, requestContext: RequestContext, app: McpApp, hangUp: HangUp | undefined): Promise<Response> {
   const body = Array.isArray(parsed) ? parsed : withInitializeDefaults(parsed);
   const messages: unknown[] = Array.isArray(body) ? body : [body];
   const id = requestIdOf(body);
@@ -210,14 +211,14 @@ async function legacyPost(request: InboundRequest, parsed: object, route: AgentR
   // Built only for the SDK's handlers (a client's response to the relay, and refusals, need none).
   let canonical: Request | undefined;
   const accepted = () => (canonical ??= withCanonicalAccept(request.web()));
-  const sdkRequest = () => withSignal(accepted(), signal);
+  const sdkRequest = () => withSignal(accepted(), hangUp?.signal);
   // A single request goes to the route's long-lived 2025-era server; anything else (batches,
   // notifications) to the SDK's per-request fallback (the two answer alike: test/mcp/sharedLegacyServers.test.ts).
   const serve = (context: RequestContext): Promise<Response> => {
     const authInfo = toAuthInfo(context);
     if (!app.sharedLegacy || !sharedLegacyServable(body)) return app.legacy(sdkRequest(), { authInfo, parsedBody: body });
     const binding = context.session && { relay: app.relay, sessionId: context.session.id, owner: principalKey(context.principal) };
-    return app.sharedLegacy.serve(route.config.id, route.agent, accepted(), body, authInfo, binding, signal ?? accepted().signal);
+    return app.sharedLegacy.serve(route.config.id, route.agent, accepted(), body, authInfo, binding, hangUp ?? hangUpOf(accepted().signal));
   };
 
   const initialize = messages.find((m) => isInitializeRequest(m));

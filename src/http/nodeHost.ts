@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 import { type Answer, PreparedAnswer } from '../mcp/answer.js';
+import { ReportedHangUp } from '../mcp/hangUp.js';
 import { handleFile } from './handleFile.js';
 import { handleMcp, handleWellKnown, type PreReadBody } from './handleMcp.js';
 import { fromNodeRequest, webRequestOf } from './inbound.js';
@@ -93,15 +94,16 @@ export async function listenNodeHost(options: Pick<NodeHostOptions, 'host' | 'po
 
 async function route(req: IncomingMessage, res: ServerResponse, app: McpApp, options: NodeHostOptions): Promise<void> {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
-  const abort = new AbortController();
+  // No AbortController unless a handler asks for the signal (most calls never do).
+  const hangUp = new ReportedHangUp();
   res.on('close', () => {
-    if (!res.writableFinished) abort.abort();
+    if (!res.writableFinished) hangUp.hangUp();
   });
 
   const file = FILE_ROUTE.exec(path);
   if (file) {
     req.resume();
-    return writeResponse(res, await handleFile(webRequestOf(req, abort.signal), safeDecode(file[1] ?? ''), file[2] ?? '', app, options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}));
+    return writeResponse(res, await handleFile(webRequestOf(req, hangUp.signal), safeDecode(file[1] ?? ''), file[2] ?? '', app, options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}));
   }
   const mcp = MCP_ROUTE.exec(path);
   const legacy = mcp ? undefined : LEGACY_ROUTE.exec(path);
@@ -113,17 +115,17 @@ async function route(req: IncomingMessage, res: ServerResponse, app: McpApp, opt
     const handleOptions = {
       // The body is read only after the agent and the token checked out.
       readBody: () => readBody(req, app.config.maxBodyBytes),
-      ...(apart && { signal: abort.signal }),
+      ...(apart && { hangUp }),
       ...(options.allowedOrigins && { allowedOrigins: options.allowedOrigins }),
       ...(options.allowedHosts && { allowedHosts: options.allowedHosts }),
     };
     if (mcp) return writeResponse(res, await handleMcp(fromNodeRequest(req), agentId, app, handleOptions));
-    const request = webRequestOf(req, abort.signal);
+    const request = webRequestOf(req, hangUp.signal);
     if (legacy?.[2] === 'sse') return writeResponse(res, await handleLegacyStream(request, agentId, app, handleOptions));
     // 202 at once; the app tracks the work, which delivers its answers on the stream.
     return writeResponse(res, (await handleLegacyMessage(request, agentId, app, handleOptions)).response);
   }
-  if (path.startsWith('/.well-known/')) return writeResponse(res, handleWellKnown(webRequestOf(req, abort.signal), app));
+  if (path.startsWith('/.well-known/')) return writeResponse(res, handleWellKnown(webRequestOf(req, hangUp.signal), app));
   if (path === '/health') return writeResponse(res, await health(app, options.healthChecks ?? {}));
   return writeResponse(res, httpError(404, 'not_found', 'Not found. MCP endpoints live at /mcp/{agentId}.'));
 }
@@ -201,7 +203,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<PreReadBody> {
 
 async function writeResponse(res: ServerResponse, response: Answer): Promise<void> {
   if (response instanceof PreparedAnswer) {
-    res.writeHead(response.status, { ...response.headers, 'content-length': String(response.body.byteLength) }).end(response.body);
+    res.writeHead(response.status, { ...response.headers, 'content-length': String(response.byteLength) }).end(response.body);
     return;
   }
   const headers: Record<string, string | string[]> = {};

@@ -9,8 +9,13 @@ export class PreparedAnswer {
     readonly status: number,
     /** Lower-case names; the answer is the caller's, so headers may still be added to it. */
     readonly headers: Record<string, string>,
-    readonly body: Uint8Array,
+    /** A string is UTF-8; node writes it with its head in one write, where bytes take a writev. */
+    readonly body: Uint8Array | string,
   ) {}
+
+  get byteLength(): number {
+    return typeof this.body === 'string' ? Buffer.byteLength(this.body) : this.body.byteLength;
+  }
 }
 
 /** What the MCP handlers answer with: a web Response, or an answer whose body is already bytes. */
@@ -18,7 +23,7 @@ export type Answer = Response | PreparedAnswer;
 
 /** A JSON answer of `message` as the SDK's transport writes it (`Response.json`: the same bytes, the same header). */
 export function jsonAnswer(message: unknown, status = 200): PreparedAnswer {
-  return new PreparedAnswer(status, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify(message)));
+  return new PreparedAnswer(status, { 'content-type': 'application/json' }, JSON.stringify(message));
 }
 
 export function toResponse(answer: Answer): Response {

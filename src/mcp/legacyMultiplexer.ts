@@ -13,6 +13,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 
+import type { HangUp } from './hangUp.js';
 import { CLIENT_CLOSED, exchangeOf } from './multiplexer.js';
 import type { ServerRequestRelay } from './serverRequests.js';
 
@@ -66,10 +67,10 @@ export class LegacyMultiplexer implements Transport {
   }
 
   /** Serves one 2025-era request; resolves with the SDK transport's answer (an SSE stream, or its refusal). */
-  async serve(request: Request, message: JSONRPCRequest, authInfo: AuthInfo, binding: RelayBinding | undefined, signal: AbortSignal): Promise<Response> {
+  async serve(request: Request, message: JSONRPCRequest, authInfo: AuthInfo, binding: RelayBinding | undefined, hangUp: HangUp): Promise<Response> {
     if (this.closed) throw new SdkError(SdkErrorCode.ConnectionClosed, 'The server is shutting down');
     // The same answer the SDK's handler gives a request whose client hung up first.
-    if (signal.aborted) return new Response(null, { status: CLIENT_CLOSED });
+    if (hangUp.happened) return new Response(null, { status: CLIENT_CLOSED });
     const internal = ++this.nextId;
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
@@ -84,27 +85,26 @@ export class LegacyMultiplexer implements Transport {
     transport.onerror = (error) => this.onerror?.(error);
     await transport.start();
     this.exchanges.set(internal, exchange);
-    const hangUp = () => {
+    const stopListening = hangUp.subscribe(() => {
       if (!this.exchanges.has(internal)) return;
       this.end(internal, exchange);
       this.cancel(internal);
       void transport.close();
-    };
-    signal.addEventListener('abort', hangUp, { once: true });
+    });
     let response: Response;
     try {
       response = await transport.handleRequest(request, { authInfo, parsedBody: message });
     } catch (error) {
-      signal.removeEventListener('abort', hangUp);
+      stopListening();
       this.end(internal, exchange);
       throw error;
     }
     if (this.exchanges.has(internal) && response.headers.get('content-type')?.startsWith('text/event-stream')) {
       // Streaming: the exchange ends with its answer (send) or the client's hang-up.
-      transport.onclose = () => signal.removeEventListener('abort', hangUp);
+      transport.onclose = stopListening;
     } else {
       // Answered already, or refused before dispatch (the transport's own header checks).
-      signal.removeEventListener('abort', hangUp);
+      stopListening();
       this.end(internal, exchange);
     }
     return response;

@@ -11,6 +11,7 @@ import {
 } from '@modelcontextprotocol/server';
 
 import { type Answer, jsonAnswer, type PreparedAnswer } from './answer.js';
+import type { HangUp } from './hangUp.js';
 
 /** nginx's "client closed request", as the SDK's handler answers a request whose client hung up. */
 export const CLIENT_CLOSED = 499;
@@ -45,7 +46,7 @@ interface Exchange {
   /** Settles the exchange with a JSON result, sparing the SDK's transport its Response. */
   settle: (answer: PreparedAnswer) => void;
   prepared?: PreparedAnswer;
-  /** The host kept the hang-up signal apart from the Request. */
+  /** The host kept the hang-up apart from the Request. */
   detached: boolean;
 }
 
@@ -73,16 +74,15 @@ export class ModernMultiplexer extends PerRequestHTTPServerTransport {
   override async start(): Promise<void> {}
 
   /** Serves one classified modern request; resolves with the HTTP answer the SDK's transport shaped. */
-  async serve(message: JSONRPCRequest, extra: PerRequestMessageExtra & { signal?: AbortSignal }): Promise<Answer> {
+  async serve(message: JSONRPCRequest, extra: PerRequestMessageExtra, hangUp?: HangUp): Promise<Answer> {
     if (this.closed) throw new SdkError(SdkErrorCode.ConnectionClosed, 'The server is shutting down');
-    // The host's hang-up signal, when the Request does not carry one (the SDK's transport listens to the Request's).
-    const { signal, ...forwarded } = extra;
-    if (signal?.aborted) return new Response(null, { status: CLIENT_CLOSED });
+    // The host's hang-up, when the Request does not carry it (the SDK's transport listens to the Request's signal).
+    if (hangUp?.happened) return new Response(null, { status: CLIENT_CLOSED });
     const internal = ++this.nextId;
     const transport = new PerRequestHTTPServerTransport({ classification: MODERN_CLASSIFICATION });
     let settle: (answer: PreparedAnswer) => void = () => undefined;
     const settled = new Promise<PreparedAnswer>((resolve) => (settle = resolve));
-    const exchange: Exchange = { transport, id: message.id, answered: false, streaming: false, settle, detached: signal !== undefined };
+    const exchange: Exchange = { transport, id: message.id, answered: false, streaming: false, settle, detached: hangUp !== undefined };
     transport.onmessage = (inbound, info) => this.onmessage?.({ ...inbound, id: internal } as JSONRPCMessage, info);
     transport.onerror = (error) => this.onerror?.(error);
     transport.onclose = () => {
@@ -92,10 +92,9 @@ export class ModernMultiplexer extends PerRequestHTTPServerTransport {
     };
     await transport.start();
     this.exchanges.set(internal, exchange);
-    const onAbort = () => void transport.close();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopListening = hangUp?.subscribe(() => void transport.close());
     try {
-      return await Promise.race([transport.handleMessage(message, forwarded), settled]);
+      return await Promise.race([transport.handleMessage(message, extra), settled]);
     } catch (error) {
       // Settled with a prepared result, then closed: the result stands.
       if (exchange.prepared) return exchange.prepared;
@@ -103,7 +102,7 @@ export class ModernMultiplexer extends PerRequestHTTPServerTransport {
       if (error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) return new Response(null, { status: CLIENT_CLOSED });
       throw error;
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      stopListening?.();
     }
   }
 

@@ -2,6 +2,7 @@ import { type AuthInfo, classifyInboundRequest, type InboundClassificationOutcom
 
 import type { HeaderReader } from '../auth/authenticate.js';
 import type { Answer } from './answer.js';
+import type { HangUp } from './hangUp.js';
 import { LegacyMultiplexer, type RelayBinding } from './legacyMultiplexer.js';
 import { MODERN_CLASSIFICATION, ModernMultiplexer } from './multiplexer.js';
 import type { AgentTools } from './toolInventory.js';
@@ -134,12 +135,12 @@ export class SharedModernServers extends ServerPool<ModernMultiplexer> {
   }
 
   /**
-   * `signal` is the client's hang-up. No web Request goes along: the SDK would only put it in the
-   * handlers' context (`ctx.http.req`), and ours read the call's state from `authInfo`.
+   * `hangUp` is the client's, when the host keeps it apart. No web Request goes along: the SDK would
+   * only put it in the handlers' context (`ctx.http.req`), and ours read the call's state from `authInfo`.
    */
-  async serve(routeId: string, agent: AgentTools, route: ModernRequestRoute, authInfo: AuthInfo, signal?: AbortSignal): Promise<Answer> {
+  async serve(routeId: string, agent: AgentTools, route: ModernRequestRoute, authInfo: AuthInfo, hangUp?: HangUp): Promise<Answer> {
     const mux = await this.muxFor(routeId, agent);
-    return mux.serve(route.message, { authInfo, ...(signal && { signal }) });
+    return mux.serve(route.message, { authInfo }, hangUp);
   }
 }
 
@@ -170,8 +171,8 @@ export class SharedLegacyServers extends ServerPool<LegacyMultiplexer> {
     super(build, () => new LegacyMultiplexer(maxRequestBodySize), onerror);
   }
 
-  async serve(routeId: string, agent: AgentTools, request: Request, message: JSONRPCRequest, authInfo: AuthInfo, binding: RelayBinding | undefined, signal: AbortSignal): Promise<Response> {
+  async serve(routeId: string, agent: AgentTools, request: Request, message: JSONRPCRequest, authInfo: AuthInfo, binding: RelayBinding | undefined, hangUp: HangUp): Promise<Response> {
     const mux = await this.muxFor(routeId, agent);
-    return mux.serve(request, message, authInfo, binding, signal);
+    return mux.serve(request, message, authInfo, binding, hangUp);
   }
 }

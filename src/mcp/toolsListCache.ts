@@ -82,7 +82,7 @@ export class ToolsListCache {
     const headers = (prepared ? Object.entries(response.headers) : [...response.headers]).filter(([k]) => k !== 'content-length');
     const json = (headers.find(([k]) => k === 'content-type')?.[1] ?? '').startsWith('application/json');
     if (response.status !== 200 || !json) return response;
-    const text = prepared ? Buffer.from(response.body).toString('utf8') : await response.text();
+    const text = prepared ? (typeof response.body === 'string' ? response.body : Buffer.from(response.body).toString('utf8')) : await response.text();
     const message = JSON.parse(text) as { result?: unknown; error?: unknown };
     if (message.result !== undefined && message.error === undefined) {
       this.answers.set(key, { head: Buffer.from(`{"result":${JSON.stringify(message.result)},"jsonrpc":"2.0","id":`), headers });

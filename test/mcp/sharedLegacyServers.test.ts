@@ -1,6 +1,7 @@
 import { type JSONRPCRequest, Server } from '@modelcontextprotocol/server';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { hangUpOf } from '../../src/mcp/hangUp.js';
 import { LegacyMultiplexer } from '../../src/mcp/legacyMultiplexer.js';
 import { ServerRequestRelay } from '../../src/mcp/serverRequests.js';
 import { sharedLegacyServable } from '../../src/mcp/sharedServers.js';
@@ -194,7 +195,7 @@ describe('LegacyMultiplexer', () => {
   const waiting = () => waitingServer(new LegacyMultiplexer(1_000_000));
   const httpRequest = () => new Request('http://127.0.0.1/mcp/x', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' } });
   const authInfo = { token: '', clientId: '', scopes: [] };
-  const serve = (mux: LegacyMultiplexer, body: unknown, signal = new AbortController().signal) => mux.serve(httpRequest(), body as JSONRPCRequest, authInfo, undefined, signal);
+  const serve = (mux: LegacyMultiplexer, body: unknown, signal = new AbortController().signal) => mux.serve(httpRequest(), body as JSONRPCRequest, authInfo, undefined, hangUpOf(signal));
 
   it('gives each exchange its own answer under the client id', async () => {
     const { server, mux } = await waiting();
@@ -227,7 +228,7 @@ describe('LegacyMultiplexer', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '1999-01-01' },
     });
-    const response = await mux.serve(request, call('echo', { text: 'x' }) as JSONRPCRequest, authInfo, undefined, new AbortController().signal);
+    const response = await mux.serve(request, call('echo', { text: 'x' }) as JSONRPCRequest, authInfo, undefined, hangUpOf(new AbortController().signal));
     expect(response.status).toBe(400);
     expect(mux.open).toBe(0);
     await server.close();
@@ -242,7 +243,7 @@ describe('LegacyMultiplexer', () => {
     const mux = new LegacyMultiplexer(1_000_000);
     await server.connect(mux);
     const relay = new ServerRequestRelay(undefined, '0123456789abcdef');
-    const response = await mux.serve(httpRequest(), call('x', {}, 'c1') as JSONRPCRequest, authInfo, { relay, sessionId: 's1', owner: 'u1' }, new AbortController().signal);
+    const response = await mux.serve(httpRequest(), call('x', {}, 'c1') as JSONRPCRequest, authInfo, { relay, sessionId: 's1', owner: 'u1' }, hangUpOf(new AbortController().signal));
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     let text = '';
     while (!text.includes('roots/list')) text += (await reader.read()).value ?? '';

@@ -2,6 +2,7 @@ import { type JSONRPCRequest } from '@modelcontextprotocol/server';
 import { describe, expect, it, vi } from 'vitest';
 
 import { toResponse } from '../../src/mcp/answer.js';
+import { ReportedHangUp } from '../../src/mcp/hangUp.js';
 import { ModernMultiplexer } from '../../src/mcp/multiplexer.js';
 import { classifyPost, sharedServable } from '../../src/mcp/sharedServers.js';
 import { MODERN, mcpHeaders, modernHeaders, modernRequest, type TestServer } from '../helpers/harness.js';
@@ -239,17 +240,17 @@ describe('ModernMultiplexer', () => {
     await server.close();
   });
 
-  it('hears a hang-up signal passed apart from the Request (as the node host passes it)', async () => {
+  it('hears a hang-up passed apart from the Request (as the node host passes it)', async () => {
     const { server, mux, aborted, running } = await waiting();
-    const hangUp = new AbortController();
-    const pending = mux.serve(call('wait') as unknown as JSONRPCRequest, { request: request(), signal: hangUp.signal });
+    const hangUp = new ReportedHangUp();
+    const pending = mux.serve(call('wait') as unknown as JSONRPCRequest, { request: request() }, hangUp);
     await running;
-    hangUp.abort();
+    hangUp.hangUp();
     expect((await pending).status).toBe(499);
     await vi.waitFor(() => expect(aborted).toEqual(['wait']));
     expect(mux.open).toBe(0);
     // Already gone when it arrives: not dispatched at all.
-    const gone = mux.serve(call('wait') as unknown as JSONRPCRequest, { request: request(), signal: hangUp.signal });
+    const gone = mux.serve(call('wait') as unknown as JSONRPCRequest, { request: request() }, hangUp);
     expect((await gone).status).toBe(499);
     expect(mux.served).toBe(1);
     await server.close();
