@@ -1,6 +1,7 @@
 import {
   type jsonSchemaValidator,
   PROTOCOL_VERSION_META_KEY,
+  type ReadResourceResult,
   ProtocolError,
   ProtocolErrorCode,
   Server,
@@ -11,13 +12,14 @@ import {
   type Transport,
 } from '@modelcontextprotocol/server';
 
-import { principalKey } from '../auth/principal.js';
+import { type Principal, principalKey } from '../auth/principal.js';
 import type { DataverseClient } from '../dataverse/client.js';
-import { type MetadataCaches, OrgMetadata } from '../dataverse/metadata.js';
+import { type CurrentUser, type MetadataCaches, OrgMetadata } from '../dataverse/metadata.js';
 import { PrivilegeChecker, type PrivilegeCaches } from '../dataverse/privileges.js';
 import type { LogLevel, SessionRecord } from '../sessions/sessionStore.js';
+import type { Logger } from '../telemetry/log.js';
 import { currentExchange } from '../telemetry/telemetry.js';
-import type { CallServices, CursorSealer, ToolContext, ToolServiceFactory } from '../tools/defineTool.js';
+import type { AgentSettings, CallServices, CursorSealer, ToolContext, ToolServiceFactory } from '../tools/defineTool.js';
 import type { SurfaceContext } from '../tools/surface.js';
 import { dispatch, type DispatchDeps, errorResult } from './dispatch.js';
 import { exchangeFor, withInput } from './exchange.js';
@@ -128,73 +130,14 @@ function buildServer(
       ? new SessionServer(info, options, (transport) => deps.relay.wrap(transport, session.id, principalKey(principal)))
       : new Server(info, options);
 
-  /** The context of one call: Dataverse as the user, cut off by the client's cancel or the deadline. */
+  const now = () => new Date(deps.now());
   const contextFor = (label: string, serverContext: ServerContext, timeoutMs = deps.toolTimeoutMs): SurfaceContext => {
     const request = requestOf(serverContext);
     const protocolVersion =
       request.era === 'legacy'
         ? (request.session?.protocolVersion ?? '2025-03-26')
         : (envelopeString(serverContext.mcpReq.envelope, PROTOCOL_VERSION_META_KEY) ?? MODERN_VERSION);
-    const userKey = principalKey(request.principal);
-    const now = () => new Date(deps.now());
-    // Built on first use: a call that never reaches Dataverse (or the deadline) pays for none of it.
-    // The deadline still counts from the call's start.
-    const started = performance.now();
-    let signal: AbortSignal | undefined;
-    let dataverse: DataverseClient | undefined;
-    let metadata: OrgMetadata | undefined;
-    let privileges: PrivilegeChecker | undefined;
-    let services: CallServices | undefined;
-    let cursors: CursorSealer | undefined;
-    // The client's cancellation, or the deadline: whichever comes first stops every Dataverse call and wait.
-    const signalOf = () => (signal ??= AbortSignal.any([serverContext.mcpReq.signal, AbortSignal.timeout(Math.max(0, Math.ceil(timeoutMs - (performance.now() - started))))]));
-    const dataverseOf = () => (dataverse ??= deps.dataverse(request, signalOf()));
-    const metadataOf = () => (metadata ??= new OrgMetadata(dataverseOf(), deps.metadataCaches));
-    const servicesOf = () =>
-      (services ??= deps.callServices({ principal: request.principal, agent: agent.settings, dataverse: dataverseOf(), signal: signalOf(), now, log: request.log }));
-    const ctx: SurfaceContext = {
-      principal: request.principal,
-      agent: agent.settings,
-      era: request.era,
-      protocolVersion,
-      requestId: request.requestId,
-      log: request.log.child({ call: label }),
-      get signal() {
-        return signalOf();
-      },
-      get dataverse() {
-        return dataverseOf();
-      },
-      get privileges() {
-        return (privileges ??= new PrivilegeChecker(dataverseOf(), metadataOf(), deps.privilegeCaches, userKey));
-      },
-      get metadata() {
-        return metadataOf();
-      },
-      user: () => metadataOf().currentUser(userKey),
-      get cursors() {
-        return (cursors ??= cursorSealer(deps.cursorKey, request.principal, agent.settings.id, label, deps.now));
-      },
-      now,
-      // Set by dispatch for the confirmed round of a write.
-      confirmedId: () => undefined,
-      get copilot() {
-        return servicesOf().copilot;
-      },
-      get decisions() {
-        return servicesOf().decisions;
-      },
-      get references() {
-        return servicesOf().references;
-      },
-      get chats() {
-        return servicesOf().chats;
-      },
-      serves: (tool) => agent.tools.has(tool) || agent.servedNames.has(tool),
-      servedName: (tool) => agent.servedNames.get(tool),
-      readResource: (uri) => readThrough(agent, uri, ctx),
-    };
-    return ctx;
+    return new CallContext({ label, serverContext, request, agent, deps, timeoutMs, now }, protocolVersion);
   };
 
   server.setRequestHandler('tools/list', async (message, serverContext) => {
@@ -241,6 +184,122 @@ function buildServer(
   registerSurface(server, agent, scope, { contextFor, setLogLevel: deps.setLogLevel, sessionOf: (serverContext) => requestOf(serverContext).session, interact });
 
   return server;
+}
+
+interface CallScope {
+  label: string;
+  serverContext: ServerContext;
+  request: RequestContext;
+  agent: AgentTools;
+  deps: ServerDeps;
+  timeoutMs: number;
+  now(): Date;
+}
+
+/** What a call builds on first use, shared by every view of the call's context (see refine in dispatch.ts). */
+interface CallParts {
+  signal?: AbortSignal;
+  dataverse?: DataverseClient;
+  metadata?: OrgMetadata;
+  privileges?: PrivilegeChecker;
+  services?: CallServices;
+  cursors?: CursorSealer;
+}
+
+/**
+ * The context of one call: Dataverse as the user, cut off by the client's cancel or the deadline.
+ * Its parts are built on first use, so a call that never reaches Dataverse (or the deadline) pays
+ * for none of them; the deadline still counts from the call's start. A class rather than an object
+ * of closures: one allocation per call instead of a closure per member. The parts live in their
+ * own object so that a view made with Object.create (dispatch's refine) builds them once for all.
+ */
+class CallContext implements SurfaceContext {
+  readonly principal: Principal;
+  readonly agent: AgentSettings;
+  readonly era: RequestContext['era'];
+  readonly requestId: string;
+  readonly log: Logger;
+  readonly now: () => Date;
+  private readonly started = performance.now();
+  private readonly parts: CallParts = {};
+
+  constructor(
+    private readonly scope: CallScope,
+    readonly protocolVersion: string,
+  ) {
+    const { request } = scope;
+    this.principal = request.principal;
+    this.agent = scope.agent.settings;
+    this.era = request.era;
+    this.requestId = request.requestId;
+    this.log = request.log.child({ call: scope.label });
+    this.now = scope.now;
+  }
+
+  /** The client's cancellation, or the deadline: whichever comes first stops every Dataverse call and wait. */
+  get signal(): AbortSignal {
+    if (this.parts.signal) return this.parts.signal;
+    const left = Math.max(0, Math.ceil(this.scope.timeoutMs - (performance.now() - this.started)));
+    return (this.parts.signal = AbortSignal.any([this.scope.serverContext.mcpReq.signal, AbortSignal.timeout(left)]));
+  }
+
+  get dataverse(): DataverseClient {
+    return (this.parts.dataverse ??= this.scope.deps.dataverse(this.scope.request, this.signal));
+  }
+
+  get metadata(): OrgMetadata {
+    return (this.parts.metadata ??= new OrgMetadata(this.dataverse, this.scope.deps.metadataCaches));
+  }
+
+  get privileges(): PrivilegeChecker {
+    return (this.parts.privileges ??= new PrivilegeChecker(this.dataverse, this.metadata, this.scope.deps.privilegeCaches, principalKey(this.principal)));
+  }
+
+  get cursors(): CursorSealer {
+    const { deps, label } = this.scope;
+    return (this.parts.cursors ??= cursorSealer(deps.cursorKey, this.principal, this.agent.id, label, deps.now));
+  }
+
+  get copilot(): CallServices['copilot'] {
+    return this.services().copilot;
+  }
+
+  get decisions(): CallServices['decisions'] {
+    return this.services().decisions;
+  }
+
+  get references(): CallServices['references'] {
+    return this.services().references;
+  }
+
+  get chats(): CallServices['chats'] {
+    return this.services().chats;
+  }
+
+  user(): Promise<CurrentUser> {
+    return this.metadata.currentUser(principalKey(this.principal));
+  }
+
+  /** Set by dispatch for the confirmed round of a write. */
+  confirmedId(_purpose: string): string | undefined {
+    return undefined;
+  }
+
+  serves(tool: string): boolean {
+    return this.scope.agent.tools.has(tool) || this.scope.agent.servedNames.has(tool);
+  }
+
+  servedName(tool: string): string | undefined {
+    return this.scope.agent.servedNames.get(tool);
+  }
+
+  readResource(uri: string): Promise<ReadResourceResult | undefined> {
+    return readThrough(this.scope.agent, uri, this);
+  }
+
+  private services(): CallServices {
+    return (this.parts.services ??= this.scope.deps.callServices({ principal: this.principal, agent: this.agent, dataverse: this.dataverse, signal: this.signal, now: this.now, log: this.log }));
+  }
 }
 
 function envelopeString(envelope: object | undefined, key: string): string | undefined {

@@ -20,7 +20,7 @@ import type { AuditEntry, AuditLog } from '../sessions/auditLog.js';
 import type { ConfirmationStore } from '../sessions/confirmationStore.js';
 import { StorageUnavailableError } from '../sessions/tableStorage.js';
 import type { Telemetry, ToolFacts } from '../telemetry/telemetry.js';
-import { type BoundCall, type ConfirmationPreview, type Prepared, type RecordRef, type ToolContext, ToolError, type ToolOutput } from '../tools/defineTool.js';
+import { type BoundCall, type ConfirmationPreview, type CursorSealer, type Prepared, type RecordRef, type ToolContext, ToolError, type ToolOutput } from '../tools/defineTool.js';
 import { recordResources, recordUri } from '../tools/dataverse/resources.js';
 import { tableAllowed } from '../tools/dataverse/tableAccess.js';
 import { argsHash } from './secrets.js';
@@ -84,7 +84,12 @@ export async function dispatch(tool: CompiledTool, rawArgs: unknown, requestCont
   const { args, call } = bound;
   // A cursor continues the listing that made it: same filters (page size may change).
   const { cursor: _cursor, top: _top, ...filters } = args;
-  const ctx: ToolContext = { ...requestContext, cursors: requestContext.cursors.scoped(argsHash(tool.def.name, filters)) };
+  let scoped: CursorSealer | undefined;
+  const ctx = refine(requestContext, {
+    get cursors() {
+      return (scoped ??= requestContext.cursors.scoped(argsHash(tool.def.name, filters)));
+    },
+  });
   if (call.kind === 'read') return runRead(tool, call, ctx);
 
   const mustConfirm = tool.def.confirmation === 'always' || ctx.agent.confirmAllWrites;
@@ -162,7 +167,16 @@ function splitHandle(raw: unknown): { confirmationHandle: unknown; rest: unknown
 
 /** The context of a confirmed write: new records get ids derived from the confirmation. */
 function confirmedContext(ctx: ToolContext, tool: CompiledTool, confirmation: string): ToolContext {
-  return { ...ctx, confirmedId: (purpose) => derivedGuid(`${confirmation}\0${tool.def.name}\0${purpose}`) };
+  return refine(ctx, { confirmedId: (purpose) => derivedGuid(`${confirmation}\0${tool.def.name}\0${purpose}`) });
+}
+
+/**
+ * `ctx` with some members replaced; the others are read from it when used. A spread would read
+ * every member, building all of the call's parts (its deadline, Dataverse client, privileges,
+ * services) for a call that may need none of them.
+ */
+export function refine(ctx: ToolContext, own: Partial<ToolContext>): ToolContext {
+  return Object.create(ctx, Object.getOwnPropertyDescriptors(own)) as ToolContext;
 }
 
 /** A GUID from a hash (RFC 9562 version 8, "custom"): the same confirmation always names the same record. */
