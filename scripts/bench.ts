@@ -374,15 +374,30 @@ async function main(): Promise<void> {
       const warm = await ours.stats();
       console.log(`  warm                              ${mb(warm.rss)}   (heap ${mb(warm.heapUsed)}, external ${mb(warm.external)})`);
       // Calls first: sessions opened before them would leave freed pages in the RSS the calls are compared against.
+      // Sampled every tenth of the run: the allocator hands pages back to the system when it pleases,
+      // so two readings can differ by more than a leak would; a leak shows as a trend across all of them.
       const first = Math.min(10_000, CALLS / 10);
       await cannon(simple, { amount: first });
-      const afterFirst = await ours.stats();
-      console.log(`  after ${first.toLocaleString('en')} calls                ${mb(afterFirst.rss)}   (heap ${mb(afterFirst.heapUsed)}, external ${mb(afterFirst.external)})`);
-      const rest = await cannon(simple, { amount: CALLS - first });
-      const afterAll = await ours.stats();
+      const samples = [{ calls: first, ...(await ours.stats()) }];
+      console.log(`  after ${first.toLocaleString('en')} calls                ${mb(samples[0]!.rss)}   (heap ${mb(samples[0]!.heapUsed)}, external ${mb(samples[0]!.external)})`);
+      let failed = 0;
+      for (let calls = first; calls < CALLS; ) {
+        const step = Math.min(CALLS / 10, CALLS - calls);
+        const r = await cannon(simple, { amount: step });
+        failed += r.bad + r.result.errors;
+        calls += step;
+        samples.push({ calls, ...(await ours.stats()) });
+      }
+      const afterFirst = samples[0]!;
+      const afterAll = samples.at(-1)!;
       const change = ((afterAll.rss - afterFirst.rss) / afterFirst.rss) * 100;
       console.log(
-        `  after ${CALLS.toLocaleString('en')} calls               ${mb(afterAll.rss)}   (heap ${mb(afterAll.heapUsed)}, external ${mb(afterAll.external)}; ${signed(change)} % from ${first.toLocaleString('en')} calls, heap ${signed(((afterAll.heapUsed - afterFirst.heapUsed) / afterFirst.heapUsed) * 100)} %; ${rest.bad + rest.result.errors} errors)`,
+        `  after ${CALLS.toLocaleString('en')} calls               ${mb(afterAll.rss)}   (heap ${mb(afterAll.heapUsed)}, external ${mb(afterAll.external)}; ${signed(change)} % from ${first.toLocaleString('en')} calls, heap ${signed(((afterAll.heapUsed - afterFirst.heapUsed) / afterFirst.heapUsed) * 100)} %; ${failed} errors)`,
+      );
+      const rss = samples.map((x) => x.rss);
+      const heap = samples.map((x) => x.heapUsed);
+      console.log(
+        `  ${samples.length} readings from ${first.toLocaleString('en')} to ${CALLS.toLocaleString('en')} calls: RSS ${mb(Math.min(...rss))}–${mb(Math.max(...rss))}, trend ${signed(slopePerCalls(samples.map((x) => x.calls), rss, CALLS - first) / 1048576)} MB over the run; heap ${mb(Math.min(...heap))}–${mb(Math.max(...heap))}, trend ${signed(slopePerCalls(samples.map((x) => x.calls), heap, CALLS - first) / 1048576)} MB`,
       );
       const sessions = await cannon(
         { url: url('conformance'), headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` }, body: initializeBody, expect: '"protocolVersion"' },
@@ -404,6 +419,20 @@ async function main(): Promise<void> {
     console.log(`  import of the bundled entries     ${bundled.importMs.toFixed(0)} ms`);
     console.log(`  first tools/list answered         ${bundled.firstMs.toFixed(0)} ms after process start`);
   }
+}
+
+/** The least-squares slope of `ys` over `xs`, scaled to a span of `span` on the x axis. */
+function slopePerCalls(xs: readonly number[], ys: readonly number[], span: number): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? 0 : (num / den) * span;
 }
 
 /** A percentage with its sign. */
