@@ -1,9 +1,9 @@
 import {
   type jsonSchemaValidator,
   PROTOCOL_VERSION_META_KEY,
-  type ReadResourceResult,
   ProtocolError,
   ProtocolErrorCode,
+  type ReadResourceResult,
   Server,
   SUPPORTED_PROTOCOL_VERSIONS,
   type ServerCapabilities,
@@ -298,7 +298,7 @@ class CallContext implements SurfaceContext {
   }
 
   private services(): CallServices {
-    return (this.parts.services ??= this.scope.deps.callServices({ principal: this.principal, agent: this.agent, dataverse: this.dataverse, signal: this.signal, now: this.now, log: this.log }));
+    return (this.parts.services ??= this.scope.deps.callServices({ principal: this.principal, agent: this.agent, dataverse: this.dataverse, signal: this.signal, now: this.now, log: this.scope.request.log }));
   }
 }
 
