@@ -6,12 +6,12 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, inject, it } from 'vitest';
 
-import { freePort } from '../../src/dev/azurite.js';
 import { type DevHostRuntime, findRunningDevHost, LOCAL_APP_CLIENT_ID, LOCAL_APP_ID_URI, RUNTIME_FILE, startEmbedded } from '../../src/dev/embedded.js';
 import { LOCAL_TENANT_ID } from '../../src/emulator/users.js';
 import { silentLogger } from '../../src/telemetry/log.js';
 import { TestClock } from '../helpers/clock.js';
 import { uniquePrefix } from '../helpers/harness.js';
+import { freePortBlock } from './net.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -94,7 +94,8 @@ describe('the dev host runtime file', () => {
 
   it('is not trusted when its process lives but nothing answers /health on its port', async () => {
     const dataDir = await tempDir();
-    const port = await freePort();
+    // Below the ephemeral range: no other test's host (port 0) can come to answer on it meanwhile.
+    const port = await freePortBlock();
     await writeFile(join(dataDir, RUNTIME_FILE), JSON.stringify(runtime({ pid: process.pid, port, url: `http://127.0.0.1:${port}`, dataDir })));
     expect(await findRunningDevHost(dataDir)).toMatchObject({ state: 'stale', reason: `nothing answers at http://127.0.0.1:${port}/health` });
   });
