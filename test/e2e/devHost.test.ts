@@ -1,7 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,31 +9,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const run = promisify(execFile);
+import { freePortBlock } from '../dev/net.js';
 
-/** Four consecutive free loopback ports: the server and its embedded parts use PORT..PORT+3. */
-async function freePortBlock(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const servers = [];
-    let ok = true;
-    for (let i = 0; i < 4; i++) {
-      const s = createServer();
-      const result = await new Promise<boolean>((resolve) => {
-        s.once('error', () => resolve(false));
-        s.listen(base + i, '127.0.0.1', () => resolve(true));
-      });
-      servers.push(s);
-      if (!result) {
-        ok = false;
-        break;
-      }
-    }
-    await Promise.all(servers.map((s) => new Promise<void>((r) => (s.listening ? s.close(() => r()) : r()))));
-    if (ok) return base;
-  }
-  throw new Error('no free port block');
-}
+const run = promisify(execFile);
 
 let dataDir: string;
 let port: number;
