@@ -241,6 +241,7 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 function oursLoads(base: string, token: string) {
   const url = (agent: string) => `${base}/mcp/${agent}`;
   return {
+    url,
     simple: modernCall(url('conformance'), 'test_simple_text', {}, SIMPLE_TEXT, token),
     leads: modernCall(url('sales'), 'D365_Sales_ListLeads', { top: 25 }, '"leads"', token),
     list: modernList(url('sales'), token, '"D365_Sales_ListLeads"'),
@@ -305,8 +306,8 @@ async function main(): Promise<void> {
   let profile: string | undefined;
   try {
     const token = ours?.ready.token ?? '';
-    const url = (agent: string) => `${ours?.ready.url}/mcp/${agent}`;
-    const { simple, leads, list, whoami, legacySimple } = oursLoads(ours?.ready.url ?? '', token);
+    const mine = oursLoads(ours?.ready.url ?? '', token);
+    const { url, simple, leads, list, whoami, legacySimple } = mine;
     if (ours) {
       // With --compare, each of our rows is followed by the same row served by the other build.
       compared = COMPARE ? await ServerProcess.start('ours', process.execPath, resolve(COMPARE)) : undefined;
@@ -316,7 +317,7 @@ async function main(): Promise<void> {
         scenarios.push({ name, load: await load(ours), server: ours });
         if (twin) scenarios.push({ name: `${name} [${COMPARE}]`, load: await load(twin), server: twin });
       };
-      const loads = (server: ServerProcess) => oursLoads(server.ready.url, server.ready.token ?? '');
+      const loads = (server: ServerProcess) => (server === ours ? mine : oursLoads(server.ready.url, server.ready.token ?? ''));
       await add('ours-call', 'ours: modern tools/call test_simple_text (token validation)', (s) => loads(s).simple);
       await add('ours-legacy', 'ours: 2025-11-25 tools/call test_simple_text in a Table Storage session', (s) => loads(s).legacySimple());
       await add('ours-list', 'ours: modern tools/list, sales agent', (s) => loads(s).list);
@@ -394,10 +395,10 @@ async function main(): Promise<void> {
       console.log(
         `  after ${CALLS.toLocaleString('en')} calls               ${mb(afterAll.rss)}   (heap ${mb(afterAll.heapUsed)}, external ${mb(afterAll.external)}; ${signed(change)} % from ${first.toLocaleString('en')} calls, heap ${signed(((afterAll.heapUsed - afterFirst.heapUsed) / afterFirst.heapUsed) * 100)} %; ${failed} errors)`,
       );
-      const rss = samples.map((x) => x.rss);
-      const heap = samples.map((x) => x.heapUsed);
+      const calls = samples.map((x) => x.calls);
+      const band = (ys: readonly number[]) => `${mb(Math.min(...ys))}–${mb(Math.max(...ys))}, trend ${signed(slopePerCalls(calls, ys, CALLS - first) / 1048576)} MB`;
       console.log(
-        `  ${samples.length} readings from ${first.toLocaleString('en')} to ${CALLS.toLocaleString('en')} calls: RSS ${mb(Math.min(...rss))}–${mb(Math.max(...rss))}, trend ${signed(slopePerCalls(samples.map((x) => x.calls), rss, CALLS - first) / 1048576)} MB over the run; heap ${mb(Math.min(...heap))}–${mb(Math.max(...heap))}, trend ${signed(slopePerCalls(samples.map((x) => x.calls), heap, CALLS - first) / 1048576)} MB`,
+        `  ${samples.length} readings from ${first.toLocaleString('en')} to ${CALLS.toLocaleString('en')} calls: RSS ${band(samples.map((x) => x.rss))} over the run; heap ${band(samples.map((x) => x.heapUsed))}`,
       );
       const sessions = await cannon(
         { url: url('conformance'), headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` }, body: initializeBody, expect: '"protocolVersion"' },
