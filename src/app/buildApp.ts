@@ -23,6 +23,7 @@ import { LegacyStreams, type StreamTimers } from '../http/sseStreams.js';
 import { createServer, createSharedLegacyServer, createSharedModernServer, type ServerDeps } from '../mcp/createServer.js';
 import type { SignedState } from '../mcp/exchange.js';
 import { fromAuthInfo } from '../mcp/requestContext.js';
+import { quickenSdkGuards } from '../mcp/sdkGuards.js';
 import { SharedLegacyServers, SharedModernServers } from '../mcp/sharedServers.js';
 import { deriveKey, openDownloadLink, referenceService } from '../mcp/secrets.js';
 import { ServerRequestRelay } from '../mcp/serverRequests.js';
@@ -86,6 +87,8 @@ export async function buildApp({
   if (!config.stateSecret) {
     throw new ConfigError('MCP_STATE_SECRET is required (32+ characters, the same on every instance): it protects confirmations and cursors.');
   }
+  // The SDK's message guards reject what cannot pass before parsing it (same answers; see sdkGuards.ts).
+  quickenSdkGuards();
   const telemetry = givenTelemetry ?? telemetryFromConfig(config, log, { tools: [...ALL_TOOLS.map((t) => t.name), ...NAME_MAP.map((m) => m.cx), ...RAW_TOOLS.map((t) => t.descriptor.name)] });
   const location = tablesLocation(config.tables);
   if (!given && !location) throw new ConfigError('TABLES_CONNECTION_STRING (Azurite, account keys) or TABLES_ACCOUNT_URL (managed identity) is required.');
