@@ -221,9 +221,7 @@ async function legacyPost(request: InboundRequest, parsed: object, route: AgentR
     return app.sharedLegacy.serve(route.config.id, route.agent, accepted(), body, authInfo, binding, hangUp ?? hangUpOf(accepted().signal));
   };
 
-  // The SDK's guard only for a message naming initialize: on anything else its failing parse was
-  // ~3 % of a 2025-era call, to learn what the method name already says.
-  const initialize = messages.find((m) => namesInitialize(m) && isInitializeRequest(m));
+  const initialize = messages.find((m) => isInitializeRequest(m));
   if (initialize && isInitializeRequest(initialize)) {
     if (messages.length > 1) return jsonRpcError(400, -32600, 'Invalid Request: initialize must be sent on its own.');
     const response = await app.legacy(sdkRequest(), { authInfo: toAuthInfo(requestContext), parsedBody: body });
@@ -249,7 +247,7 @@ async function legacyPost(request: InboundRequest, parsed: object, route: AgentR
     requestContext.log.info('session opened', { protocolVersion: negotiated, client: params.clientInfo.name });
     return withHeaders(response, { 'Mcp-Session-Id': session.id });
   }
-  if (messages.some(namesInitialize)) {
+  if (messages.some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'initialize')) {
     return jsonRpcError(400, -32602, 'Invalid params: initialize needs protocolVersion and clientInfo.name (and capabilities, if sent, as an object).', id);
   }
 
@@ -331,10 +329,6 @@ function withInitializeDefaults(message: object): object {
   const info = params['clientInfo'];
   if (isRecord(info) && typeof info['name'] === 'string' && info['version'] === undefined) params['clientInfo'] = { ...info, version: '' };
   return { ...message, params };
-}
-
-function namesInitialize(message: unknown): boolean {
-  return typeof message === 'object' && message !== null && (message as { method?: unknown }).method === 'initialize';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
