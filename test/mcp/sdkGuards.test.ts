@@ -99,7 +99,6 @@ describe('quickenSdkGuards', () => {
     const reads: string[] = [];
     const watched = (message: object) => new Proxy(message, { get: (target, key, receiver) => (reads.push(String(key)), Reflect.get(target, key, receiver)) });
     // zod reads a schema's keys in turn; the conditions stop at the first key that cannot pass.
-    reads.length = 0;
     zodParse(SCHEMAS['result']!)(watched(request));
     expect(reads).toContain('id');
 
